@@ -1,0 +1,63 @@
+# Every target installs what it needs first, so each works on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+CDK := npx --no-install cdk
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: help setup setup-dev browser deploy destroy synth test bench local clean
+
+help:
+	@echo "make deploy   deploy the translation service to the AWS account in your environment"
+	@echo "make destroy  remove every stack and check that nothing keeps running (or billing)"
+	@echo "make test     run the offline test suite (installs what it needs first)"
+	@echo "make local    run the API and web page on 127.0.0.1 against a local stand-in model"
+	@echo "make bench    measure the front end, staging and synth against their floors"
+	@echo "make synth    synthesize the CloudFormation templates into cdk.out/"
+
+$(VENV)/.runtime: requirements.txt requirements-sdk.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -r requirements.txt
+	$(PIP) install --no-deps -r requirements-sdk.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt lambda/translate/requirements.txt
+	$(PIP) install -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(VENV)/.runtime node_modules/.installed
+
+setup-dev: setup $(VENV)/.dev
+
+# Debian's chromium drives the web page tests; playwright never downloads a browser.
+browser:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+synth: setup
+	$(CDK) synth --quiet
+
+deploy: setup
+	$(PY) scripts/deploy.py $(ARGS)
+
+destroy: setup
+	$(PY) scripts/destroy.py $(ARGS)
+
+test: setup-dev browser
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup-dev
+	$(PY) -m benchmarks
+
+local: setup-dev
+	$(PY) scripts/local_api.py --stand-in $(ARGS)
+
+clean:
+	rm -rf cdk.out .pytest_cache .hypothesis

@@ -1,0 +1,202 @@
+"""The project's settings: read from CDK context (defaults in cdk.json), validated once, typed."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CDK_JSON = REPO_ROOT / "cdk.json"
+
+# CloudWatch Logs accepts only these retention periods (days).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+
+_INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
+_S3_KEY = re.compile(r"^[A-Za-z0-9!_.*'()/-]+$")
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_VERSION = re.compile(r"^[A-Za-z0-9._-]{0,64}$")
+_TRUE = {"true", "yes", "1", "on"}
+_FALSE = {"false", "no", "0", "off"}
+
+
+class SettingsError(ValueError):
+    """A setting has a value that is not allowed; the message names the key and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the service; see the README's settings table for meanings and defaults."""
+
+    instance_type: str
+    instance_count: int
+    max_instance_count: int
+    model_key: str
+    model_version: str
+    throttle_rate: float
+    throttle_burst: int
+    cors_origins: tuple[str, ...]
+    retain_model_bucket: bool
+    log_retention_days: int
+    alarm_email: str | None
+    invocations_per_instance: int
+
+    @property
+    def model_prefix(self) -> str:
+        """The S3 prefix that holds model.tar.gz and the two vocabularies."""
+        return self.model_key.rpartition("/")[0] + "/" if "/" in self.model_key else ""
+
+    @property
+    def autoscaling(self) -> bool:
+        return self.max_instance_count > self.instance_count
+
+
+def _fail(key: str, value: Any, allowed: str) -> SettingsError:
+    return SettingsError(f"setting '{key}' = {value!r} is not allowed: {allowed} (set it in cdk.json or with -c {key}=...)")
+
+
+def _as_int(key: str, value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool):
+        raise _fail(key, value, f"a whole number from {low} to {high}")
+    try:
+        number = int(str(value).strip()) if not isinstance(value, int) else value
+    except ValueError:
+        raise _fail(key, value, f"a whole number from {low} to {high}") from None
+    if not low <= number <= high:
+        raise _fail(key, value, f"a whole number from {low} to {high}")
+    return number
+
+
+def _as_float(key: str, value: Any, low: float, high: float) -> float:
+    try:
+        number = float(value) if not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        number = None
+    if number is None or number != number or not low < number <= high:
+        raise _fail(key, value, f"a number above {low:g} and at most {high:g}")
+    return number
+
+
+def _as_bool(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise _fail(key, value, "true or false")
+
+
+def _instance_type(value: Any) -> str:
+    key = "instance_type"
+    text = str(value).strip()
+    if not _INSTANCE_TYPE.match(text):
+        raise _fail(key, value, "a SageMaker hosting instance type such as ml.m4.xlarge or ml.m5.xlarge (it starts with 'ml.')")
+    if text.startswith("ml.t2."):
+        raise _fail(key, value, "not ml.t2.*: this model times out on burstable ml.t2 instances; use ml.m4.xlarge or ml.m5.xlarge")
+    return text
+
+
+def _model_key(value: Any) -> str:
+    key = "model_key"
+    text = str(value).strip()
+    if not text or text.startswith("/") or "//" in text or not _S3_KEY.match(text) or not text.endswith("model.tar.gz"):
+        raise _fail(key, value, "an S3 key ending in model.tar.gz, without a leading '/', e.g. sagemaker/seq2seq/eng-german/pretrained_model/model.tar.gz")
+    return text
+
+
+def _cors_origins(value: Any) -> tuple[str, ...]:
+    key = "cors_origins"
+    items = value if isinstance(value, list | tuple) else str(value).split(",")
+    origins = tuple(str(item).strip().rstrip("/") for item in items if str(item).strip())
+    allowed = "'*' or a comma-separated list of origins such as https://example.com"
+    if not origins or ("*" in origins and len(origins) > 1):
+        raise _fail(key, value, allowed)
+    if origins != ("*",) and not all(_ORIGIN.match(origin) for origin in origins):
+        raise _fail(key, value, allowed)
+    return origins
+
+
+def _alarm_email(value: Any) -> str | None:
+    if value is None or str(value).strip() == "":
+        return None
+    text = str(value).strip()
+    if not _EMAIL.match(text):
+        raise _fail("alarm_email", value, "an e-mail address, or empty for no e-mail subscription")
+    return text
+
+
+def _model_version(value: Any) -> str:
+    text = "" if value is None else str(value).strip()
+    if not _VERSION.match(text):
+        raise _fail("model_version", value, "up to 64 letters, digits, '.', '_' or '-' (the staged artifact's checksum), or empty")
+    return text
+
+
+def _log_retention(value: Any) -> int:
+    days = _as_int("log_retention_days", value, 1, 3653)
+    if days not in LOG_RETENTION_DAYS:
+        raise _fail("log_retention_days", value, f"one of {', '.join(map(str, LOG_RETENTION_DAYS))}")
+    return days
+
+
+def load_settings(context: Mapping[str, Any]) -> Settings:
+    """Validate raw context values (strings from -c, or JSON values from cdk.json) into Settings."""
+    missing = [f.name for f in fields(Settings) if f.name not in context]
+    if missing:
+        raise SettingsError(f"settings missing from the CDK context: {', '.join(missing)} (cdk.json holds every default)")
+    instance_count = _as_int("instance_count", context["instance_count"], 1, 100)
+    raw_max = context["max_instance_count"]
+    if raw_max is None or str(raw_max).strip().lower() in {"", "none", "null"}:
+        max_instance_count = instance_count
+    else:
+        max_instance_count = _as_int("max_instance_count", raw_max, 1, 100)
+        if max_instance_count < instance_count:
+            raise _fail("max_instance_count", raw_max, f"at least instance_count ({instance_count}), or empty for no autoscaling")
+    throttle_rate = _as_float("throttle_rate", context["throttle_rate"], 0, 10000)
+    throttle_burst = _as_int("throttle_burst", context["throttle_burst"], 1, 5000)
+    return Settings(
+        instance_type=_instance_type(context["instance_type"]),
+        instance_count=instance_count,
+        max_instance_count=max_instance_count,
+        model_key=_model_key(context["model_key"]),
+        model_version=_model_version(context["model_version"]),
+        throttle_rate=throttle_rate,
+        throttle_burst=throttle_burst,
+        cors_origins=_cors_origins(context["cors_origins"]),
+        retain_model_bucket=_as_bool("retain_model_bucket", context["retain_model_bucket"]),
+        log_retention_days=_log_retention(context["log_retention_days"]),
+        alarm_email=_alarm_email(context["alarm_email"]),
+        invocations_per_instance=_as_int("invocations_per_instance", context["invocations_per_instance"], 1, 100000),
+    )
+
+
+def default_context(cdk_json: Path = CDK_JSON) -> dict[str, Any]:
+    """The setting defaults from cdk.json's context (without the CDK's own feature flags)."""
+    context = json.loads(cdk_json.read_text(encoding="utf-8"))["context"]
+    names = {f.name for f in fields(Settings)}
+    return {key: value for key, value in context.items() if key in names}
+
+
+def parse_overrides(pairs: list[str] | None) -> dict[str, str]:
+    """Turn ['key=value', ...] (the scripts' -c flags, as the CDK CLI takes them) into a dict."""
+    overrides: dict[str, str] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise SettingsError(f"-c {pair!r} is not allowed: use -c key=value, e.g. -c instance_type=ml.m5.xlarge")
+        overrides[key.strip()] = value
+    unknown = sorted(set(overrides) - {f.name for f in fields(Settings)})
+    if unknown:
+        raise SettingsError(f"unknown setting(s): {', '.join(unknown)}; known settings: {', '.join(f.name for f in fields(Settings))}")
+    return overrides
+
+
+def settings_from_files(overrides: Mapping[str, Any] | None = None, cdk_json: Path = CDK_JSON) -> Settings:
+    """Settings as the CDK CLI would see them: cdk.json's defaults, then -c overrides."""
+    return load_settings({**default_context(cdk_json), **(overrides or {})})
