@@ -1,0 +1,36 @@
+"""Run the project's pinned CDK CLI (and other commands) from the repo root, streaming their output."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+# --no-install: use the CLI pinned in package.json (make setup installs it), never fetch another one.
+CDK = ("npx", "--no-install", "cdk")
+# The jsii runtime prints a large banner on older Node versions; the Makefile silences it too.
+_QUIET_ENV = {"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}
+
+Runner = Callable[[Sequence[str]], int]
+
+
+def cdk(*args: str) -> list[str]:
+    """The argv of one CDK CLI call."""
+    return [*CDK, *args]
+
+
+def context_flags(pairs: Sequence[str]) -> list[str]:
+    """-c key=value flags, as the CDK CLI and the project's scripts take them."""
+    return [flag for pair in pairs for flag in ("-c", pair)]
+
+
+def run_command(argv: Sequence[str]) -> int:
+    """Run argv in the repo root with the terminal's stdout/stderr; its exit code (127 if it can't start)."""
+    env = {**_QUIET_ENV, **os.environ}
+    try:
+        return subprocess.run(list(argv), cwd=REPO_ROOT, env=env, check=False).returncode
+    except FileNotFoundError:
+        print(f"cannot run {argv[0]!r}: it is not installed or not on PATH (make setup installs Node.js tooling and the CDK CLI)")
+        return 127
