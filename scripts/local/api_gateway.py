@@ -1,0 +1,230 @@
+"""A local stand-in for the deployed REST API: routes, body validation, CORS and gateway errors, in front of the Lambda handler."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+
+import fastjsonschema
+
+from scripts.local.background_server import BackgroundServer
+from scripts.local.proxy_event import HttpResponse, http_response, proxy_event
+
+OPENAPI_DOCUMENT = Path(__file__).resolve().parent.parent.parent / "lambda" / "translate" / "openapi.json"
+
+# These mirror stacks/api.py (the deployed API); tests/test_local_api.py fails when the two drift apart.
+# They are copied rather than imported because importing the CDK starts a Node.js process.
+ROUTES: dict[str, frozenset[str]] = {
+    "/": frozenset({"GET"}),
+    "/translate": frozenset({"POST"}),
+    "/languages": frozenset({"GET"}),
+    "/detect": frozenset({"POST"}),
+}
+VALIDATED_BODIES = {("POST", "/translate")}
+CORS_ALLOW_HEADERS = ["Content-Type", "Accept", "Authorization", "X-Amz-Date", "X-Api-Key", "X-Amz-Security-Token"]
+CORS_ALLOW_METHODS = "GET,POST,OPTIONS"
+CORS_MAX_AGE_SECONDS = 3600
+INVALID_BODY_MESSAGE = (
+    'Invalid request body: send JSON such as {"text": "English text"}, {"texts": ["...", "..."]} '
+    'or {"sentences": [{"query": "..."}]}'
+)
+# API Gateway's REST payload limit.
+MAX_BODY_BYTES = 10 * 1024 * 1024
+LAMBDA_TIMEOUT_SECONDS = 25
+
+LambdaHandler = Callable[[dict[str, Any], Any], Any]
+BodyValidator = Callable[[Any], Any]
+
+
+def request_body_validator(document: Path = OPENAPI_DOCUMENT) -> BodyValidator | None:
+    """A validator for components.schemas.TranslateRequest (JSON Schema draft 4, as API Gateway uses), or None without the document."""
+    if not document.is_file():
+        return None
+    openapi = json.loads(document.read_text(encoding="utf-8"))
+    schema = openapi["components"]["schemas"]["TranslateRequest"]
+    # Keeping the components beside the schema lets any "#/components/schemas/..." reference resolve.
+    return fastjsonschema.compile({"$schema": "http://json-schema.org/draft-04/schema#", **schema, "components": openapi["components"]})
+
+
+@dataclass
+class LambdaContext:
+    """The parts of Lambda's context object that handlers and Powertools read."""
+
+    aws_request_id: str
+    deadline: float
+    function_name: str = "translate-local"
+    function_version: str = "$LATEST"
+    invoked_function_arn: str = "arn:aws:lambda:local:000000000000:function:translate-local"
+    memory_limit_in_mb: int = 1024
+    log_group_name: str = "/aws/lambda/translate-local"
+    log_stream_name: str = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Milliseconds left before the (emulated) Lambda timeout."""
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+def _json_response(status: int, document: dict[str, Any], headers: Iterable[tuple[str, str]] = ()) -> HttpResponse:
+    body = json.dumps(document).encode("utf-8")
+    return HttpResponse(status=status, headers=[("Content-Type", "application/json"), *headers], body=body)
+
+
+class _GatewayRequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "LocalApiGateway/1"
+
+    def _dispatch(self) -> None:
+        gateway: LocalApiGateway = self.server.owner  # type: ignore[attr-defined]
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            self.close_connection = True
+            self._write(_json_response(411, {"message": "Length Required: send the body with a Content-Length header"}))
+            return
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_BODY_BYTES:
+            # The body is not read, so the connection cannot be reused.
+            self.close_connection = True
+            status, message = (400, "Content-Length is not a number") if length < 0 else (413, "Request Too Long")
+            self._write(_json_response(status, {"message": message}))
+            return
+        body = self.rfile.read(length) if length else b""
+        response = gateway.respond(
+            method=self.command, target=self.path, headers=list(self.headers.items()), body=body, source_ip=self.client_address[0]
+        )
+        self._write(response)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _dispatch
+
+    def _write(self, response: HttpResponse) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers:
+            if name.lower() not in {"content-length", "connection", "transfer-encoding"}:
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - BaseHTTPRequestHandler's name
+        if self.server.owner.access_log:  # type: ignore[attr-defined]
+            sys.stderr.write(f"{self.address_string()} {format % args}\n")
+
+
+class LocalApiGateway(BackgroundServer):
+    """Serve a Lambda proxy handler on 127.0.0.1 the way the deployed REST API does; a context manager."""
+
+    handler_class = _GatewayRequestHandler
+
+    def __init__(
+        self,
+        lambda_handler: LambdaHandler,
+        *,
+        port: int = 0,
+        cors_origins: tuple[str, ...] = ("*",),
+        stage: str = "",
+        body_validator: BodyValidator | None = None,
+        extra_headers: Iterable[tuple[str, str]] = (),
+        access_log: bool = True,
+    ) -> None:
+        super().__init__("127.0.0.1", port)
+        self.lambda_handler = lambda_handler
+        self.cors_origins = tuple(cors_origins)
+        self.stage = stage.strip("/")
+        self.body_validator = body_validator
+        self.extra_headers = list(extra_headers)
+        self.access_log = access_log
+        # One invocation at a time, like a single Lambda instance: handler globals (metrics, logger keys) are not shared.
+        self._invoke_lock = threading.Lock()
+
+    @property
+    def base_url(self) -> str:
+        """The stage's base URL, ending in '/': the web page, and the base the API paths hang off."""
+        return f"{self.url}/{self.stage}/" if self.stage else f"{self.url}/"
+
+    def respond(self, *, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str) -> HttpResponse:
+        """Answer one HTTP request as API Gateway would: gateway errors, preflight, validation, or the Lambda's result."""
+        origin = next((value for name, value in headers if name.lower() == "origin"), None)
+        response = self._route(method=method, target=target, headers=headers, body=body, source_ip=source_ip, origin=origin)
+        return HttpResponse(response.status, [*response.headers, *self.extra_headers], response.body)
+
+    def _route(self, *, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str, origin: str | None) -> HttpResponse:
+        path = target.split("?", 1)[0]
+        if self.stage:
+            prefix = f"/{self.stage}"
+            if path != prefix and not path.startswith(prefix + "/"):
+                return self._gateway_error(403, "Forbidden", "ForbiddenException", origin)
+            path = path[len(prefix) :]
+            target = target[len(prefix) :]
+        resource = path or "/"
+        if resource not in ROUTES:
+            return self._gateway_error(403, "Missing Authentication Token", "MissingAuthenticationTokenException", origin)
+        if method == "OPTIONS":
+            return self._preflight(origin)
+        if method not in ROUTES[resource]:
+            return self._gateway_error(403, "Missing Authentication Token", "MissingAuthenticationTokenException", origin)
+        if len(body) > MAX_BODY_BYTES:
+            return self._gateway_error(413, "Request Too Long", "RequestTooLongException", origin)
+        if (method, resource) in VALIDATED_BODIES and self.body_validator is not None and not self._valid_body(body):
+            return self._gateway_error(400, INVALID_BODY_MESSAGE, "BadRequestException", origin)
+        event = proxy_event(
+            method=method, target=target or "/", headers=headers, body=body, resource=resource, path_parameters=None,
+            stage=self.stage, source_ip=source_ip,
+        )  # fmt: skip
+        request_id = event["requestContext"]["requestId"]
+        context = LambdaContext(aws_request_id=request_id, deadline=time.monotonic() + LAMBDA_TIMEOUT_SECONDS)
+        try:
+            with self._invoke_lock:
+                result = self.lambda_handler(event, context)
+            response = http_response(result)
+        except Exception as error:  # noqa: BLE001 - like API Gateway, any Lambda failure becomes a 502
+            print(f"local API: the handler failed on {method} {resource} ({type(error).__name__}: {error}); answered 502", file=sys.stderr)
+            return self._gateway_error(502, "Internal server error", "InternalServerErrorException", origin)
+        return HttpResponse(response.status, [*response.headers, ("x-amzn-RequestId", request_id)], response.body)
+
+    def _valid_body(self, body: bytes) -> bool:
+        # API Gateway validates against the application/json model; a body that is not JSON fails like one that breaks the schema.
+        try:
+            self.body_validator(json.loads(body.decode("utf-8")))  # type: ignore[misc]
+        except (ValueError, fastjsonschema.JsonSchemaException):
+            return False
+        return True
+
+    def _gateway_cors(self, origin: str | None) -> list[tuple[str, str]]:
+        # stacks/api.py: '*', the single allowed origin, or (several origins) the caller's Origin echoed.
+        if self.cors_origins == ("*",):
+            allow_origin: str | None = "*"
+        elif len(self.cors_origins) == 1:
+            allow_origin = self.cors_origins[0]
+        else:
+            allow_origin = origin
+        headers = [("Access-Control-Allow-Origin", allow_origin)] if allow_origin else []
+        return [
+            *headers,
+            ("Access-Control-Allow-Headers", ",".join(CORS_ALLOW_HEADERS)),
+            ("Access-Control-Allow-Methods", CORS_ALLOW_METHODS),
+            ("Vary", "Origin"),
+        ]
+
+    def _gateway_error(self, status: int, message: str, error_type: str, origin: str | None) -> HttpResponse:
+        return _json_response(status, {"message": message}, [("x-amzn-ErrorType", error_type), *self._gateway_cors(origin)])
+
+    def _preflight(self, origin: str | None) -> HttpResponse:
+        # The CDK's preflight mock: the first allowed origin, or the caller's when it is one of the others.
+        allow_origin = origin if origin in self.cors_origins[1:] else self.cors_origins[0]
+        headers = [
+            ("Access-Control-Allow-Headers", ",".join(CORS_ALLOW_HEADERS)),
+            ("Access-Control-Allow-Origin", allow_origin),
+            *([("Vary", "Origin")] if self.cors_origins[0] != "*" else []),
+            ("Access-Control-Allow-Methods", CORS_ALLOW_METHODS),
+            ("Access-Control-Max-Age", str(CORS_MAX_AGE_SECONDS)),
+        ]
+        return HttpResponse(204, [("Content-Type", "application/json"), *headers], b"")

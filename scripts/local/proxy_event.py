@@ -1,0 +1,132 @@
+"""Convert HTTP requests into API Gateway REST (v1) proxy events and Lambda proxy results back into HTTP responses."""
+
+from __future__ import annotations
+
+import base64
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+# API Gateway hands text bodies to the Lambda as they are and everything else base64-encoded.
+_TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript", "application/x-www-form-urlencoded")
+_LOCAL_ACCOUNT = "000000000000"
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    """What goes back on the wire: status, header pairs (names may repeat) and the raw body."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def _is_text(content_type: str | None) -> bool:
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    return media_type.startswith(_TEXT_TYPES) or media_type.endswith("+json") or media_type.endswith("+xml")
+
+
+def _single_and_multi(pairs: Iterable[tuple[str, str]]) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:
+    """API Gateway's two views of repeated names: the last value, and every value in order; None when empty."""
+    multi: dict[str, list[str]] = {}
+    for name, value in pairs:
+        multi.setdefault(name, []).append(value)
+    if not multi:
+        return None, None
+    return {name: values[-1] for name, values in multi.items()}, multi
+
+
+def proxy_event(
+    *,
+    method: str,
+    target: str,
+    headers: Iterable[tuple[str, str]],
+    body: bytes,
+    resource: str,
+    path_parameters: Mapping[str, str] | None,
+    stage: str,
+    source_ip: str,
+) -> dict[str, Any]:
+    """One API Gateway REST proxy event (payload format 1.0) for a request as it arrived."""
+    header_pairs = list(headers)
+    url = urlsplit(target)
+    path = url.path or "/"
+    single_headers, multi_headers = _single_and_multi(header_pairs)
+    query, multi_query = _single_and_multi(parse_qsl(url.query, keep_blank_values=True))
+    lowered = {name.lower(): value for name, value in header_pairs}
+    event_body: str | None = None
+    is_base64 = False
+    if body:
+        text = None
+        if _is_text(lowered.get("content-type")):
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                text = None
+        if text is None:
+            event_body, is_base64 = base64.b64encode(body).decode("ascii"), True
+        else:
+            event_body = text
+    now = time.time()
+    return {
+        "resource": resource,
+        "path": path,
+        "httpMethod": method,
+        "headers": single_headers,
+        "multiValueHeaders": multi_headers,
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": multi_query,
+        "pathParameters": dict(path_parameters) if path_parameters else None,
+        "stageVariables": None,
+        "requestContext": {
+            "accountId": _LOCAL_ACCOUNT,
+            "apiId": "local",
+            "domainName": lowered.get("host", "127.0.0.1"),
+            "extendedRequestId": uuid.uuid4().hex,
+            "httpMethod": method,
+            "identity": {"sourceIp": source_ip, "userAgent": lowered.get("user-agent")},
+            "path": f"/{stage}{path}" if stage else path,
+            "protocol": "HTTP/1.1",
+            "requestId": str(uuid.uuid4()),
+            "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+            "requestTimeEpoch": int(now * 1000),
+            "resourceId": "local",
+            "resourcePath": resource,
+            "stage": stage or "local",
+        },
+        "body": event_body,
+        "isBase64Encoded": is_base64,
+    }
+
+
+def http_response(result: Any) -> HttpResponse:
+    """The HTTP response API Gateway builds from a Lambda proxy result; ValueError when the result is malformed."""
+    if not isinstance(result, Mapping) or not isinstance(result.get("statusCode"), int) or isinstance(result.get("statusCode"), bool):
+        raise ValueError("the handler's result is not a proxy result with an integer statusCode")
+    headers: list[tuple[str, str]] = []
+    multi = result.get("multiValueHeaders") or {}
+    single = result.get("headers") or {}
+    if not isinstance(multi, Mapping) or not isinstance(single, Mapping):
+        raise ValueError("the handler's headers / multiValueHeaders are not objects")
+    for name, values in multi.items():
+        if not isinstance(values, list):
+            raise ValueError(f"multiValueHeaders[{name!r}] is not a list")
+        headers.extend((str(name), str(value)) for value in values)
+    taken = {name.lower() for name in multi}
+    headers.extend((str(name), str(value)) for name, value in single.items() if name.lower() not in taken)
+    body = result.get("body")
+    if body is None:
+        raw = b""
+    elif not isinstance(body, str):
+        raise ValueError("the handler's body is not a string")
+    elif result.get("isBase64Encoded"):
+        try:
+            raw = base64.b64decode(body, validate=True)
+        except ValueError:
+            raise ValueError("the handler's body is marked isBase64Encoded but is not base64") from None
+    else:
+        raw = body.encode("utf-8")
+    return HttpResponse(status=result["statusCode"], headers=headers, body=raw)
