@@ -1,0 +1,191 @@
+"""The public front end: the translate Lambda behind a regional REST API, with its logs and alarms."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from stacks.monitoring import Monitoring
+from stacks.python_bundling import python_code
+from stacks.settings import LOG_RETENTION_DAYS, Settings
+
+LAMBDA_SOURCE = Path(__file__).resolve().parent.parent / "lambda" / "translate"
+OPENAPI_DOCUMENT = LAMBDA_SOURCE / "openapi.json"
+STAGE_NAME = "prod"
+VOCABULARY_FILES = ("vocab.src.json", "vocab.trg.json")
+# API Gateway gives up on a REST integration after 29 s; the Lambda must answer (with a 504) before that.
+LAMBDA_TIMEOUT = Duration.seconds(25)
+LAMBDA_MEMORY_MB = 1024
+CORS_ALLOW_HEADERS = ["Content-Type", "Accept", "Authorization", "X-Amz-Date", "X-Api-Key", "X-Amz-Security-Token"]
+INVALID_BODY_MESSAGE = (
+    'Invalid request body: send JSON such as {"text": "English text"}, {"texts": ["...", "..."]} '
+    'or {"sentences": [{"query": "..."}]}'
+)
+
+
+def translate_request_schema(document: Path = OPENAPI_DOCUMENT) -> dict[str, Any]:
+    """The request body schema from the OpenAPI contract, as API Gateway's validator takes it (JSON Schema draft 4)."""
+    schema = json.loads(document.read_text(encoding="utf-8"))["components"]["schemas"]["TranslateRequest"]
+    return {"$schema": "http://json-schema.org/draft-04/schema#", **schema}
+
+
+class ApiStack(Stack):
+    """POST /translate (and the web page at GET /) on a throttled, logged, CORS-aware REST API."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        model_bucket: s3.IBucket,
+        endpoint_name: str,
+        endpoint_arn: str,
+        variant_name: str,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        function_logs = logs.LogGroup(
+            self,
+            "TranslateFunctionLogs",
+            retention=_retention(settings.log_retention_days),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        runtime = lambda_.Runtime.PYTHON_3_14
+        architecture = lambda_.Architecture.ARM_64
+        self.translate_fn = lambda_.Function(
+            self,
+            "TranslateFunction",
+            description="Translates English to German with the seq2seq endpoint",
+            runtime=runtime,
+            architecture=architecture,
+            handler="handler.handler",
+            code=python_code(LAMBDA_SOURCE, runtime, architecture),
+            timeout=LAMBDA_TIMEOUT,
+            memory_size=LAMBDA_MEMORY_MB,
+            log_group=function_logs,
+            logging_format=lambda_.LoggingFormat.JSON,
+            environment={
+                "ENDPOINT_NAME": endpoint_name,
+                "CORS_ORIGINS": ",".join(settings.cors_origins),
+                "MODEL_BUCKET": model_bucket.bucket_name,
+                "VOCAB_PREFIX": settings.model_prefix,
+                "POWERTOOLS_SERVICE_NAME": "translate",
+                "POWERTOOLS_METRICS_NAMESPACE": "Seq2SeqTranslate",
+                "POWERTOOLS_LOG_LEVEL": "INFO",
+            },
+        )
+        # No L2 grant exists for a CfnEndpoint; the statement names this one endpoint's ARN only.
+        self.translate_fn.add_to_role_policy(iam.PolicyStatement(actions=["sagemaker:InvokeEndpoint"], resources=[endpoint_arn]))
+        for vocabulary in VOCABULARY_FILES:
+            model_bucket.grant_read(self.translate_fn, f"{settings.model_prefix}{vocabulary}")
+
+        access_logs = logs.LogGroup(self, "ApiAccessLogs", retention=_retention(settings.log_retention_days), removal_policy=RemovalPolicy.DESTROY)
+        self.api = apigw.RestApi(
+            self,
+            "TranslateApi",
+            description="English to German translation with SageMaker's seq2seq model",
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            # Access and error logs need the account's API Gateway CloudWatch role; it goes with the stack (README).
+            cloud_watch_role=True,
+            cloud_watch_role_removal_policy=RemovalPolicy.DESTROY,
+            deploy_options=apigw.StageOptions(
+                stage_name=STAGE_NAME,
+                throttling_rate_limit=settings.throttle_rate,
+                throttling_burst_limit=settings.throttle_burst,
+                access_log_destination=apigw.LogGroupLogDestination(access_logs),
+                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
+                    caller=False, http_method=True, ip=True, protocol=True, request_time=True,
+                    resource_path=True, response_length=True, status=True, user=False,
+                ),  # fmt: skip
+                logging_level=apigw.MethodLoggingLevel.ERROR,
+                # Request bodies are users' text: never copied into execution logs.
+                data_trace_enabled=False,
+                metrics_enabled=True,
+            ),
+            default_cors_preflight_options=apigw.CorsOptions(
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=CORS_ALLOW_HEADERS,
+                max_age=Duration.hours(1),
+            ),
+        )
+        self._add_gateway_responses(settings.cors_origins)
+
+        integration = apigw.LambdaIntegration(self.translate_fn, proxy=True)
+        validator = self.api.add_request_validator("RequestValidator", validate_request_body=True, validate_request_parameters=True)
+        request_model = self.api.add_model(
+            "TranslateRequest",
+            content_type="application/json",
+            schema=apigw.JsonSchema(schema=apigw.JsonSchemaVersion.DRAFT4, type=apigw.JsonSchemaType.OBJECT),
+        )
+        # The contract lives in the OpenAPI document; the L2 JsonSchema would mean writing it twice.
+        request_model.node.default_child.add_property_override("Schema", translate_request_schema())  # type: ignore[union-attr]
+
+        self.api.root.add_method("GET", integration)
+        translate = self.api.root.add_resource("translate")
+        translate.add_method(
+            "POST", integration, request_validator=validator, request_models={"application/json": request_model}
+        )
+        self.api.root.add_resource("languages").add_method("GET", integration)
+        self.api.root.add_resource("detect").add_method("POST", integration)
+
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            api=self.api,
+            function=self.translate_fn,
+            endpoint_name=endpoint_name,
+            variant_name=variant_name,
+            alarm_email=settings.alarm_email,
+        )
+
+        CfnOutput(self, "TranslateUrl", value=self.api.url_for_path("/translate"), description="POST English text here")
+        CfnOutput(self, "ApiUrl", value=self.api.url, description="Stage base URL: the web page, and the base URL for LibreTranslate clients")
+
+    def _add_gateway_responses(self, origins: tuple[str, ...]) -> None:
+        # API Gateway's own errors (throttling, validation, unknown route) must carry CORS headers too,
+        # or browsers show a network error instead of the message.
+        if origins == ("*",):
+            allow_origin = "'*'"
+        elif len(origins) == 1:
+            allow_origin = f"'{origins[0]}'"
+        else:
+            # One static value can't list several origins; gateway errors carry no user data, so echo the caller's.
+            allow_origin = "method.request.header.origin"
+        headers = {
+            "Access-Control-Allow-Origin": allow_origin,
+            "Access-Control-Allow-Headers": "'" + ",".join(CORS_ALLOW_HEADERS) + "'",
+            "Access-Control-Allow-Methods": "'GET,POST,OPTIONS'",
+            "Vary": "'Origin'",
+        }
+        self.api.add_gateway_response("Default4xx", type=apigw.ResponseType.DEFAULT_4_XX, response_headers=headers)
+        self.api.add_gateway_response("Default5xx", type=apigw.ResponseType.DEFAULT_5_XX, response_headers=headers)
+        self.api.add_gateway_response(
+            "BadRequestBody",
+            type=apigw.ResponseType.BAD_REQUEST_BODY,
+            status_code="400",
+            response_headers=headers,
+            templates={"application/json": json.dumps({"message": INVALID_BODY_MESSAGE})},
+        )
+        self.api.add_gateway_response(
+            "Throttled",
+            type=apigw.ResponseType.THROTTLED,
+            status_code="429",
+            response_headers={**headers, "Retry-After": "'1'"},
+            templates={"application/json": json.dumps({"message": "Too many requests: slow down and retry after a second"})},
+        )
+
+
+def _retention(days: int) -> logs.RetentionDays:
+    # RetentionDays lists the same periods as LOG_RETENTION_DAYS, in the same order, then INFINITE.
+    return dict(zip(LOG_RETENTION_DAYS, logs.RetentionDays, strict=False))[days]

@@ -1,0 +1,29 @@
+"""The S3 bucket that holds the staged model artifacts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+
+class ModelBucketStack(Stack):
+    """An encrypted, private, TLS-only bucket; emptied and deleted on destroy unless retained on purpose."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, retain: bool, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.bucket = s3.Bucket(
+            self,
+            "ModelBucket",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            # A failed staging run aborts its uploads; this catches a run killed before it could.
+            lifecycle_rules=[s3.LifecycleRule(abort_incomplete_multipart_upload_after=Duration.days(1))],
+            removal_policy=RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY,
+            auto_delete_objects=not retain,
+        )
+        CfnOutput(self, "ModelBucketName", value=self.bucket.bucket_name, description="Bucket the staging script copies the model into")

@@ -1,0 +1,55 @@
+"""cdk-nag findings we accept on purpose, each at the narrowest scope with the reason a reviewer would accept."""
+
+from __future__ import annotations
+
+from aws_cdk import Acknowledgment, Validations
+from constructs import IConstruct
+
+from stacks.api import ApiStack
+from stacks.endpoint import EndpointStack
+from stacks.model_bucket import ModelBucketStack
+
+_PACK = "AwsSolutions::AwsSolutions-"
+_READ_ACTIONS = ("s3:GetObject*", "s3:GetBucket*", "s3:List*")
+
+
+def _ack(scope: IConstruct, rule: str, reason: str) -> None:
+    Validations.of(scope).acknowledge(Acknowledgment(id=f"{_PACK}{rule}", reason=reason))
+
+
+def _ack_read_grant(policy: IConstruct, what: str) -> None:
+    for action in _READ_ACTIONS:
+        _ack(policy, f"IAM5[Action::{action}]", f"CDK's grant_read action groups, limited by resource to {what}")
+
+
+def acknowledge_findings(bucket: ModelBucketStack, endpoint: EndpointStack, api: ApiStack) -> None:
+    """Record the acknowledged AwsSolutions findings on the constructs they concern."""
+    _ack(
+        bucket.bucket,
+        "S1",
+        "The bucket holds only model artifacts written by the staging script; server access logs would need a second "
+        "bucket that outlives `cdk destroy`. Use CloudTrail S3 data events where an audit trail is required.",
+    )
+
+    role_policy = endpoint.execution_role.node.find_child("DefaultPolicy")
+    _ack_read_grant(role_policy, "the model's own model.tar.gz")
+    _ack(role_policy, "IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/Endpoints/*]",
+         "SageMaker writes the endpoint's logs under /aws/sagemaker/Endpoints/<name>; CloudFormation picks the name after this policy exists.")
+    _ack(role_policy, "IAM5[Resource::*]", "ecr:GetAuthorizationToken has no resource-level permissions; "
+         "cloudwatch:PutMetricData is limited by condition to the /aws/sagemaker/Endpoints namespace.")
+
+    function_role = api.translate_fn.role
+    assert function_role is not None
+    _ack(function_role, "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+         "The AWS-managed basic execution policy only lets the function write its own logs.")
+    function_policy = function_role.node.find_child("DefaultPolicy")
+    _ack_read_grant(function_policy, "the two vocabulary files beside the model")
+    _ack(api.api.node.find_child("CloudWatchRole"),
+         "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+         "The managed policy API Gateway documents for its account-level logging role.")
+    _ack(api.api.deployment_stage, "APIG3", "No WAF web ACL by default (it costs per month even when idle); stage throttling "
+         "bounds abuse. Attach a web ACL to the stage for internet-scale exposure.")
+    for method in api.api.methods:
+        reason = "A public translation API by design, like the workshop's: anyone may call it; throttling bounds abuse and cost."
+        _ack(method, "APIG4", reason)
+        _ack(method, "COG4", reason)

@@ -1,0 +1,52 @@
+"""The whole service: settings -> three stacks -> wiring -> tags -> cdk-nag, built on any App."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from aws_cdk import App, Tags, Validations
+from cdk_nag import AwsSolutionsChecks
+
+from stacks.api import ApiStack
+from stacks.endpoint import EndpointStack
+from stacks.model_bucket import ModelBucketStack
+from stacks.nag_acknowledgments import acknowledge_findings
+from stacks.settings import Settings, load_settings
+
+PROJECT_TAG = ("Project", "seq2seq-translate")
+STACK_NAMES = ("TranslateModelBucket", "TranslateEndpoint", "TranslateApi")
+
+
+@dataclass(frozen=True)
+class Service:
+    settings: Settings
+    bucket: ModelBucketStack
+    endpoint: EndpointStack
+    api: ApiStack
+
+
+def settings_from_app(app: App) -> Settings:
+    """Settings from the app's context: cdk.json via the CLI, or App(context=...) in tests and `python app.py`."""
+    return load_settings({f.name: app.node.try_get_context(f.name) for f in fields(Settings)})
+
+
+def build_service(app: App) -> Service:
+    """Declare the model bucket, the endpoint and the API on an App, checked by cdk-nag at synth."""
+    settings = settings_from_app(app)
+    bucket_name, endpoint_name, api_name = STACK_NAMES
+    bucket = ModelBucketStack(app, bucket_name, retain=settings.retain_model_bucket, description="Model artifacts for the seq2seq translator")
+    endpoint = EndpointStack(app, endpoint_name, settings=settings, model_bucket=bucket.bucket, description="SageMaker seq2seq endpoint (English to German)")
+    api = ApiStack(
+        app,
+        api_name,
+        settings=settings,
+        model_bucket=bucket.bucket,
+        endpoint_name=endpoint.endpoint_name,
+        endpoint_arn=endpoint.endpoint_arn,
+        variant_name=endpoint.variant_name,
+        description="Public HTTPS translate API in front of the seq2seq endpoint",
+    )
+    Tags.of(app).add(*PROJECT_TAG)
+    acknowledge_findings(bucket, endpoint, api)
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return Service(settings=settings, bucket=bucket, endpoint=endpoint, api=api)
