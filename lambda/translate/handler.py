@@ -1,0 +1,105 @@
+"""Lambda entry point: routes of the translation API (Powertools resolver), CORS, logs, metrics and error mapping."""
+
+from __future__ import annotations
+
+import binascii
+import os
+import time
+import warnings
+from functools import cache
+from http import HTTPStatus
+from pathlib import Path
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from translator import payload, service
+from translator.errors import BadRequest, TranslateError
+
+# Requests that add no metric (the page, a refused body) are normal here, not worth a warning each.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
+logger = Logger()
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Seq2SeqTranslate"))
+PAGE = Path(__file__).parent / "static" / "index.html"
+PLACEHOLDER_PAGE = ("<!doctype html><html lang=en><meta charset=utf-8><title>Translate</title>"
+                    "<p>The translation API is up: POST JSON {\"text\": \"Hello\"} to ./translate.</p></html>")
+
+
+def cors_from_env() -> CORSConfig:
+    """CORS for the origins in CORS_ORIGINS (comma-separated, or "*"), on every response including errors."""
+    origins = [origin.strip() for origin in os.environ.get("CORS_ORIGINS", "*").split(",") if origin.strip()] or ["*"]
+    return CORSConfig(allow_origin=origins[0], extra_origins=origins[1:], expose_headers=["Retry-After"], max_age=600)
+
+
+def error_response(status: int, message: str, retry_after: int | None = None) -> Response:
+    """A JSON error {"message": ...} with Retry-After when the client should come back later."""
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return Response(status_code=int(status), content_type=content_types.APPLICATION_JSON, body={"message": message}, headers=headers)
+
+
+def build_app(cors: CORSConfig) -> APIGatewayRestResolver:
+    """The resolver with every route and error handler; CORS comes from the caller."""
+    app = APIGatewayRestResolver(cors=cors, debug=False)
+
+    @app.post("/translate")
+    def translate() -> dict:
+        started = time.perf_counter()
+        request = payload.parse_translate_request(payload.parse_json_body(request_body(app)))
+        result = service.translate_texts(request.texts)
+        total_ms = (time.perf_counter() - started) * 1000
+        logger.info("translated", extra={"shape": request.shape, "texts": len(request.texts), "characters": sum(map(len, request.texts)),
+                                         "sentences": result.sentences, "segments": result.segments, "endpoint_calls": result.endpoint_calls,
+                                         "endpoint_ms": round(result.endpoint_ms, 1), "total_ms": round(total_ms, 1),
+                                         "unknown_words": result.unknown_words})
+        metrics.add_metric(name="Sentences", unit=MetricUnit.Count, value=result.sentences)
+        metrics.add_metric(name="EndpointLatency", unit=MetricUnit.Milliseconds, value=result.endpoint_ms)
+        return payload.response_body(request, result.translations, sentences=result.sentences)
+
+    @app.get("/")
+    def page() -> Response:
+        html = PAGE.read_text(encoding="utf-8") if PAGE.is_file() else PLACEHOLDER_PAGE
+        return Response(status_code=200, content_type="text/html; charset=utf-8", body=html)
+
+    @app.exception_handler(TranslateError)
+    def translate_error(error: TranslateError) -> Response:
+        logger.info("request refused" if error.status < 500 else "endpoint failed",
+                    extra={"status": error.status, "error": type(error).__name__, "reason": error.message[:200]})
+        if error.status >= 500:
+            metrics.add_metric(name="EndpointErrors", unit=MetricUnit.Count, value=1)
+        return error_response(error.status, error.message, error.retry_after)
+
+    @app.not_found
+    def not_found(_: NotFoundError) -> Response:
+        event = app.current_event
+        return error_response(HTTPStatus.NOT_FOUND, f"no route {event.http_method} {event.path}; the API serves POST /translate and GET /")
+
+    @app.exception_handler(Exception)
+    def unexpected(error: Exception) -> Response:
+        logger.exception("unexpected error")
+        return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error; quote request id {app.lambda_context.aws_request_id}")
+
+    return app
+
+
+def request_body(app: APIGatewayRestResolver) -> str | None:
+    """The request body as text, base64-decoded when API Gateway encoded it."""
+    try:
+        return app.current_event.decoded_body
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise BadRequest("the request body is marked base64-encoded but is not valid base64 of UTF-8 text") from None
+
+
+@cache
+def _app() -> APIGatewayRestResolver:
+    return build_app(cors_from_env())
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def handler(event: dict, context: LambdaContext) -> dict:
+    """Lambda entry point (API Gateway REST proxy integration)."""
+    return _app().resolve(event, context)

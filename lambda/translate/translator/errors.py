@@ -1,0 +1,47 @@
+"""Typed errors of the translation front end, each with the HTTP status the handler answers."""
+
+from __future__ import annotations
+
+
+class TranslateError(Exception):
+    """An error with a user-facing message, an HTTP status and, for temporary ones, a Retry-After in seconds."""
+
+    status = 500
+    retry_after: int | None = None
+
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if retry_after is not None:
+            self.retry_after = retry_after
+
+
+class BadRequest(TranslateError):
+    """The request is malformed or missing something (400)."""
+
+    status = 400
+
+
+class TooLarge(TranslateError):
+    """The request is over a documented size limit (413)."""
+
+    status = 413
+
+
+class ModelFailed(TranslateError):
+    """The model or the endpoint answered with an error or an unreadable answer (502)."""
+
+    status = 502
+
+
+class EndpointUnavailable(TranslateError):
+    """The endpoint is throttled, not ready, not in service or missing: try again later (503)."""
+
+    status = 503
+    retry_after = 10
+
+
+class EndpointTimeout(TranslateError):
+    """The endpoint did not answer in time (504)."""
+
+    status = 504

@@ -1,0 +1,91 @@
+"""Read and check the POST /translate request body (three accepted shapes) and shape the matching answer."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Literal
+
+from translator.errors import BadRequest, TooLarge
+from translator.limits import MAX_BODY_BYTES, MAX_TEXT_CHARS, MAX_TEXTS, MAX_TOTAL_CHARS
+from translator.normalize import normalize
+
+Shape = Literal["text", "texts", "sentences"]
+SHAPES = ('{"text": "..."}', '{"texts": ["...", ...]}', '{"sentences": [{"query": "..."}, ...]}')
+_ALLOWED = "send one of " + ", ".join(SHAPES)
+
+
+@dataclass(frozen=True)
+class TranslateRequest:
+    """Which shape the client used, and its English texts in order."""
+
+    shape: Shape
+    texts: list[str]
+
+
+def parse_json_body(body: str | None) -> object:
+    """Parse a request body as JSON, refusing empty, oversized or malformed bodies with a clear message."""
+    if body is None or not body.strip():
+        raise BadRequest(f"the request body is empty; {_ALLOWED}")
+    if len(body.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
+        raise TooLarge(f"the request body is over {MAX_BODY_BYTES} bytes")
+    try:
+        return json.loads(body)
+    except ValueError as error:
+        raise BadRequest(f"the request body is not valid JSON ({error}); {_ALLOWED}") from None
+
+
+def parse_translate_request(document: object) -> TranslateRequest:
+    """Check a parsed body against the three accepted shapes and the limits."""
+    if not isinstance(document, dict):
+        raise BadRequest(f"the request body must be a JSON object; {_ALLOWED}")
+    present = [key for key in ("text", "texts", "sentences") if key in document]
+    unknown = sorted(set(document) - {"text", "texts", "sentences"})
+    if unknown:
+        raise BadRequest(f"unknown field(s): {', '.join(unknown)[:200]}; {_ALLOWED}")
+    if len(present) != 1:
+        raise BadRequest(f"{'no text given' if not present else 'give only one of ' + ', '.join(present)}; {_ALLOWED}")
+    shape: Shape = present[0]  # type: ignore[assignment]
+    if shape == "text":
+        texts = [_text(document["text"], "text")]
+    else:
+        items = document[shape]
+        if not isinstance(items, list) or not items:
+            raise BadRequest(f'"{shape}" must be a non-empty list; {_ALLOWED}')
+        if len(items) > MAX_TEXTS:
+            raise BadRequest(f'"{shape}" has {len(items)} items; at most {MAX_TEXTS} are allowed per request')
+        texts = [_text(item, f"texts[{index}]") if shape == "texts" else _query(item, index) for index, item in enumerate(items)]
+    total = sum(len(text) for text in texts)
+    if total > MAX_TOTAL_CHARS:
+        raise TooLarge(f"the texts have {total} characters together; at most {MAX_TOTAL_CHARS} are allowed per request")
+    return TranslateRequest(shape, texts)
+
+
+def _query(item: object, index: int) -> str:
+    if not isinstance(item, dict) or "query" not in item:
+        raise BadRequest(f'sentences[{index}] must be an object {{"query": "<English text>"}}')
+    return _text(item["query"], f"sentences[{index}].query")
+
+
+def _text(value: object, where: str) -> str:
+    if not isinstance(value, str):
+        raise BadRequest(f"{where} must be a string, not {_json_type(value)}")
+    if len(value) > MAX_TEXT_CHARS:
+        raise TooLarge(f"{where} has {len(value)} characters; at most {MAX_TEXT_CHARS} are allowed")
+    if not normalize(value):
+        raise BadRequest(f"{where} is empty (or only spaces and control characters); give some English text")
+    return value
+
+
+def _json_type(value: object) -> str:
+    names = {type(None): "null", bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object"}
+    return names.get(type(value), type(value).__name__)
+
+
+def response_body(request: TranslateRequest, translations: list[str], **details: object) -> dict:
+    """The answer in the shape the client asked in."""
+    if request.shape == "text":
+        return {"translation": translations[0], **details}
+    if request.shape == "texts":
+        return {"translations": translations, **details}
+    return {"predictions": [{"target": translation} for translation in translations]}

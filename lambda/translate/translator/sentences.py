@@ -1,0 +1,56 @@
+"""Split one line of normalized English into sentences, not at abbreviations, initials, decimals or mid-sentence ellipses."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from sacremoses.corpus import NonbreakingPrefixes
+
+# A sentence may end where terminal punctuation (and closing quotes or brackets) meets whitespace.
+_CANDIDATE = re.compile(r"([.!?\u2026]+)([\"')\]]*)\s+(?=\S)")
+# Common abbreviations Moses' list lacks: before a number ("Fig. 3"), and anywhere ("approx. Five").
+_EXTRA_NUMERIC = frozenset({"Fig", "Figs", "Vol", "Vols", "Ch", "Sec", "Eq", "Tab", "Ref", "Refs", "p", "no", "nr"})
+_EXTRA_ALWAYS = frozenset({"approx", "ca", "cf", "Mt", "Ave", "Blvd", "Dept", "Univ", "Sept"})
+_ACRONYM = re.compile(r"^(?:[^\W\d_]+\.)+[^\W\d_]+$")  # U.S, e.g, i.e, Ph.D
+
+
+@cache
+def _nonbreaking() -> tuple[frozenset[str], frozenset[str]]:
+    """Moses' English non-breaking prefixes: (always, only before a number)."""
+    always, numeric = set(), set()
+    for entry in NonbreakingPrefixes().words("en"):
+        word, _, flag = entry.partition(" ")
+        (numeric if flag == "#NUMERIC_ONLY#" else always).add(word)
+    return frozenset(always) | _EXTRA_ALWAYS, frozenset(numeric) | _EXTRA_NUMERIC
+
+
+def _starts_sentence(char: str) -> bool:
+    return char.isupper() or char.isdigit() or char in "\"'(["
+
+
+def _is_abbreviation(word: str, next_char: str) -> bool:
+    always, numeric = _nonbreaking()
+    prefix = word.lstrip("\"'([")[:-1]  # the word before its final period
+    if prefix in always or _ACRONYM.match(prefix):
+        return True
+    return prefix in numeric and next_char.isdigit()
+
+
+def split_sentences(line: str) -> list[str]:
+    """Return the sentences of one line of text, in order, stripped; an empty line gives an empty list."""
+    sentences, start = [], 0
+    for match in _CANDIDATE.finditer(line):
+        next_char = line[match.end()]
+        if not _starts_sentence(next_char):
+            continue
+        if match.group(1) == "." and not match.group(2):
+            words = line[start:match.end(1)].split()
+            if words and _is_abbreviation(words[-1], next_char):
+                continue
+        sentences.append(line[start:match.end(2)].strip())
+        start = match.end()
+    rest = line[start:].strip()
+    if rest:
+        sentences.append(rest)
+    return [sentence for sentence in sentences if sentence]

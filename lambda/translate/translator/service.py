@@ -1,0 +1,114 @@
+"""Translate English texts to German: normalize, split, tokenize, truecase, invoke the model, repair and join."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from translator import endpoint, vocab
+from translator.errors import ModelFailed, TooLarge
+from translator.limits import MAX_PAYLOAD_BYTES, MAX_SENTENCE_TOKENS
+from translator.moses import capitalize_first, detokenize_german, tokenize_english
+from translator.normalize import normalize
+from translator.sentences import split_sentences
+from translator.truecase import truecase
+from translator.unk import UNK, replace_unknown
+
+Invoke = Callable[[dict], dict]
+# Clause boundaries where an over-long sentence may be cut, strongest first.
+_CLAUSE_BOUNDARIES = (";", ":", ",")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One model input: tokens of a sentence, or of a clause of a sentence too long for the model."""
+
+    text_index: int
+    line_index: int
+    tokens: list[str]
+    starts_sentence: bool
+
+
+@dataclass
+class Result:
+    """Translations in request order, and what it took to make them (for logs and metrics)."""
+
+    translations: list[str]
+    sentences: int = 0
+    segments: int = 0
+    endpoint_calls: int = 0
+    endpoint_ms: float = 0.0
+    unknown_words: int = 0
+
+
+def split_long(tokens: list[str], limit: int = MAX_SENTENCE_TOKENS) -> list[list[str]]:
+    """Cut a token list into pieces of at most limit tokens, after a ; : or , (strongest first); refuse otherwise."""
+    pieces = []
+    while len(tokens) > limit:
+        window = tokens[:limit]
+        cut = next((index for mark in _CLAUSE_BOUNDARIES for index in range(limit - 1, -1, -1) if window[index] == mark), None)
+        if cut is None:
+            raise TooLarge(f"a sentence has more than {limit} words with no ; : or , to split it at; "
+                           f"shorten it or add punctuation (it starts: {' '.join(tokens[:5])} ...)")
+        pieces.append(tokens[: cut + 1])
+        tokens = tokens[cut + 1:]
+    if tokens:
+        pieces.append(tokens)
+    return pieces
+
+
+def segments_of(texts: list[str], vocabulary: dict[str, int] | None) -> list[Segment]:
+    """Turn texts into model inputs, remembering where each came from."""
+    segments = []
+    for text_index, text in enumerate(texts):
+        for line_index, line in enumerate(normalize(text).split("\n")):
+            for sentence in split_sentences(line):
+                tokens = truecase(tokenize_english(sentence), vocabulary)
+                for number, piece in enumerate(split_long(tokens)):
+                    segments.append(Segment(text_index, line_index, piece, starts_sentence=number == 0))
+    return segments
+
+
+def batches(instances: list[dict], max_bytes: int = MAX_PAYLOAD_BYTES) -> Iterator[list[dict]]:
+    """Group instances into as few requests as the invoke_endpoint payload limit allows, in order."""
+    batch: list[dict] = []
+    size = len(b'{"instances": []}')
+    for instance in instances:
+        instance_size = len(json.dumps(instance, ensure_ascii=False).encode()) + 2
+        if batch and size + instance_size > max_bytes:
+            yield batch
+            batch, size = [], len(b'{"instances": []}')
+        batch.append(instance)
+        size += instance_size
+    if batch:
+        yield batch
+
+
+def translate_texts(texts: list[str], invoke: Invoke = endpoint.invoke) -> Result:
+    """Translate each English text to German; the answer keeps the texts' order and their line breaks."""
+    segments = segments_of(texts, vocab.source_vocabulary())
+    result = Result(translations=[], segments=len(segments), sentences=sum(segment.starts_sentence for segment in segments))
+    instances = [{"data": " ".join(segment.tokens), "configuration": {"attention_matrix": "true"}} for segment in segments]
+    predictions: list[dict] = []
+    for batch in batches(instances):
+        started = time.perf_counter()
+        answer = invoke({"instances": batch})
+        result.endpoint_ms += (time.perf_counter() - started) * 1000
+        result.endpoint_calls += 1
+        got = answer.get("predictions")
+        if not isinstance(got, list) or len(got) != len(batch) or not all(isinstance(item, dict) and isinstance(item.get("target"), str) for item in got):
+            raise ModelFailed(f"the translation model answered {len(got) if isinstance(got, list) else 'no'} predictions for {len(batch)} sentences")
+        predictions.extend(got)
+
+    lines: dict[tuple[int, int], list[str]] = {}
+    for segment, prediction in zip(segments, predictions, strict=True):
+        target = prediction["target"].split()
+        result.unknown_words += target.count(UNK)
+        german = detokenize_german(replace_unknown(target, segment.tokens, prediction.get("matrix")))
+        lines.setdefault((segment.text_index, segment.line_index), []).append(capitalize_first(german) if segment.starts_sentence else german)
+    for text_index, text in enumerate(texts):
+        line_count = normalize(text).count("\n") + 1
+        result.translations.append("\n".join(" ".join(lines.get((text_index, line), [])) for line in range(line_count)).strip())
+    return result

@@ -1,0 +1,63 @@
+"""The model's source vocabulary, read once per cold start from VOCAB_DIR or from S3 (MODEL_BUCKET + VOCAB_PREFIX)."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+import boto3
+from aws_lambda_powertools import Logger
+
+logger = Logger(child=True)
+SOURCE_FILE = "vocab.src.json"
+# After a failed read, requests go on without vocabulary-based truecasing; try again this much later.
+RETRY_AFTER_FAILURE_SECONDS = 300.0
+
+_lock = threading.Lock()
+_state: dict[str, object] = {"vocabulary": None, "loaded": False, "failed_at": None}
+
+
+def source_vocabulary() -> dict[str, int] | None:
+    """Return {token: id} of vocab.src.json, or None (with one warning) when it cannot be read."""
+    with _lock:
+        if _state["loaded"]:
+            return _state["vocabulary"]  # type: ignore[return-value]
+        failed_at = _state["failed_at"]
+        if isinstance(failed_at, float) and time.monotonic() - failed_at < RETRY_AFTER_FAILURE_SECONDS:
+            return None
+        try:
+            vocabulary = _parse(_read_source_file())
+        except Exception as error:  # noqa: BLE001 - any failure here must degrade, not fail the request
+            logger.warning("source vocabulary unavailable; truecasing by vocabulary is off", extra={"reason": str(error)})
+            _state["failed_at"] = time.monotonic()
+            return None
+        _state.update(vocabulary=vocabulary, loaded=True, failed_at=None)
+        logger.info("source vocabulary loaded", extra={"tokens": len(vocabulary)})
+        return vocabulary
+
+
+def reset() -> None:
+    """Forget the cached vocabulary (tests, or a changed environment)."""
+    with _lock:
+        _state.update(vocabulary=None, loaded=False, failed_at=None)
+
+
+def _read_source_file() -> bytes:
+    directory = os.environ.get("VOCAB_DIR")
+    if directory:
+        return (Path(directory) / SOURCE_FILE).read_bytes()
+    bucket, prefix = os.environ.get("MODEL_BUCKET"), os.environ.get("VOCAB_PREFIX", "")
+    if not bucket:
+        raise LookupError("neither VOCAB_DIR nor MODEL_BUCKET is set")
+    key = f"{prefix.rstrip('/')}/{SOURCE_FILE}" if prefix.strip("/") else SOURCE_FILE
+    return boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def _parse(raw: bytes) -> dict[str, int]:
+    document = json.loads(raw)
+    if not isinstance(document, dict) or not all(isinstance(value, int) for value in document.values()):
+        raise ValueError(f"{SOURCE_FILE} is not a JSON object of token -> integer id")
+    return document

@@ -1,0 +1,65 @@
+"""An HTTP server on 127.0.0.1 that runs in a background thread and works as a context manager."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
+
+
+class QuietThreadingServer(ThreadingHTTPServer):
+    """A threading server whose request threads never outlive it and whose dropped clients are not errors."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:  # noqa: ANN001 - signature of socketserver
+        # A client that gave up (read timeout) closes its socket while we still write: expected, not a fault.
+        pass
+
+
+class BackgroundServer:
+    """Serve a request handler class on 127.0.0.1:port (0 = any free port) from a daemon thread."""
+
+    handler_class: type[BaseHTTPRequestHandler]
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._httpd = QuietThreadingServer((host, port), self.handler_class)
+        self._httpd.owner = self  # type: ignore[attr-defined]  # lets handlers reach the server's state
+        self._thread: threading.Thread | None = None
+        self.stopping = threading.Event()
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. http://127.0.0.1:54321."""
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> Self:
+        """Start serving in a background thread."""
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        self.stopping.set()
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._httpd.server_close()
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted (for `python -m`)."""
+        try:
+            self._httpd.serve_forever(poll_interval=0.2)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self._httpd.server_close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

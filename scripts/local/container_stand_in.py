@@ -1,0 +1,160 @@
+"""A stand-in for the seq2seq container (GET /ping, POST /invocations): word-by-word EN->DE, never deployed."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+from scripts.local.background_server import BackgroundServer
+from scripts.local.dictionary import CAPITALIZED_SOURCE, EN_DE, PASS_THROUGH
+
+LOG = logging.getLogger("container_stand_in")
+STAND_IN_NOTICE = "stand-in model, not the real seq2seq model"
+SPECIAL_TOKENS = ("<pad>", "<unk>", "<s>", "</s>")
+# The real model was trained with max_seq_len_source=60 and truncates longer input; so does the stand-in.
+MAX_SOURCE_TOKENS = 60
+_NUMBER = re.compile(r"^[\d.,:/-]*\d[\d.,:/-]*$")
+
+
+class BadRequest(ValueError):
+    """The request is not a seq2seq JSON inference request."""
+
+
+def translate_tokens(source: list[str]) -> tuple[list[str], list[list[float]]]:
+    """Translate Moses tokens word by word; return target tokens and an attention matrix (target x source)."""
+    target: list[str] = []
+    aligned_to: list[int] = []
+    for index, token in enumerate(source):
+        if token in PASS_THROUGH or _NUMBER.match(token):
+            words = [token]
+        elif token.lower() in EN_DE:
+            words = EN_DE[token.lower()].split()
+        else:
+            words = ["<unk>"]
+        target.extend(words)
+        aligned_to.extend([index] * len(words))
+    return target, [_attention_row(column, len(source)) for column in aligned_to]
+
+
+def _attention_row(column: int, width: int) -> list[float]:
+    if width == 1:
+        return [1.0]
+    rest = round(0.15 / (width - 1), 6)
+    return [0.85 if index == column else rest for index in range(width)]
+
+
+def answer(request: object) -> dict:
+    """Answer one parsed seq2seq JSON request the way the container does (one prediction per instance)."""
+    if not isinstance(request, dict) or not isinstance(request.get("instances"), list):
+        raise BadRequest('expected a JSON object {"instances": [{"data": "<tokens>"}, ...]}')
+    predictions = []
+    for number, instance in enumerate(request["instances"]):
+        if not isinstance(instance, dict) or not isinstance(instance.get("data"), str):
+            raise BadRequest(f'instance {number} must be an object with a string "data"')
+        source = instance["data"].split()[:MAX_SOURCE_TOKENS]
+        target, matrix = translate_tokens(source)
+        prediction: dict = {"target": " ".join(target)}
+        configuration = instance.get("configuration") or {}
+        if isinstance(configuration, dict) and str(configuration.get("attention_matrix", "")).lower() == "true":
+            prediction["matrix"] = matrix
+        predictions.append(prediction)
+    return {"predictions": predictions}
+
+
+def source_vocabulary() -> dict[str, int]:
+    """The stand-in's source vocabulary in Sockeye's shape: special tokens, then words, commonest casing first."""
+    words = sorted(PASS_THROUGH) + [word.capitalize() if word in CAPITALIZED_SOURCE else word for word in EN_DE]
+    # The lowercase "the" outranks "The" in the real corpus; sentence-initial capitals come later in the list.
+    words += [word.capitalize() for word in EN_DE if word not in CAPITALIZED_SOURCE and word.isalpha()]
+    return _numbered(words)
+
+
+def target_vocabulary() -> dict[str, int]:
+    """The stand-in's target vocabulary in Sockeye's shape."""
+    words = sorted(PASS_THROUGH) + [token for value in EN_DE.values() for token in value.split()]
+    return _numbered(words)
+
+
+def _numbered(words: list[str]) -> dict[str, int]:
+    vocabulary = {token: number for number, token in enumerate(SPECIAL_TOKENS)}
+    for word in words:
+        vocabulary.setdefault(word, len(vocabulary))
+    return vocabulary
+
+
+def write_vocab(directory: Path) -> tuple[Path, Path]:
+    """Write vocab.src.json and vocab.trg.json matching the stand-in into directory; return their paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = (directory / "vocab.src.json", directory / "vocab.trg.json")
+    for path, vocabulary in zip(paths, (source_vocabulary(), target_vocabulary()), strict=True):
+        path.write_text(json.dumps(vocabulary, ensure_ascii=False), encoding="utf-8")
+    return paths
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "Seq2SeqStandIn/1"
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - BaseHTTPRequestHandler's name
+        LOG.debug("%s " + format, self.address_string(), *args)
+
+    def do_GET(self) -> None:
+        if self.path == "/ping":
+            self._send(200, b"", "text/plain")
+        else:
+            self._send_json(404, {"message": f"no route GET {self.path}; the container serves GET /ping and POST /invocations"})
+
+    def do_POST(self) -> None:
+        if self.path != "/invocations":
+            self._send_json(404, {"message": f"no route POST {self.path}; the container serves GET /ping and POST /invocations"})
+            return
+        content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if content_type != "application/json":
+            self._send_json(415, {"message": f"Content-Type {content_type or '(none)'} is not supported; the stand-in reads application/json"})
+            return
+        try:
+            self._send_json(200, answer(json.loads(body)))
+        except (ValueError, UnicodeDecodeError) as error:
+            self._send_json(400, {"message": str(error) if isinstance(error, BadRequest) else f"body is not JSON: {error}"})
+
+    def _send_json(self, status: int, document: dict) -> None:
+        self._send(status, json.dumps(document, ensure_ascii=False).encode(), "application/json")
+
+    def _send(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Stand-In", "true")
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class ContainerStandIn(BackgroundServer):
+    """The stand-in container as a context manager: `with ContainerStandIn() as container: container.url`."""
+
+    handler_class = _Handler
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__(host, port)
+        LOG.warning("%s: serving %s", STAND_IN_NOTICE, self.url)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the stand-in container in the foreground."""
+    parser = argparse.ArgumentParser(description=f"Seq2seq container stand-in ({STAND_IN_NOTICE}).")
+    parser.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (0 = any free port; default 8080)")
+    parser.add_argument("--write-vocab", type=Path, metavar="DIR", help="also write vocab.src.json and vocab.trg.json into DIR")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if args.write_vocab:
+        for path in write_vocab(args.write_vocab):
+            LOG.info("wrote %s", path)
+    ContainerStandIn(port=args.port).serve_forever()
+
+
+if __name__ == "__main__":
+    main()
