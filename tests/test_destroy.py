@@ -1,0 +1,135 @@
+"""make destroy: cdk destroy, then the leftover check against moto's SageMaker."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import boto3
+import pytest
+
+from scripts import destroy
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DESTROY = ["npx", "--no-install", "cdk", "destroy", "--all", "--force"]
+PROJECT = [{"Key": "Project", "Value": "seq2seq-translate"}]
+
+
+class FakeRunner:
+    """Records each command and answers with an exit code; `on_call` plays what the real CLI would do to the account."""
+
+    def __init__(self, code: int = 0, on_call=None):
+        self.calls: list[list[str]] = []
+        self.code = code
+        self.on_call = on_call
+
+    def __call__(self, argv):
+        self.calls.append(list(argv))
+        if self.on_call:
+            self.on_call()
+        return self.code
+
+
+def create_endpoint(name: str, tags: list[dict]) -> None:
+    """A model, its endpoint config and an endpoint, all named after `name`, in moto's SageMaker."""
+    sagemaker = boto3.client("sagemaker")
+    sagemaker.create_model(
+        ModelName=f"{name}-model",
+        PrimaryContainer={"Image": "811284229777.dkr.ecr.us-east-1.amazonaws.com/seq2seq:1", "ModelDataUrl": "s3://bucket/model.tar.gz"},
+        ExecutionRoleArn="arn:aws:iam::123456789012:role/model-role",
+        Tags=tags,
+    )
+    sagemaker.create_endpoint_config(
+        EndpointConfigName=f"{name}-config",
+        ProductionVariants=[{"VariantName": "AllTraffic", "ModelName": f"{name}-model", "InitialInstanceCount": 1, "InstanceType": "ml.m4.xlarge"}],
+        Tags=tags,
+    )
+    sagemaker.create_endpoint(EndpointName=f"{name}-endpoint", EndpointConfigName=f"{name}-config", Tags=tags)
+
+
+def delete_endpoint(name: str) -> None:
+    sagemaker = boto3.client("sagemaker")
+    sagemaker.delete_endpoint(EndpointName=f"{name}-endpoint")
+    sagemaker.delete_endpoint_config(EndpointConfigName=f"{name}-config")
+    sagemaker.delete_model(ModelName=f"{name}-model")
+
+
+def test_destroy_removes_all_stacks_and_confirms_nothing_is_left(aws_env, capsys):
+    create_endpoint("translate", PROJECT)
+    runner = FakeRunner(on_call=lambda: delete_endpoint("translate"))  # what a successful cdk destroy does
+    assert destroy.main(["-c", "instance_type=ml.m5.xlarge"], runner=runner) == 0
+    assert runner.calls == [[*DESTROY, "-c", "instance_type=ml.m5.xlarge"]]
+    out = capsys.readouterr().out
+    assert "Done: no model, endpoint config or endpoint of the project is left in us-east-1" in out
+
+
+def test_leftovers_of_the_project_are_named_with_the_commands_that_delete_them(aws_env, capsys):
+    create_endpoint("translate", PROJECT)
+    assert destroy.main([], runner=FakeRunner()) == 1
+    err = capsys.readouterr().err
+    assert "3 SageMaker resource(s) of the project are still there in us-east-1:" in err
+    for listed in ("endpoint translate-endpoint (InService)", "endpoint config translate-config", "model translate-model"):
+        assert f"  {listed}\n" in err
+    commands = [line.strip() for line in err.splitlines() if line.strip().startswith("aws sagemaker")]
+    assert commands == [
+        "aws sagemaker delete-endpoint --endpoint-name translate-endpoint --region us-east-1",
+        "aws sagemaker delete-endpoint-config --endpoint-config-name translate-config --region us-east-1",
+        "aws sagemaker delete-model --model-name translate-model --region us-east-1",
+    ]
+
+
+def test_resources_made_by_the_project_stacks_count_even_without_the_project_tag(aws_env, capsys):
+    create_endpoint("stackmade", [{"Key": "aws:cloudformation:stack-name", "Value": "TranslateEndpoint"}])
+    assert destroy.main([], runner=FakeRunner()) == 1
+    assert "3 SageMaker resource(s) of the project" in capsys.readouterr().err
+
+
+def test_other_projects_resources_are_left_alone(aws_env, capsys):
+    create_endpoint("other", [{"Key": "Project", "Value": "something-else"}, {"Key": "aws:cloudformation:stack-name", "Value": "OtherStack"}])
+    assert destroy.main([], runner=FakeRunner()) == 0
+    assert "Done:" in capsys.readouterr().out
+    assert [e["EndpointName"] for e in boto3.client("sagemaker").list_endpoints()["Endpoints"]] == ["other-endpoint"]
+
+
+def test_a_failed_cdk_destroy_still_reports_what_is_left(aws_env, capsys):
+    create_endpoint("translate", PROJECT)
+    assert destroy.main([], runner=FakeRunner(code=5)) == 5
+    assert "endpoint translate-endpoint (InService)" in capsys.readouterr().err
+
+
+def test_a_failed_cdk_destroy_with_nothing_left_still_fails(aws_env, capsys):
+    assert destroy.main([], runner=FakeRunner(code=5)) == 5
+    assert "cdk destroy failed (exit code 5); no SageMaker resource of the project is left" in capsys.readouterr().err
+
+
+def test_without_credentials_destroy_says_so_and_runs_nothing(monkeypatch, tmp_path, capsys):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    runner = FakeRunner()
+    assert destroy.main([], runner=runner) == 1
+    assert runner.calls == []
+    assert "destroy stopped: no AWS credentials found" in capsys.readouterr().err
+
+
+def test_a_bad_setting_is_named_before_anything_runs(capsys):
+    runner = FakeRunner()
+    assert destroy.main(["-c", "nonsense"], runner=runner) == 2
+    assert runner.calls == []
+    assert "-c 'nonsense' is not allowed: use -c key=value" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_destroy_without_credentials_fails_fast(tmp_path):
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env.update(AWS_CONFIG_FILE=str(tmp_path / "none"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"), AWS_EC2_METADATA_DISABLED="true")
+    # -o setup: the venv and CLI are already installed; a test never reaches for the package registry.
+    result = subprocess.run(["make", "--no-print-directory", "-o", "setup", "destroy"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "destroy stopped: no AWS credentials found" in output
+    assert "Traceback" not in output and "[2/3]" not in output
