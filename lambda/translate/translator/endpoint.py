@@ -27,7 +27,7 @@ def client():  # noqa: ANN201 - boto3 clients have no importable type without st
     """The sagemaker-runtime client (honours AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME)."""
     read_timeout = float(os.environ.get("ENDPOINT_READ_TIMEOUT_SECONDS") or DEFAULT_READ_TIMEOUT_SECONDS)
     config = Config(connect_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=read_timeout,
-                    retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS})
+                    retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS})
     return boto3.client("sagemaker-runtime", config=config)
 
 

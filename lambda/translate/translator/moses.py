@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from sacremoses import MosesDetokenizer, MosesTokenizer
+
+
+# Moses glues a currency symbol to what follows ("5 €pro Tag"); German puts it after the amount, spaced.
+_CURRENCY_AFTER_AMOUNT = re.compile(r"(?<=\d )([$€£¥])(?=[^\s\d.,;:!?)\]])")
 
 
 @cache
@@ -24,7 +29,7 @@ def tokenize_english(sentence: str) -> list[str]:
 
 def detokenize_german(tokens: list[str]) -> str:
     """Join German Moses tokens into running text (German quotes and spacing)."""
-    return _detokenizer().detokenize(tokens, unescape=True)
+    return _CURRENCY_AFTER_AMOUNT.sub(r"\1 ", _detokenizer().detokenize(tokens, unescape=True))
 
 
 def capitalize_first(text: str) -> str:

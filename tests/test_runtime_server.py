@@ -1,0 +1,91 @@
+"""The local sagemaker-runtime over HTTP: InvokeEndpoint's wire protocol, forwarding, faults and control."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from scripts.local.container_stand_in import ContainerStandIn
+from scripts.local.runtime_server import DEFAULT_ENDPOINT, ERROR_STATUS, RuntimeServer
+
+BODY = json.dumps({"instances": [{"data": "hello !"}]}).encode()
+
+
+def post(url: str, path: str, body: bytes = BODY) -> tuple[int, dict, bytes]:
+    request = urllib.request.Request(f"{url}{path}", data=body, method="POST",
+                                     headers={"Content-Type": "application/json", "Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+@pytest.fixture
+def runtime(runtime_server: RuntimeServer) -> RuntimeServer:
+    runtime_server.reset()
+    yield runtime_server
+    runtime_server.reset()
+
+
+def test_invoke_forwards_to_the_container(runtime: RuntimeServer) -> None:
+    status, headers, body = post(runtime.url, f"/endpoints/{DEFAULT_ENDPOINT}/invocations")
+    assert status == 200
+    assert headers["x-Amzn-Invoked-Production-Variant"] == "AllTraffic"
+    assert headers["Content-Type"] == "application/json"
+    assert json.loads(body) == {"predictions": [{"target": "hallo !"}]}
+    assert runtime.invocations == 1
+
+
+def test_unknown_endpoint_is_a_validation_error(runtime: RuntimeServer) -> None:
+    status, headers, body = post(runtime.url, "/endpoints/nope/invocations")
+    assert (status, headers["x-amzn-ErrorType"]) == (400, "ValidationError")
+    assert json.loads(body)["message"] == "Endpoint nope of account 123456789012 not found."
+
+
+def test_container_error_becomes_model_error(runtime: RuntimeServer) -> None:
+    status, headers, body = post(runtime.url, f"/endpoints/{DEFAULT_ENDPOINT}/invocations", b"not json")
+    document = json.loads(body)
+    assert (status, headers["x-amzn-ErrorType"]) == (424, "ModelError")
+    assert document["OriginalStatusCode"] == 400 and "not JSON" in document["OriginalMessage"]
+
+
+@pytest.mark.parametrize("code", sorted(ERROR_STATUS))
+def test_injected_faults_answer_the_documented_status_then_stop(runtime: RuntimeServer, code: str) -> None:
+    runtime.fail_next(code, count=1)
+    status, headers, _ = post(runtime.url, f"/endpoints/{DEFAULT_ENDPOINT}/invocations")
+    assert (status, headers["x-amzn-ErrorType"]) == (ERROR_STATUS[code], code)
+    assert post(runtime.url, f"/endpoints/{DEFAULT_ENDPOINT}/invocations")[0] == 200
+
+
+def test_control_over_http(runtime: RuntimeServer) -> None:
+    assert post(runtime.url, "/stand-in/fail", b'{"code": "ServiceUnavailable", "count": 2}')[0] == 200
+    assert [post(runtime.url, f"/endpoints/{DEFAULT_ENDPOINT}/invocations")[0] for _ in range(3)] == [503, 503, 200]
+    status, _, body = post(runtime.url, "/stand-in/fail", b'{"code": "Nope"}')
+    assert status == 400 and "unknown error code" in json.loads(body)["message"]
+    assert post(runtime.url, "/stand-in/reset", b"")[0] == 200 and runtime.invocations == 0
+
+
+def test_unknown_fault_code_is_refused(runtime: RuntimeServer) -> None:
+    with pytest.raises(ValueError, match="ModelError"):
+        runtime.fail_next("Boom")
+
+
+def test_own_instance_stops_cleanly() -> None:
+    with ContainerStandIn() as container, RuntimeServer(container.url, {"other"}) as runtime:
+        assert post(runtime.url, "/endpoints/other/invocations")[0] == 200
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(f"{runtime.url}/endpoints/other/invocations", data=BODY, timeout=2)
+
+
+def test_runs_as_a_module() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "scripts.local.runtime_server", "--help"], capture_output=True, text=True,
+                            timeout=30, cwd=Path(__file__).parent.parent, check=False)
+    assert result.returncode == 0 and "--container-url" in result.stdout
