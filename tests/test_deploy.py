@@ -201,3 +201,26 @@ def test_make_deploy_without_credentials_fails_fast_with_the_offline_hints(tmp_p
     assert all(hint in output for hint in ("make test", "make local", "make synth"))
     assert "Traceback" not in output
     assert "[2/4]" not in output
+
+
+def test_the_staged_models_version_is_read_from_s3_and_passed_to_the_endpoint(account, tmp_path):
+    s3 = boto3.client("s3")
+    key = "sagemaker/seq2seq/eng-german/pretrained_model/model.tar.gz"
+
+    def stage_into_moto(argv):
+        if argv[1:2] == ["scripts/stage_model.py"]:  # what staging leaves behind: the model with its content id
+            s3.create_bucket(Bucket=BUCKET)
+            s3.put_object(Bucket=BUCKET, Key=key, Body=b"model", Metadata={"version": "0123456789abcdef"})
+        return runner(argv)
+
+    runner = FakeRunner()
+    assert deploy.main(["--yes"], runner=stage_into_moto, quotas_client=account, outputs_dir=tmp_path, interactive=False) == 0
+    assert runner.calls[-1][-2:] == ["-c", "model_version=0123456789abcdef"]
+
+
+def test_a_missing_staged_model_stops_before_the_endpoint(account, tmp_path, capsys):
+    boto3.client("s3").create_bucket(Bucket=BUCKET)
+    runner = FakeRunner()
+    assert deploy.main(["--yes"], runner=runner, quotas_client=account, outputs_dir=tmp_path, interactive=False) == 1
+    assert len(runner.calls) == 2
+    assert "has no version: stage it again" in capsys.readouterr().err
