@@ -1,0 +1,37 @@
+"""The pinned CDK CLI runs the app from cdk.json: no credentials, no network, clear setting errors."""
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CDK = [shutil.which("npx") or "npx", "--no-install", "cdk"]
+
+pytestmark = pytest.mark.skipif(not (REPO / "node_modules" / ".bin" / "cdk").exists(), reason="the pinned CDK CLI is installed by make setup")
+
+
+def run_cdk(*args, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull, CI="true",
+               JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
+    return subprocess.run([*CDK, *args, "--output", str(tmp_path / "cdk.out")], cwd=REPO, env=env, capture_output=True, text=True, timeout=240)
+
+
+def test_bad_setting_fails_synth_with_its_message(tmp_path):
+    result = run_cdk("synth", "TranslateModelBucket", "-c", "instance_type=m4.xlarge", tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "setting 'instance_type' = 'm4.xlarge' is not allowed" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_synth_with_override_and_no_credentials(tmp_path):
+    result = run_cdk("synth", "TranslateEndpoint", "--exclusively", "--quiet", "-c", "instance_type=ml.m5.xlarge", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    template = json.loads((tmp_path / "cdk.out" / "TranslateEndpoint.template.json").read_text())
+    config = next(r for r in template["Resources"].values() if r["Type"] == "AWS::SageMaker::EndpointConfig")
+    assert config["Properties"]["ProductionVariants"][0]["InstanceType"] == "ml.m5.xlarge"
+    assert not list(tmp_path.glob("cdk.out/asset.*/handler.py")), "the API stack's Lambda was not bundled for this stack"

@@ -1,0 +1,79 @@
+import pytest
+
+from stacks.settings import SettingsError, default_context, load_settings, parse_overrides, settings_from_files
+
+
+def settings_with(**overrides):
+    return load_settings({**default_context(), **overrides})
+
+
+def test_defaults_come_from_cdk_json():
+    settings = settings_from_files()
+    assert settings.instance_type == "ml.m4.xlarge"
+    assert settings.instance_count == 1 and settings.max_instance_count == 1 and not settings.autoscaling
+    assert settings.model_key == "sagemaker/seq2seq/eng-german/pretrained_model/model.tar.gz"
+    assert settings.model_prefix == "sagemaker/seq2seq/eng-german/pretrained_model/"
+    assert settings.cors_origins == ("*",)
+    assert settings.retain_model_bucket is False
+    assert settings.alarm_email is None
+
+
+def test_cli_strings_are_coerced():
+    settings = settings_with(instance_count="2", max_instance_count="5", retain_model_bucket="TRUE", throttle_rate="2.5",
+                             cors_origins="https://a.example, https://b.example/")
+    assert (settings.instance_count, settings.max_instance_count, settings.retain_model_bucket) == (2, 5, True)
+    assert settings.throttle_rate == 2.5 and settings.autoscaling
+    assert settings.cors_origins == ("https://a.example", "https://b.example")
+
+
+@pytest.mark.parametrize(
+    "key,value,expected",
+    [
+        ("instance_type", "m4.xlarge", "starts with 'ml.'"),
+        ("instance_type", "ml.t2.medium", "times out on burstable ml.t2"),
+        ("instance_count", "0", "a whole number from 1 to 100"),
+        ("instance_count", "two", "a whole number from 1 to 100"),
+        ("instance_count", True, "a whole number from 1 to 100"),
+        ("max_instance_count", "0", "a whole number from 1 to 100"),
+        ("model_key", "/abs/model.tar.gz", "without a leading '/'"),
+        ("model_key", "models/model.zip", "ending in model.tar.gz"),
+        ("throttle_rate", "0", "a number above 0"),
+        ("throttle_rate", "nan", "a number above 0"),
+        ("throttle_burst", "-1", "a whole number from 1 to 5000"),
+        ("cors_origins", "example.com", "comma-separated list of origins"),
+        ("cors_origins", "*,https://a.example", "comma-separated list of origins"),
+        ("cors_origins", "", "comma-separated list of origins"),
+        ("retain_model_bucket", "maybe", "true or false"),
+        ("log_retention_days", "10", "one of 1, 3, 5"),
+        ("alarm_email", "not-an-address", "an e-mail address"),
+        ("model_version", "has spaces", "up to 64 letters"),
+    ],
+)
+def test_bad_values_name_the_key_and_what_is_allowed(key, value, expected):
+    with pytest.raises(SettingsError) as error:
+        settings_with(**{key: value})
+    message = str(error.value)
+    assert f"setting '{key}'" in message and expected in message and f"-c {key}=" in message
+
+
+def test_max_instance_count_below_instance_count_is_refused():
+    with pytest.raises(SettingsError, match=r"'max_instance_count' = '1' is not allowed: at least instance_count \(2\)"):
+        settings_with(instance_count="2", max_instance_count="1")
+
+
+def test_missing_setting_is_named():
+    context = default_context()
+    del context["instance_type"]
+    with pytest.raises(SettingsError, match="instance_type"):
+        load_settings(context)
+
+
+def test_overrides_parse_like_the_cdk_cli():
+    assert parse_overrides(["instance_type=ml.m5.xlarge", "model_key=a/b=c/model.tar.gz"]) == {
+        "instance_type": "ml.m5.xlarge",
+        "model_key": "a/b=c/model.tar.gz",
+    }
+    with pytest.raises(SettingsError, match="use -c key=value"):
+        parse_overrides(["instance_type"])
+    with pytest.raises(SettingsError, match="unknown setting.*instnce_type.*known settings: instance_type"):
+        parse_overrides(["instnce_type=ml.m5.xlarge"])

@@ -1,0 +1,142 @@
+import json
+
+from aws_cdk.assertions import Match
+
+from stacks.api import LAMBDA_TIMEOUT, translate_request_schema
+
+STACK = "TranslateApi"
+
+
+def resources_of(synthesized, type_name):
+    return {k: v for k, v in synthesized.templates[STACK]["Resources"].items() if v["Type"] == type_name}
+
+
+def translate_function(synthesized):
+    return next(v for v in resources_of(synthesized, "AWS::Lambda::Function").values() if v["Properties"].get("Handler") == "handler.handler")
+
+
+def test_lambda_runs_the_newest_python_on_arm_with_a_timeout_below_api_gateways(default_app):
+    props = translate_function(default_app)["Properties"]
+    assert props["Runtime"] == "python3.14"
+    assert props["Architectures"] == ["arm64"]
+    assert props["Timeout"] == LAMBDA_TIMEOUT.to_seconds() < 29
+    env = props["Environment"]["Variables"]
+    assert set(env) >= {"ENDPOINT_NAME", "CORS_ORIGINS", "MODEL_BUCKET", "VOCAB_PREFIX", "POWERTOOLS_SERVICE_NAME"}
+    assert "Fn::ImportValue" in json.dumps(env["ENDPOINT_NAME"])
+    assert env["CORS_ORIGINS"] == "*"
+    assert env["VOCAB_PREFIX"] == "sagemaker/seq2seq/eng-german/pretrained_model/"
+
+
+def test_lambda_log_group_has_retention_and_goes_with_the_stack(default_app):
+    props = translate_function(default_app)["Properties"]
+    log_group_id = props["LoggingConfig"]["LogGroup"]["Ref"]
+    log_group = default_app.templates[STACK]["Resources"][log_group_id]
+    assert log_group["Properties"]["RetentionInDays"] == 30
+    assert log_group["DeletionPolicy"] == "Delete"
+    assert "LogGroupName" not in log_group["Properties"]
+
+
+def test_lambda_may_invoke_this_one_endpoint_only(default_app):
+    statements = [s for p in resources_of(default_app, "AWS::IAM::Policy").values() for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    invoke = [s for s in statements if "sagemaker:InvokeEndpoint" in json.dumps(s["Action"])]
+    assert len(invoke) == 1
+    assert invoke[0]["Action"] == "sagemaker:InvokeEndpoint"
+    resource = json.dumps(invoke[0]["Resource"])
+    assert "Fn::ImportValue" in resource and "EndpointName" not in resource and resource != '"*"'
+    vocab = [s for s in statements if "s3:GetObject*" in s["Action"]]
+    vocab_arns = json.dumps([s["Resource"] for s in vocab])
+    assert "vocab.src.json" in vocab_arns and "vocab.trg.json" in vocab_arns and "model.tar.gz" not in vocab_arns
+
+
+def test_regional_rest_api_with_post_translate_proxy(default_app):
+    template = default_app.template(STACK)
+    template.has_resource_properties("AWS::ApiGateway::RestApi", {"EndpointConfiguration": {"Types": ["REGIONAL"]}, "Name": Match.any_value()})
+    resources = resources_of(default_app, "AWS::ApiGateway::Resource")
+    translate_id = next(k for k, v in resources.items() if v["Properties"]["PathPart"] == "translate")
+    methods = resources_of(default_app, "AWS::ApiGateway::Method")
+    post = next(v for v in methods.values() if v["Properties"]["HttpMethod"] == "POST" and v["Properties"]["ResourceId"] == {"Ref": translate_id})
+    assert post["Properties"]["Integration"]["Type"] == "AWS_PROXY"
+    assert post["Properties"]["AuthorizationType"] == "NONE"
+    assert "RequestValidatorId" in post["Properties"]
+    model_ref = post["Properties"]["RequestModels"]["application/json"]["Ref"]
+    model = default_app.templates[STACK]["Resources"][model_ref]
+    assert model["Properties"]["Schema"] == translate_request_schema()
+    assert {v["Properties"]["PathPart"] for v in resources.values()} >= {"translate", "languages", "detect"}
+    root_get = [v for v in methods.values() if v["Properties"]["HttpMethod"] == "GET" and "Fn::GetAtt" in json.dumps(v["Properties"]["ResourceId"])]
+    assert root_get, "GET / serves the web page"
+
+
+def test_stage_is_throttled_and_access_logged(default_app, custom_app):
+    default_app.template(STACK).has_resource_properties(
+        "AWS::ApiGateway::Stage",
+        {
+            "StageName": "prod",
+            "MethodSettings": [Match.object_like({"ThrottlingRateLimit": 10, "ThrottlingBurstLimit": 20, "DataTraceEnabled": False})],
+            "AccessLogSetting": {"DestinationArn": Match.any_value(), "Format": Match.string_like_regexp("requestId")},
+        },
+    )
+    custom_app.template(STACK).has_resource_properties(
+        "AWS::ApiGateway::Stage", {"MethodSettings": [Match.object_like({"ThrottlingRateLimit": 25, "ThrottlingBurstLimit": 50})]}
+    )
+
+
+def test_cors_on_preflight_and_on_api_gateways_own_errors(default_app):
+    methods = resources_of(default_app, "AWS::ApiGateway::Method")
+    options = [v for v in methods.values() if v["Properties"]["HttpMethod"] == "OPTIONS"]
+    assert len(options) >= 3
+    headers = json.dumps(options[0]["Properties"]["Integration"]["IntegrationResponses"])
+    assert "Access-Control-Allow-Origin" in headers and "'*'" in headers
+    responses = {v["Properties"]["ResponseType"]: v["Properties"] for v in resources_of(default_app, "AWS::ApiGateway::GatewayResponse").values()}
+    assert {"DEFAULT_4XX", "DEFAULT_5XX", "BAD_REQUEST_BODY", "THROTTLED"} <= set(responses)
+    for response in responses.values():
+        assert response["ResponseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"] == "'*'"
+    assert json.loads(responses["BAD_REQUEST_BODY"]["ResponseTemplates"]["application/json"])["message"].startswith("Invalid request body")
+
+
+def test_several_origins_are_echoed_on_gateway_errors(custom_app):
+    props = translate_function(custom_app)["Properties"]
+    assert props["Environment"]["Variables"]["CORS_ORIGINS"] == "https://example.com,https://translate.example.org"
+    for response in resources_of(custom_app, "AWS::ApiGateway::GatewayResponse").values():
+        assert response["Properties"]["ResponseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"] == "method.request.header.origin"
+
+
+def test_account_level_logging_role_goes_with_the_stack(default_app):
+    template = default_app.template(STACK)
+    template.resource_count_is("AWS::ApiGateway::Account", 1)
+    roles = resources_of(default_app, "AWS::IAM::Role")
+    cloudwatch_role = next(v for v in roles.values() if "AmazonAPIGatewayPushToCloudWatchLogs" in json.dumps(v["Properties"]))
+    assert cloudwatch_role["DeletionPolicy"] == "Delete"
+
+
+def test_outputs_translate_url_and_stage_url(default_app):
+    outputs = default_app.templates[STACK]["Outputs"]
+    translate_url = json.dumps(outputs["TranslateUrl"]["Value"])
+    assert translate_url.startswith('{"Fn::Join": ["", ["https://"') and translate_url.endswith('"/translate"]]}')
+    assert "DeploymentStageprod" in translate_url
+    assert json.dumps(outputs["ApiUrl"]["Value"]).endswith('"/"]]}')
+
+
+def test_alarms_for_every_failure_mode_notify_one_topic(default_app):
+    alarms = resources_of(default_app, "AWS::CloudWatch::Alarm")
+    assert len(alarms) == 6
+    topic_id = next(iter(resources_of(default_app, "AWS::SNS::Topic")))
+    for alarm in alarms.values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
+        assert alarm["Properties"]["TreatMissingData"] == "notBreaching"
+        assert "AlarmName" not in alarm["Properties"]
+    metrics = json.dumps(alarms)
+    for metric in ("5XXError", "Latency", "Errors", "Throttles", "Invocation5XXErrors", "ModelLatency"):
+        assert f'"{metric}"' in metrics, metric
+    default_app.template(STACK).resource_count_is("AWS::CloudWatch::Dashboard", 1)
+    default_app.template(STACK).resource_count_is("AWS::SNS::Subscription", 0)
+
+
+def test_alarm_email_subscribes_to_the_topic(custom_app):
+    custom_app.template(STACK).has_resource_properties("AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"})
+
+
+def test_request_schema_is_draft4_and_accepts_the_documented_shapes():
+    schema = translate_request_schema()
+    assert schema["$schema"].startswith("http://json-schema.org/draft-04/")
+    text = json.dumps(schema)
+    assert '"const"' not in text and "$ref" not in text
