@@ -1,0 +1,280 @@
+"""The local API: API Gateway's proxy events and answers, end to end over HTTP to the stand-in model, and its command line."""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from scripts.local import api_gateway
+from scripts.local.api_gateway import INVALID_BODY_MESSAGE, LocalApiGateway, request_body_validator
+from scripts.local_api import STAND_IN_NOTICE
+from tests.fixtures.local_api import LocalApiProcess, clean_env, http_call, post_json, start_local_api
+
+# --- API Gateway's side, with a handler that records what it was given -------------------------------------------
+
+
+class RecordingHandler:
+    """A Lambda handler that keeps each event and answers with a configurable proxy result."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.result: Any = {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": "{}"}
+
+    def __call__(self, event: dict[str, Any], context: Any) -> Any:
+        assert context.get_remaining_time_in_millis() > 0
+        self.events.append(event)
+        if isinstance(self.result, Exception):
+            raise self.result
+        return self.result
+
+
+@pytest.fixture
+def recorder() -> RecordingHandler:
+    return RecordingHandler()
+
+
+@pytest.fixture
+def gateway(recorder: RecordingHandler) -> Iterator[LocalApiGateway]:
+    with LocalApiGateway(recorder, cors_origins=("https://a.example", "https://b.example"), body_validator=request_body_validator(),
+                         access_log=False) as server:  # fmt: skip
+        yield server
+
+
+def test_request_becomes_a_rest_proxy_event(gateway: LocalApiGateway, recorder: RecordingHandler) -> None:
+    reply = http_call(
+        "POST",
+        f"{gateway.base_url}translate?a=1&a=2&b=x",
+        json.dumps({"text": "Hello."}),
+        {"Content-Type": "application/json", "X-Thing": "one", "User-Agent": "tests"},
+    )
+    assert reply.status == 200
+    assert reply.headers["x-amzn-RequestId"]
+    (event,) = recorder.events
+    assert event["resource"] == "/translate"
+    assert event["path"] == "/translate"
+    assert event["httpMethod"] == "POST"
+    assert event["headers"]["X-Thing"] == "one"
+    assert event["multiValueHeaders"]["X-Thing"] == ["one"]
+    assert event["queryStringParameters"] == {"a": "2", "b": "x"}
+    assert event["multiValueQueryStringParameters"] == {"a": ["1", "2"], "b": ["x"]}
+    assert event["pathParameters"] is None
+    assert json.loads(event["body"]) == {"text": "Hello."}
+    assert event["isBase64Encoded"] is False
+    context = event["requestContext"]
+    assert context["httpMethod"] == "POST"
+    assert context["resourcePath"] == "/translate"
+    assert context["identity"]["sourceIp"] == "127.0.0.1"
+    assert context["identity"]["userAgent"] == "tests"
+    assert context["requestId"] == reply.headers["x-amzn-RequestId"]
+    assert context["stage"]
+
+
+def test_binary_body_is_base64_and_empty_query_is_none(gateway: LocalApiGateway, recorder: RecordingHandler) -> None:
+    raw = bytes(range(256))
+    assert http_call("POST", f"{gateway.base_url}detect", raw, {"Content-Type": "application/octet-stream"}).status == 200
+    (event,) = recorder.events
+    assert event["isBase64Encoded"] is True
+    assert base64.b64decode(event["body"]) == raw
+    assert event["queryStringParameters"] is None
+    assert event["multiValueQueryStringParameters"] is None
+
+
+def test_proxy_result_becomes_the_http_response(gateway: LocalApiGateway, recorder: RecordingHandler) -> None:
+    recorder.result = {
+        "statusCode": 201,
+        "headers": {"Content-Type": "application/octet-stream", "X-One": "1"},
+        "multiValueHeaders": {"X-Many": ["a", "b"]},
+        "body": base64.b64encode(b"\x00\xffbinary").decode(),
+        "isBase64Encoded": True,
+    }
+    reply = http_call("GET", gateway.base_url)
+    assert reply.status == 201
+    assert reply.body == b"\x00\xffbinary"
+    assert reply.headers["X-One"] == "1"
+    assert reply.headers.get_all("X-Many") == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [RuntimeError("boom"), {"statusCode": "200"}, {"statusCode": 200, "body": {"not": "a string"}}, {"statusCode": 200, "body": "*", "isBase64Encoded": True}],
+    ids=["raises", "status-not-int", "body-not-string", "bad-base64"],
+)
+def test_a_failing_handler_is_a_502_like_api_gateway(gateway: LocalApiGateway, recorder: RecordingHandler, failure: Any) -> None:
+    recorder.result = failure
+    reply = http_call("GET", gateway.base_url, headers={"Origin": "https://b.example"})
+    assert reply.status == 502
+    assert reply.json() == {"message": "Internal server error"}
+    assert reply.headers["Access-Control-Allow-Origin"] == "https://b.example"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("GET", "nowhere"), ("GET", "translate"), ("DELETE", ""), ("POST", "translate/extra")]
+)
+def test_unknown_routes_are_missing_authentication_token(gateway: LocalApiGateway, recorder: RecordingHandler, method: str, path: str) -> None:
+    reply = http_call(method, gateway.base_url + path, headers={"Origin": "https://a.example"})
+    assert reply.status == 403
+    assert reply.json() == {"message": "Missing Authentication Token"}
+    assert reply.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
+    assert reply.headers["Access-Control-Allow-Origin"] == "https://a.example"
+    assert recorder.events == []
+
+
+def test_preflight_is_answered_by_the_gateway_like_the_cdk_mock(gateway: LocalApiGateway, recorder: RecordingHandler) -> None:
+    headers = {"Origin": "https://b.example", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+    reply = http_call("OPTIONS", f"{gateway.base_url}translate", headers=headers)
+    assert reply.status == 204
+    assert reply.headers["Access-Control-Allow-Origin"] == "https://b.example"
+    assert set(reply.headers["Access-Control-Allow-Methods"].split(",")) == {"GET", "POST", "OPTIONS"}
+    assert "Content-Type" in reply.headers["Access-Control-Allow-Headers"].split(",")
+    assert reply.headers["Vary"] == "Origin"
+    # An origin that is not allowed gets the first allowed one, which the browser then refuses.
+    stranger = http_call("OPTIONS", f"{gateway.base_url}translate", headers={**headers, "Origin": "https://evil.example"})
+    assert stranger.headers["Access-Control-Allow-Origin"] == "https://a.example"
+    assert recorder.events == []
+
+
+@pytest.mark.parametrize("body", ["not json", "[]", '{"txt": "Hello"}', ""], ids=["not-json", "array", "unknown-field", "empty"])
+def test_invalid_bodies_are_refused_before_the_lambda(gateway: LocalApiGateway, recorder: RecordingHandler, body: str) -> None:
+    if gateway.body_validator is None:
+        pytest.fail("lambda/translate/openapi.json (components.schemas.TranslateRequest) is missing: nothing to validate against")
+    reply = http_call("POST", f"{gateway.base_url}translate", body, {"Content-Type": "application/json", "Origin": "https://a.example"})
+    assert reply.status == 400
+    assert reply.json() == {"message": INVALID_BODY_MESSAGE}
+    assert reply.headers["x-amzn-ErrorType"] == "BadRequestException"
+    assert reply.headers["Access-Control-Allow-Origin"] == "https://a.example"
+    assert recorder.events == []
+
+
+def test_stage_prefix_is_served_and_stripped(recorder: RecordingHandler) -> None:
+    with LocalApiGateway(recorder, stage="prod", access_log=False) as server:
+        assert server.base_url.endswith("/prod/")
+        assert http_call("GET", server.base_url).status == 200
+        assert recorder.events[0]["path"] == "/"
+        assert recorder.events[0]["requestContext"]["path"] == "/prod/"
+        assert http_call("GET", server.url + "/").status == 403
+
+
+def test_gateway_mirrors_the_deployed_api_contract() -> None:
+    from stacks import api
+
+    assert api_gateway.CORS_ALLOW_HEADERS == api.CORS_ALLOW_HEADERS
+    assert api_gateway.INVALID_BODY_MESSAGE == api.INVALID_BODY_MESSAGE
+    assert api_gateway.LAMBDA_TIMEOUT_SECONDS == api.LAMBDA_TIMEOUT.to_seconds()
+    assert api_gateway.OPENAPI_DOCUMENT == api.OPENAPI_DOCUMENT
+
+
+# --- End to end: HTTP -> local API -> real handler -> sagemaker-runtime stand-in -> container stand-in ------------------
+
+
+def test_translate_end_to_end(stand_in_api: LocalApiProcess) -> None:
+    reply = post_json(stand_in_api.translate_url, {"text": "I love you, too."}, {"Origin": "https://site.example"})
+    assert reply.status == 200, reply.body
+    assert reply.json()["translation"] == "Ich liebe du, auch."
+    assert reply.headers["Access-Control-Allow-Origin"] == "*"
+    assert reply.headers["X-Stand-In"] == STAND_IN_NOTICE
+
+
+def test_translate_many_texts_end_to_end(stand_in_api: LocalApiProcess) -> None:
+    reply = post_json(stand_in_api.translate_url, {"texts": ["Good morning.", "The cat is black."]})
+    assert reply.status == 200, reply.body
+    assert reply.json()["translations"] == ["Gut Morgen.", "Die Katze ist schwarz."]
+
+
+def test_preflight_end_to_end(stand_in_api: LocalApiProcess) -> None:
+    reply = http_call("OPTIONS", stand_in_api.translate_url, headers={"Origin": "https://site.example", "Access-Control-Request-Method": "POST"})
+    assert reply.status == 204
+    assert reply.headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in reply.headers["Access-Control-Allow-Methods"]
+
+
+def test_validation_end_to_end(stand_in_api: LocalApiProcess) -> None:
+    reply = post_json(stand_in_api.translate_url, {"words": "Hello"}, {"Origin": "https://site.example"})
+    assert reply.status == 400
+    assert reply.json() == {"message": INVALID_BODY_MESSAGE}
+    assert reply.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_handler_refusal_end_to_end(stand_in_api: LocalApiProcess) -> None:
+    # Valid for the gateway's schema or not, an empty text is the handler's to refuse, with its own message.
+    reply = post_json(stand_in_api.translate_url, {"text": "   "})
+    assert reply.status == 400
+    assert reply.json()["message"]
+    assert reply.json()["message"] != "Internal server error"
+
+
+def test_web_page_end_to_end(stand_in_api: LocalApiProcess) -> None:
+    reply = http_call("GET", stand_in_api.base_url)
+    assert reply.status == 200
+    assert reply.headers["Content-Type"].startswith("text/html")
+    assert b"<textarea" in reply.body
+
+
+def test_unknown_route_and_outside_stage_end_to_end(stand_in_api: LocalApiProcess) -> None:
+    assert http_call("GET", stand_in_api.base_url + "nothing").status == 403
+    assert http_call("GET", stand_in_api.base_url.removesuffix("prod/")).status == 403
+
+
+@pytest.mark.parametrize(("code", "status"), [("ModelError", 502), ("ServiceUnavailable", 503), ("ValidationError", 502)])
+def test_endpoint_errors_reach_the_client_as_messages(stand_in_api: LocalApiProcess, code: str, status: int) -> None:
+    stand_in_api.fail_next(code, count=5)
+    reply = post_json(stand_in_api.translate_url, {"text": "Hello."}, {"Origin": "https://site.example"})
+    assert reply.status == status
+    assert reply.json()["message"]
+    assert reply.headers["Access-Control-Allow-Origin"] == "*"
+
+
+# --- The command line -------------------------------------------------------------------------------------------------
+
+
+def test_command_line_starts_says_what_it_is_and_stops_cleanly_on_ctrl_c() -> None:
+    running = start_local_api("--stand-in", "--port", "0")
+    reply = post_json(running.translate_url, {"text": "Thank you."})
+    status, out, err = running.stop()
+    assert reply.status == 200 and reply.json()["translation"] == "Danke du."
+    assert status == 0
+    assert running.base_url.startswith("http://127.0.0.1:") and running.base_url.count("/") == 3
+    assert f"stand-in model: {STAND_IN_NOTICE}" in out
+    assert "Stopped." in out
+    assert '"POST /translate HTTP/1.1" 200' in err
+    assert "Traceback" not in err
+
+
+def _run_expecting_failure(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    import subprocess
+    import sys
+
+    from tests.fixtures.local_api import LOCAL_API, REPO_ROOT
+
+    done = subprocess.run([sys.executable, str(LOCAL_API), *args], cwd=REPO_ROOT, env=env or clean_env(), capture_output=True,
+                          text=True, encoding="utf-8", timeout=60, stdin=subprocess.DEVNULL)  # fmt: skip
+    assert "Traceback" not in done.stderr
+    return done.returncode, done.stderr
+
+
+def test_command_line_refuses_a_port_in_use() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        status, err = _run_expecting_failure("--stand-in", "--port", str(port))
+    assert status == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in err
+
+
+def test_command_line_refuses_a_bad_setting() -> None:
+    status, err = _run_expecting_failure("--stand-in", "-c", "cors_origins=not an origin")
+    assert status == 2
+    assert "cors_origins" in err
+
+
+def test_command_line_without_a_deployed_endpoint_says_what_to_do(aws_env: Any) -> None:
+    env = {**clean_env(), "AWS_ENDPOINT_URL": aws_env.url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+           "AWS_DEFAULT_REGION": "us-east-1"}  # fmt: skip
+    status, err = _run_expecting_failure("--port", "0", env=env)
+    assert status == 2
+    assert "TranslateEndpoint" in err and "--stand-in" in err
