@@ -5,7 +5,6 @@ from __future__ import annotations
 import binascii
 import os
 import time
-import warnings
 from functools import cache
 from http import HTTPStatus
 from pathlib import Path
@@ -20,8 +19,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from translator import payload, service
 from translator.errors import BadRequest, TranslateError
 
-# Requests that add no metric (the page, a refused body) are normal here, not worth a warning each.
-warnings.filterwarnings("ignore", message="No application metrics to publish")
 logger = Logger()
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Seq2SeqTranslate"))
 PAGE = Path(__file__).parent / "static" / "index.html"
@@ -99,7 +96,11 @@ def _app() -> APIGatewayRestResolver:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
     """Lambda entry point (API Gateway REST proxy integration)."""
-    return _app().resolve(event, context)
+    try:
+        return _app().resolve(event, context)
+    finally:
+        # Flush only when a route recorded something: the page and refused bodies have no metrics to publish.
+        if metrics.metric_set:
+            metrics.flush_metrics()
