@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 from collections.abc import Callable, Sequence
@@ -24,6 +25,13 @@ def cdk(*args: str) -> list[str]:
 def context_flags(pairs: Sequence[str]) -> list[str]:
     """-c key=value flags, as the CDK CLI and the project's scripts take them."""
     return [flag for pair in pairs for flag in ("-c", pair)]
+
+
+def add_context_option(parser: argparse.ArgumentParser) -> None:
+    """The repeatable -c KEY=VALUE option every project script shares with the CDK CLI."""
+    parser.add_argument(
+        "-c", "--context", action="append", default=[], metavar="KEY=VALUE", help="a setting, as for the CDK CLI (repeatable)"
+    )
 
 
 def run_command(argv: Sequence[str]) -> int:

@@ -16,7 +16,7 @@ if __package__ in (None, ""):  # run as `python scripts/deploy.py`: make the rep
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from scripts.cdk_cli import REPO_ROOT, Runner, cdk, context_flags, run_command
+from scripts.cdk_cli import REPO_ROOT, Runner, add_context_option, cdk, context_flags, run_command
 from scripts.preflight import CLIENT_CONFIG, PreflightError, aws_session, check_caller, check_image, describe_error, run_preflight
 from stacks.settings import Settings, SettingsError, parse_overrides, settings_from_files
 
@@ -37,11 +37,15 @@ class DeployError(Exception):
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line of make deploy (make deploy ARGS='...')."""
-    parser = argparse.ArgumentParser(prog="make deploy", description="Deploy the translation service to the AWS account and region of your environment.")
-    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE", help="a setting, as for the CDK CLI (repeatable)")
-    parser.add_argument("--source", help="where to copy the model from (S3 prefix, HTTP(S) base URL or local directory); default: the staging script's own list")
+    parser = argparse.ArgumentParser(prog="make deploy", description="Deploy the translation service to your AWS account and region.")
+    add_context_option(parser)
+    parser.add_argument(
+        "--source", help="where to copy the model from (S3 prefix, HTTP(S) base URL or local directory); default: the staging script's list"
+    )
     parser.add_argument("--yes", action="store_true", help="deploy without asking for confirmation (needed when not run from a terminal)")
-    parser.add_argument("--skip-preflight", action="store_true", help="skip the quota and bootstrap checks (credentials and region are always checked)")
+    parser.add_argument(
+        "--skip-preflight", action="store_true", help="skip the quota and bootstrap checks (credentials and region are always checked)"
+    )
     return parser
 
 
@@ -88,7 +92,8 @@ def _staged_version(session: boto3.Session, region: str, bucket: str, key: str, 
     try:
         version = version_of(session.client("s3", region_name=region, config=CLIENT_CONFIG), bucket, key)
     except (ClientError, BotoCoreError) as error:
-        raise DeployError(f"could not read the staged model s3://{bucket}/{key} ({describe_error(error)}): run make deploy again.") from None
+        where = f"s3://{bucket}/{key}"
+        raise DeployError(f"could not read the staged model {where} ({describe_error(error)}): run make deploy again.") from None
     if not version:
         raise DeployError(f"the staged model s3://{bucket}/{key} has no version: stage it again (make deploy re-runs the staging).")
     return version
@@ -98,7 +103,8 @@ def _confirmed(yes: bool, interactive: bool) -> bool:
     if yes:
         return True
     if not interactive:
-        print("deploy stopped: this creates resources that cost money; pass --yes to deploy without a prompt (make deploy ARGS=--yes).", file=sys.stderr)
+        print("deploy stopped: this creates resources that cost money; to deploy without a prompt, pass --yes (make deploy ARGS=--yes).",
+              file=sys.stderr)
         return False
     try:
         answer = input("Deploy now? [y/N] ")
@@ -166,9 +172,9 @@ def main(
         version = _staged_version(session, caller.region, bucket, settings.model_key, version_of)
 
         print(f"[4/4] Deploying the endpoint and the API ({ENDPOINT_STACK}, {API_STACK}) with model_version={version}")
-        print("      Creating the endpoint takes about 10 minutes (4 to 15): SageMaker starts the instance, pulls the image and loads the model.")
+        print("      Creating the endpoint takes about 10 minutes (4 to 15): SageMaker starts an instance, pulls the image, loads the model")
         endpoint_advice = (
-            "If the endpoint failed with ResourceLimitExceeded, request a higher instance quota (make deploy's preflight names it). " + retry
+            "If the endpoint failed with ResourceLimitExceeded, request a higher instance quota (the preflight names it). " + retry
         )
         second = cdk("deploy", ENDPOINT_STACK, API_STACK, *deploy_flags, *context, "-c", f"model_version={version}")
         _run_phase(runner, second, f"cdk deploy {ENDPOINT_STACK} {API_STACK}", endpoint_advice)

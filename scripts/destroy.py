@@ -14,7 +14,7 @@ if __package__ in (None, ""):  # run as `python scripts/destroy.py`: make the re
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from scripts.cdk_cli import Runner, cdk, context_flags, run_command
+from scripts.cdk_cli import Runner, add_context_option, cdk, context_flags, run_command
 from scripts.preflight import CLIENT_CONFIG, PreflightError, aws_session, check_caller, describe_error
 from stacks.settings import SettingsError, parse_overrides, settings_from_files
 
@@ -38,7 +38,10 @@ class Kind:
 # Deletion order matters: an endpoint uses its config, a config names its model.
 KINDS = (
     Kind("endpoint", "list_endpoints", "Endpoints", "EndpointName", "EndpointArn", "delete-endpoint --endpoint-name"),
-    Kind("endpoint config", "list_endpoint_configs", "EndpointConfigs", "EndpointConfigName", "EndpointConfigArn", "delete-endpoint-config --endpoint-config-name"),
+    Kind(
+        "endpoint config", "list_endpoint_configs", "EndpointConfigs", "EndpointConfigName", "EndpointConfigArn",
+        "delete-endpoint-config --endpoint-config-name",
+    ),
     Kind("model", "list_models", "Models", "ModelName", "ModelArn", "delete-model --model-name"),
 )
 
@@ -101,8 +104,8 @@ def leftover_report(leftovers: list[Leftover], region: str) -> str:
 
 def main(argv: list[str] | None = None, *, runner: Runner = run_command, session: boto3.Session | None = None) -> int:
     """Destroy every stack and confirm nothing of the project is left; non-zero, with what to do, otherwise."""
-    parser = argparse.ArgumentParser(prog="make destroy", description="Remove every stack of the service and check that nothing keeps billing.")
-    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE", help="a setting, as for the CDK CLI (repeatable)")
+    parser = argparse.ArgumentParser(prog="make destroy", description="Remove every stack; check that nothing keeps billing.")
+    add_context_option(parser)
     args = parser.parse_args(argv)
     try:
         settings = settings_from_files(parse_overrides(args.context))

@@ -17,6 +17,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from scripts.cdk_cli import add_context_option
 from stacks.image_map import ImageMapError, seq2seq_image_map
 from stacks.settings import CDK_JSON, Settings, SettingsError, parse_overrides, settings_from_files
 
@@ -89,7 +90,9 @@ def check_caller(session: boto3.Session) -> Caller:
     try:
         credentials = session.get_credentials()
     except BotoCoreError as error:
-        raise PreflightError(f"AWS credentials could not be loaded ({error}). Renew them (e.g. `aws sso login`) and try again. {OFFLINE_HINT}") from None
+        raise PreflightError(
+            f"AWS credentials could not be loaded ({error}). Renew them (e.g. `aws sso login`) and try again. {OFFLINE_HINT}"
+        ) from None
     if credentials is None:
         raise PreflightError(
             "no AWS credentials found: `make deploy` needs an AWS account. Set AWS_PROFILE, run `aws configure` "
@@ -111,7 +114,9 @@ def check_caller(session: boto3.Session) -> Caller:
             f"or check AWS_PROFILE / AWS_ACCESS_KEY_ID. {OFFLINE_HINT}"
         ) from None
     except BotoCoreError as error:
-        raise PreflightError(f"could not check the AWS credentials with STS in {region} ({error}): check the network, a proxy, or `aws sso login`.") from None
+        raise PreflightError(
+            f"could not check the AWS credentials with STS in {region} ({error}): check the network, a proxy, or `aws sso login`."
+        ) from None
     return Caller(account=str(identity["Account"]), arn=str(identity["Arn"]), region=region)
 
 
@@ -167,7 +172,8 @@ def check_instance_quota(client: Any, settings: Settings, region: str) -> tuple[
         ]
     if quota is None:
         raise PreflightError(
-            f"{instance_type} is not offered for SageMaker endpoints in {region}: Service Quotas lists no '{quota_name(instance_type)}' there. "
+            f"{instance_type} is not offered for SageMaker endpoints in {region}: "
+            f"Service Quotas lists no '{quota_name(instance_type)}' there. "
             "Choose another instance type, e.g. `make deploy ARGS='-c instance_type=ml.m5.xlarge'`, or another region."
         )
     value = int(quota.value)
@@ -265,7 +271,7 @@ def run_preflight(settings: Settings, session: boto3.Session, *, quotas_client: 
 def main(argv: list[str] | None = None) -> int:
     """Check the preconditions of `make deploy` without deploying anything."""
     parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE", help="a setting, as for the CDK CLI (repeatable)")
+    add_context_option(parser)
     args = parser.parse_args(argv)
     try:
         settings = settings_from_files(parse_overrides(args.context))

@@ -125,7 +125,7 @@ def test_failed_precondition_deploys_nothing(aws_env, tmp_path, capsys):
     with Stubber(client) as stubber:  # Service Quotas stubbed: moto lacks it for sagemaker
         stubber.add_response(
             "list_service_quotas",
-            {"Quotas": [{"ServiceCode": "sagemaker", "QuotaCode": "L-97CF11BE", "QuotaName": "ml.m4.xlarge for endpoint usage", "Value": 1.0}]},
+            {"Quotas": [{"QuotaCode": "L-97CF11BE", "QuotaName": "ml.m4.xlarge for endpoint usage", "Value": 1.0}]},
         )
         assert run(["--yes"], client, tmp_path, runner) == 1  # no CDKToolkit stack in moto
     assert runner.calls == []
@@ -182,7 +182,8 @@ def test_skip_preflight_still_checks_credentials_but_not_quota_or_bootstrap(aws_
 
 def test_outputs_are_read_from_the_stacks_when_the_cli_wrote_no_file(account, tmp_path, capsys):
     outputs = {"Outputs": {key: {"Value": value} for key, value in OUTPUTS["TranslateModelBucket"].items()}}
-    boto3.client("cloudformation").create_stack(StackName="TranslateModelBucket", TemplateBody=json.dumps({**json.loads(TEMPLATE), **outputs}))
+    template = json.dumps({**json.loads(TEMPLATE), **outputs})
+    boto3.client("cloudformation").create_stack(StackName="TranslateModelBucket", TemplateBody=template)
     runner = FakeRunner(write_outputs=False)
     assert run(["--yes"], account, tmp_path, runner) == 1
     assert runner.calls == expected_calls(tmp_path / "outputs.json", [])  # the bucket came from CloudFormation
@@ -194,7 +195,8 @@ def test_make_deploy_without_credentials_fails_fast_with_the_offline_hints(tmp_p
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
     env.update(AWS_CONFIG_FILE=str(tmp_path / "none"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"), AWS_EC2_METADATA_DISABLED="true")
     # -o setup: the venv and CLI are already installed; a test never reaches for the package registry.
-    result = subprocess.run(["make", "--no-print-directory", "-o", "setup", "deploy"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    command = ["make", "--no-print-directory", "-o", "setup", "deploy"]
+    result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "deploy stopped: no AWS credentials found" in output

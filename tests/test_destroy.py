@@ -43,7 +43,9 @@ def create_endpoint(name: str, tags: list[dict]) -> None:
     )
     sagemaker.create_endpoint_config(
         EndpointConfigName=f"{name}-config",
-        ProductionVariants=[{"VariantName": "AllTraffic", "ModelName": f"{name}-model", "InitialInstanceCount": 1, "InstanceType": "ml.m4.xlarge"}],
+        ProductionVariants=[
+            {"VariantName": "AllTraffic", "ModelName": f"{name}-model", "InitialInstanceCount": 1, "InstanceType": "ml.m4.xlarge"}
+        ],
         Tags=tags,
     )
     sagemaker.create_endpoint(EndpointName=f"{name}-endpoint", EndpointConfigName=f"{name}-config", Tags=tags)
@@ -87,7 +89,8 @@ def test_resources_made_by_the_project_stacks_count_even_without_the_project_tag
 
 
 def test_other_projects_resources_are_left_alone(aws_env, capsys):
-    create_endpoint("other", [{"Key": "Project", "Value": "something-else"}, {"Key": "aws:cloudformation:stack-name", "Value": "OtherStack"}])
+    other = [{"Key": "Project", "Value": "something-else"}, {"Key": "aws:cloudformation:stack-name", "Value": "OtherStack"}]
+    create_endpoint("other", other)
     assert destroy.main([], runner=FakeRunner()) == 0
     assert "Done:" in capsys.readouterr().out
     assert [e["EndpointName"] for e in boto3.client("sagemaker").list_endpoints()["Endpoints"]] == ["other-endpoint"]
@@ -128,7 +131,8 @@ def test_make_destroy_without_credentials_fails_fast(tmp_path):
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
     env.update(AWS_CONFIG_FILE=str(tmp_path / "none"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"), AWS_EC2_METADATA_DISABLED="true")
     # -o setup: the venv and CLI are already installed; a test never reaches for the package registry.
-    result = subprocess.run(["make", "--no-print-directory", "-o", "setup", "destroy"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    command = ["make", "--no-print-directory", "-o", "setup", "destroy"]
+    result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "destroy stopped: no AWS credentials found" in output
