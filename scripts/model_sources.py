@@ -1,0 +1,289 @@
+"""Where the model artifacts come from (S3 prefix, HTTP(S) base URL, local directory), each read and checked."""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import shutil
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from botocore.exceptions import BotoCoreError, ClientError
+from tqdm import tqdm
+
+from scripts.model_artifacts import ARTIFACT_NAMES, MAX_VOCAB_BYTES, MODEL_NAME, verify_model_archive, verify_model_ends, verify_vocab
+
+DEFAULT_PREFIX = "models/seq2seq-data/"
+# A regional copy is where the example notebook reads the model since 2023; the older global bucket is the fallback.
+DEFAULT_BUCKETS = ("sagemaker-example-files-prod-{region}", "sagemaker-sample-files")
+# Enough of the archive's start to decompress its first tar header, and of its end to hold the gzip trailer.
+HEAD_BYTES = 64 * 1024
+TAIL_BYTES = 4 * 1024
+CHUNK = 1024 * 1024
+HTTP_TIMEOUT_S = 60
+# Files smaller than this stay in memory while they are checked; larger ones spill to the temp directory.
+IN_MEMORY_BYTES = 16 * 1024 * 1024
+DISK_MARGIN_BYTES = 64 * 1024 * 1024
+
+Progress = Callable[[int, str], tqdm]
+
+
+class SourceError(RuntimeError):
+    """A source cannot be read; the message names the file, where, and what the server or disk answered."""
+
+
+@dataclass
+class Artifact:
+    """One checked artifact, ready to be staged: either an S3 object to copy server-side or a local, seekable file."""
+
+    name: str
+    size: int
+    source: str
+    content_type: str
+    sha256: str = ""
+    etag: str = ""
+    s3_object: tuple[str, str] | None = None
+    body: BinaryIO | None = field(default=None, repr=False)
+
+    @property
+    def version(self) -> str:
+        """A short id that changes when the content does: the sha256 when known, else the source object's ETag."""
+        identity = self.sha256 or hashlib.sha256(f"s3-etag:{self.etag}:{self.size}".encode()).hexdigest()
+        return identity[:16]
+
+    def metadata(self) -> dict[str, str]:
+        """User metadata kept with the staged object, so a later run can tell whether it is the same content."""
+        meta = {"version": self.version, "source": urllib.parse.quote(self.source, safe=":/@=+,")[:1024]}
+        if self.sha256:
+            meta["sha256"] = self.sha256
+        if self.etag:
+            meta["source-etag"] = self.etag.strip('"')
+        return meta
+
+
+def tqdm_progress(enabled: bool) -> Progress:
+    """Progress bars on stderr; tqdm hides them by itself when stderr is not a terminal."""
+
+    def make(total: int, desc: str) -> tqdm:
+        return tqdm(total=total or None, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, disable=None if enabled else True)
+
+    return make
+
+
+def s3_answer(error: Exception) -> str:
+    """What S3 said, as a short phrase for one-line messages."""
+    if isinstance(error, ClientError):
+        detail = error.response.get("Error", {})
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "?")
+        code = detail.get("Code", "?")
+        message = detail.get("Message") or http.client.responses.get(int(status) if str(status).isdigit() else 0, "")
+        return f"S3 answered {status} {code}" + (f" ({message})" if message and message != code else "")
+    return f"S3 could not be reached ({error})"
+
+
+class S3Source:
+    """s3://bucket/prefix/: checked with a few ranged reads, then copied server-side (no model bytes through this machine)."""
+
+    def __init__(self, bucket: str, prefix: str) -> None:
+        self.bucket, self.prefix = bucket, prefix
+
+    def __str__(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}"
+
+    def fetch(self, s3, files: ExitStack, progress: Progress) -> list[Artifact]:
+        """Check the three objects and describe them for a server-side copy."""
+        return [self._model(s3) if name == MODEL_NAME else self._vocab(s3, name) for name in ARTIFACT_NAMES]
+
+    def _get(self, s3, name: str, **kwargs) -> dict:
+        try:
+            return s3.get_object(Bucket=self.bucket, Key=self.prefix + name, **kwargs)
+        except (ClientError, BotoCoreError) as error:
+            if isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") == "InvalidRange":
+                raise SourceError(f"{name} at {self}{name} is empty") from None
+            raise SourceError(f"cannot read {name} at {self}{name}: {s3_answer(error)}") from None
+
+    def _model(self, s3) -> Artifact:
+        where = f"{self}{MODEL_NAME}"
+        # Only these ranged reads (some KB) pass through this machine; the object itself is copied inside S3.
+        head = self._get(s3, MODEL_NAME, Range=f"bytes=0-{HEAD_BYTES - 1}")
+        etag = head["ETag"]
+        size = int(head.get("ContentRange", "/0").rpartition("/")[2] or head["ContentLength"])
+        start = head["Body"].read()
+        tail = self._get(s3, MODEL_NAME, Range=f"bytes=-{TAIL_BYTES}", IfMatch=etag)["Body"].read()
+        verify_model_ends(start, tail, where)
+        sha256 = head.get("Metadata", {}).get("sha256", "")
+        return Artifact(MODEL_NAME, size, where, "application/x-gzip", sha256=sha256, etag=etag, s3_object=(self.bucket, self.prefix + MODEL_NAME))
+
+    def _vocab(self, s3, name: str) -> Artifact:
+        where = f"{self}{name}"
+        answer = self._get(s3, name)
+        if answer["ContentLength"] > MAX_VOCAB_BYTES:
+            answer["Body"].close()
+            raise SourceError(f"{name} at {where} is {answer['ContentLength']} bytes, more than a vocabulary's {MAX_VOCAB_BYTES} at most")
+        try:
+            data = answer["Body"].read()
+        except (BotoCoreError, OSError) as error:
+            raise SourceError(f"cannot read {name} at {where}: the connection failed ({error})") from None
+        verify_vocab(name, data, where)
+        return Artifact(
+            name, len(data), where, "application/json", sha256=hashlib.sha256(data).hexdigest(), etag=answer["ETag"],
+            s3_object=(self.bucket, self.prefix + name),
+        )
+
+
+def _spool(files: ExitStack) -> BinaryIO:
+    return files.enter_context(tempfile.SpooledTemporaryFile(max_size=IN_MEMORY_BYTES, dir=tempfile.gettempdir()))
+
+
+def _check_disk(name: str, where: str, size: int) -> None:
+    if size <= IN_MEMORY_BYTES:
+        return
+    directory = tempfile.gettempdir()
+    free = shutil.disk_usage(directory).free
+    if free < size + DISK_MARGIN_BYTES:
+        raise SourceError(
+            f"not enough disk space to download {name} from {where}: it needs {size:,} bytes, {directory} has {free:,} free "
+            "(point TMPDIR at a larger disk)"
+        )
+
+
+def _copy_checked(name: str, where: str, reader: BinaryIO, out: BinaryIO, size: int | None, bar: tqdm) -> str:
+    """Copy reader to out, counting and hashing; return the sha256 or raise SourceError for short reads and full disks."""
+    digest, received = hashlib.sha256(), 0
+    while True:
+        try:
+            chunk = reader.read(CHUNK)
+        except (OSError, http.client.HTTPException) as error:
+            raise SourceError(f"connection to {where} failed after {received:,} bytes of {name}: {error!r}") from None
+        if not chunk:
+            break
+        try:
+            out.write(chunk)
+        except OSError as error:
+            raise SourceError(f"cannot save {name} from {where} in {tempfile.gettempdir()}: {error.strerror or error}") from None
+        digest.update(chunk)
+        received += len(chunk)
+        bar.update(len(chunk))
+    # http.client returns a short body without complaint when the server hangs up early; the length tells.
+    if size is not None and received != size:
+        raise SourceError(f"connection to {where} dropped after {received:,} of {size:,} bytes of {name}")
+    out.flush()
+    out.seek(0)
+    return digest.hexdigest()
+
+
+def _verify_local(name: str, body: BinaryIO, where: str) -> None:
+    if name == MODEL_NAME:
+        verify_model_archive(body, where)
+    else:
+        verify_vocab(name, body.read(MAX_VOCAB_BYTES + 1), where)
+    body.seek(0)
+
+
+class HttpSource:
+    """http(s)://base/url/: each file streamed into a temp file (memory for small ones), hashed, checked."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+
+    def __str__(self) -> str:
+        return self.base_url
+
+    def fetch(self, s3, files: ExitStack, progress: Progress) -> list[Artifact]:
+        """Download and check the three files."""
+        return [self._download(name, files, progress) for name in ARTIFACT_NAMES]
+
+    def _download(self, name: str, files: ExitStack, progress: Progress) -> Artifact:
+        url = urllib.parse.urljoin(self.base_url, name)
+        request = urllib.request.Request(url, headers={"User-Agent": "seq2seq-translate-stage-model"})
+        try:
+            response = files.enter_context(urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_S))
+        except urllib.error.HTTPError as error:
+            error.close()
+            raise SourceError(f"cannot download {name}: {url} answered HTTP {error.code} {error.reason}") from None
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
+            reason = getattr(error, "reason", error)
+            raise SourceError(f"cannot download {name}: {url} could not be reached ({reason})") from None
+        length = response.headers.get("Content-Length")
+        size = int(length) if length and length.isdigit() else None
+        if size is not None:
+            _check_disk(name, url, size)
+        body = _spool(files)
+        with progress(size or 0, f"download {name}") as bar:
+            sha256 = _copy_checked(name, url, response, body, size, bar)
+        total = body.seek(0, os.SEEK_END)
+        body.seek(0)
+        _verify_local(name, body, url)
+        content_type = "application/x-gzip" if name == MODEL_NAME else "application/json"
+        return Artifact(name, total, url, content_type, sha256=sha256, body=body)
+
+
+class DirectorySource:
+    """A local directory: each file hashed and checked where it is, then uploaded from there."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+    def fetch(self, s3, files: ExitStack, progress: Progress) -> list[Artifact]:
+        """Hash and check the three files in place."""
+        return [self._read(name, files, progress) for name in ARTIFACT_NAMES]
+
+    def _read(self, name: str, files: ExitStack, progress: Progress) -> Artifact:
+        path = self.path / name
+        try:
+            body = files.enter_context(path.open("rb"))
+            size = os.fstat(body.fileno()).st_size
+        except OSError as error:
+            raise SourceError(f"cannot read {name} in {self.path}: {error.strerror}") from None
+        with progress(size, f"check {name}") as bar:
+            digest = hashlib.sha256()
+            try:
+                while chunk := body.read(CHUNK):
+                    digest.update(chunk)
+                    bar.update(len(chunk))
+            except OSError as error:
+                raise SourceError(f"cannot read {name} in {self.path}: {error.strerror}") from None
+        body.seek(0)
+        _verify_local(name, body, str(path))
+        content_type = "application/x-gzip" if name == MODEL_NAME else "application/json"
+        return Artifact(name, size, str(path.resolve()), content_type, sha256=digest.hexdigest(), body=body)
+
+
+Source = S3Source | HttpSource | DirectorySource
+
+
+def parse_source(spec: str) -> Source:
+    """An S3Source, HttpSource or DirectorySource from --source; ValueError says what is allowed."""
+    allowed = "an s3://bucket/prefix/, an http(s):// base URL or a local directory, each holding " + ", ".join(ARTIFACT_NAMES)
+    parsed = urllib.parse.urlparse(spec)
+    if parsed.scheme == "s3":
+        if not parsed.netloc:
+            raise ValueError(f"--source {spec!r} names no bucket: use {allowed}")
+        prefix = parsed.path.lstrip("/")
+        return S3Source(parsed.netloc, prefix if not prefix or prefix.endswith("/") else prefix + "/")
+    if parsed.scheme in {"http", "https"}:
+        if not parsed.netloc:
+            raise ValueError(f"--source {spec!r} names no host: use {allowed}")
+        return HttpSource(spec)
+    if parsed.scheme and len(parsed.scheme) > 1:
+        raise ValueError(f"--source {spec!r} has an unsupported scheme {parsed.scheme!r}: use {allowed}")
+    path = Path(spec).expanduser()
+    if not path.is_dir():
+        raise ValueError(f"--source {spec!r} is not a directory: use {allowed}")
+    return DirectorySource(path)
+
+
+def default_sources(region: str) -> list[Source]:
+    """The public copies of the example's pre-trained model, in the order they are tried."""
+    return [S3Source(bucket.format(region=region), DEFAULT_PREFIX) for bucket in DEFAULT_BUCKETS]

@@ -1,0 +1,266 @@
+"""Stage the pre-trained model (model.tar.gz and its two vocabularies) into the model bucket: checked, all-or-nothing, idempotent."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python scripts/stage_model.py`: make the repo root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import argparse
+import re
+import uuid
+from contextlib import ExitStack
+
+import boto3
+from boto3.exceptions import Boto3Error
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+from scripts.model_artifacts import MODEL_NAME, VOCAB_NAMES, ArtifactError
+from scripts.model_sources import Artifact, Progress, Source, SourceError, default_sources, parse_source, s3_answer, tqdm_progress
+from scripts.stack_outputs import StackOutputError, stack_output
+from stacks.settings import Settings, SettingsError, parse_overrides, settings_from_files
+
+BUCKET_STACK = "TranslateModelBucket"
+BUCKET_OUTPUT = "ModelBucketName"
+# S3 needs multipart above 5 GB; below that, parts of 64 MB copy and upload in parallel and retry cheaply.
+MULTIPART_THRESHOLD = 64 * 1024 * 1024
+MULTIPART_CHUNK = 64 * 1024 * 1024
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+class StageError(RuntimeError):
+    """Staging failed; the message says what failed, where, and what state the bucket is in."""
+
+
+class UsageError(ValueError):
+    """The command line asks for something that is not allowed."""
+
+
+def transfer_config() -> TransferConfig:
+    """How large objects move: multipart above the threshold, a few parts at a time."""
+    return TransferConfig(multipart_threshold=MULTIPART_THRESHOLD, multipart_chunksize=MULTIPART_CHUNK, max_concurrency=4)
+
+
+def destination_keys(settings: Settings) -> dict[str, str]:
+    """Where each artifact goes: the model at model_key (the endpoint's ModelDataUrl), the vocabularies beside it."""
+    return {MODEL_NAME: settings.model_key, **{name: settings.model_prefix + name for name in VOCAB_NAMES}}
+
+
+def staged_model_version(s3_client, bucket: str, key: str) -> str:
+    """The short content id kept with the staged model (16 hex chars); empty if the object or its id is absent."""
+    try:
+        metadata = s3_client.head_object(Bucket=bucket, Key=key).get("Metadata", {})
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+            return ""
+        raise
+    return metadata.get("version") or metadata.get("sha256", "")[:16]
+
+
+def _staged(s3, bucket: str, key: str) -> dict | None:
+    try:
+        head = s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+            return None
+        raise StageError(f"cannot read s3://{bucket}/{key}: {s3_answer(error)}") from None
+    return {"size": head["ContentLength"], "version": head.get("Metadata", {}).get("version", "")}
+
+
+def _fetch_first_readable(sources: list[Source], s3, files: ExitStack, progress: Progress, say) -> tuple[Source, list[Artifact]]:
+    """Read and check every artifact of the first source that has them all; one failure line per source tried."""
+    failures = []
+    for source in sources:
+        say(f"reading {source}")
+        with ExitStack() as attempt:
+            try:
+                artifacts = source.fetch(s3, attempt, progress)
+            except (SourceError, ArtifactError) as error:
+                failures.append(f"{source}: {error}")
+                continue
+            files.enter_context(attempt.pop_all())
+            return source, artifacts
+    if len(sources) == 1:
+        raise StageError(failures[0].partition(": ")[2])
+    raise StageError(
+        f"no default source could be read (tried {'; '.join(failures)}); pass --source with your own copy "
+        "(an s3:// prefix, an https:// base URL or a directory)"
+    )
+
+
+def _upload(s3, bucket: str, key: str, artifact: Artifact, progress: Progress) -> None:
+    extra = {"Metadata": artifact.metadata(), "ContentType": artifact.content_type}
+    with progress(artifact.size, f"upload {artifact.name}") as bar:
+        if artifact.s3_object:
+            source_bucket, source_key = artifact.s3_object
+            # Server-side: S3 copies the bytes (in parts when large); this machine sends only the requests.
+            # CopySourceIfMatch makes sure the object copied is the one that was checked.
+            extra.update(MetadataDirective="REPLACE", CopySourceIfMatch=artifact.etag)
+            s3.copy({"Bucket": source_bucket, "Key": source_key}, bucket, key, ExtraArgs=extra, Config=transfer_config(), Callback=bar.update)
+        else:
+            assert artifact.body is not None
+            artifact.body.seek(0)
+            s3.upload_fileobj(artifact.body, bucket, key, ExtraArgs=extra, Config=transfer_config(), Callback=bar.update)
+
+
+def _copy_within(s3, bucket: str, source_key: str, key: str) -> None:
+    # Metadata (the content id) travels with the object: COPY for one-part copies, s3transfer re-applies it for multipart.
+    s3.copy({"Bucket": bucket, "Key": source_key}, bucket, key, Config=transfer_config())
+
+
+def _clean_scratch(s3, bucket: str, scratch: str) -> str:
+    """Remove every object and unfinished multipart upload under scratch; return what could not be removed ('' if all)."""
+    try:
+        for page in s3.get_paginator("list_multipart_uploads").paginate(Bucket=bucket, Prefix=scratch):
+            for upload in page.get("Uploads", []):
+                s3.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=scratch):
+            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if keys:
+                s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+    except (ClientError, BotoCoreError) as error:
+        return f"could not remove the scratch copies under s3://{bucket}/{scratch} ({s3_answer(error)}): delete them by hand"
+    return ""
+
+
+def _write(s3, bucket: str, keys: dict[str, str], prefix: str, changed: list[Artifact], progress: Progress) -> None:
+    """Put all changed artifacts in place or none: scratch copies first, then promotion with rollback."""
+    scratch = f"{prefix}.staging-{uuid.uuid4().hex[:12]}/"
+    previous = {artifact.name: _staged(s3, bucket, keys[artifact.name]) is not None for artifact in changed}
+    promoted: list[str] = []
+    try:
+        # The slow, failure-prone part (uploads, large copies) lands in scratch keys the endpoint never reads.
+        for artifact in changed:
+            _upload(s3, bucket, scratch + "new/" + artifact.name, artifact, progress)
+        for name, existed in previous.items():
+            if existed:
+                _copy_within(s3, bucket, keys[name], scratch + "old/" + name)
+        # Promotion is a few server-side copies; the model goes last, so the endpoint never sees a new model with old vocabularies.
+        for artifact in sorted(changed, key=lambda item: item.name == MODEL_NAME):
+            _copy_within(s3, bucket, scratch + "new/" + artifact.name, keys[artifact.name])
+            promoted.append(artifact.name)
+    except BaseException as error:
+        restore_problem = _roll_back(s3, bucket, keys, scratch, previous, promoted)
+        cleanup_problem = _clean_scratch(s3, bucket, scratch)
+        if restore_problem or cleanup_problem:
+            what = s3_answer(error) if isinstance(error, ClientError) else repr(error)
+            raise StageError(f"writing to s3://{bucket}/{prefix} failed ({what}); {restore_problem or cleanup_problem}") from None
+        raise
+    cleanup_problem = _clean_scratch(s3, bucket, scratch)
+    if cleanup_problem:
+        print(f"stage_model: warning: {cleanup_problem}", file=sys.stderr)
+
+
+def _roll_back(s3, bucket: str, keys: dict[str, str], scratch: str, previous: dict[str, bool], promoted: list[str]) -> str:
+    """Put back what promotion replaced; return what could not be put back ('' if all)."""
+    try:
+        for name in promoted:
+            if previous[name]:
+                _copy_within(s3, bucket, scratch + "old/" + name, keys[name])
+            else:
+                s3.delete_object(Bucket=bucket, Key=keys[name])
+    except (ClientError, BotoCoreError, Boto3Error) as error:
+        return f"could not restore the previous files ({s3_answer(error)}): run stage_model again"
+    return ""
+
+
+def stage(s3, bucket: str, settings: Settings, sources: list[Source], *, force: bool = False, progress: Progress | None = None, say=print) -> str:
+    """Stage the first readable source's artifacts into bucket; return the staged model's version."""
+    progress = progress or tqdm_progress(False)
+    keys = destination_keys(settings)
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except ClientError as error:
+        raise StageError(f"cannot use the model bucket {bucket}: {s3_answer(error)}") from None
+    with ExitStack() as files:
+        source, artifacts = _fetch_first_readable(sources, s3, files, progress, say)
+        version = next(artifact.version for artifact in artifacts if artifact.name == MODEL_NAME)
+        where = f"s3://{bucket}/{settings.model_prefix}"
+        changed = []
+        for artifact in artifacts:
+            staged = _staged(s3, bucket, keys[artifact.name])
+            if force or staged != {"size": artifact.size, "version": artifact.version}:
+                changed.append(artifact)
+        if not changed:
+            say(f"already staged in {where} from {source} (model version {version}): nothing uploaded")
+            return version
+        try:
+            _write(s3, bucket, keys, settings.model_prefix, changed, progress)
+        except ClientError as error:
+            raise StageError(f"writing to {where} failed: {s3_answer(error)}; the bucket is as it was") from None
+        except (BotoCoreError, Boto3Error, OSError) as error:
+            raise StageError(f"writing to {where} failed: {error}; the bucket is as it was") from None
+        say(f"staged {', '.join(artifact.name for artifact in changed)} from {source} to {where} (model version {version})")
+        return version
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stage_model.py",
+        description="Copy the pre-trained model and its vocabularies into the model bucket, checked, all or nothing.",
+    )
+    parser.add_argument("--source", help="s3://bucket/prefix/, an http(s):// base URL, or a local directory holding the three files "
+                        "(default: the example notebook's public S3 copies)")
+    parser.add_argument("--bucket", help=f"destination bucket (default: output {BUCKET_OUTPUT} of the deployed stack {BUCKET_STACK})")
+    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
+                        help="a setting, as for the CDK CLI (model_key decides where the model goes); repeatable")
+    parser.add_argument("--force", action="store_true", help="stage again even if the same content is already there")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return parser
+
+
+def _plan(args: argparse.Namespace, session: boto3.session.Session) -> tuple[Settings, list[Source]]:
+    try:
+        settings = settings_from_files(parse_overrides(args.context))
+    except SettingsError as error:
+        raise UsageError(str(error)) from None
+    if args.bucket is not None and not _BUCKET_NAME.match(args.bucket):
+        raise UsageError(f"--bucket {args.bucket!r} is not an S3 bucket name (3-63 lower-case letters, digits, '.' and '-')")
+    if args.source:
+        try:
+            return settings, [parse_source(args.source)]
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+    if not session.region_name:
+        raise UsageError("no AWS region configured: set AWS_REGION (or AWS_DEFAULT_REGION), or pass --source")
+    return settings, default_sources(session.region_name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point: 0 staged or nothing to do, 1 staging failed, 2 usage error."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    session = boto3.session.Session()
+    try:
+        settings, sources = _plan(args, session)
+    except UsageError as error:
+        print(f"stage_model: usage error: {error}", file=sys.stderr)
+        return 2
+    try:
+        s3 = session.client("s3", config=Config(retries={"max_attempts": 5, "mode": "standard"}))
+        bucket = args.bucket or stack_output(BUCKET_STACK, BUCKET_OUTPUT, session=session)
+        stage(s3, bucket, settings, sources, force=args.force, progress=tqdm_progress(not args.no_progress))
+    except (StageError, StackOutputError, SourceError, ArtifactError) as error:
+        print(f"stage_model: failed: {error}", file=sys.stderr)
+        return 1
+    except NoCredentialsError:
+        print("stage_model: failed: no AWS credentials found (aws configure, AWS_PROFILE or AWS_ACCESS_KEY_ID)", file=sys.stderr)
+        return 1
+    except (ClientError, BotoCoreError, Boto3Error, OSError) as error:
+        print(f"stage_model: failed: {s3_answer(error) if isinstance(error, ClientError) else error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("stage_model: interrupted; the previously staged files were left or put back as they were", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

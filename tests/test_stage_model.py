@@ -1,0 +1,441 @@
+import errno
+import hashlib
+import io
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from scripts import model_sources, stage_model
+from scripts.model_sources import S3Source, parse_source
+from scripts.stack_outputs import StackOutputError, stack_output
+from scripts.stage_model import destination_keys, main, stage, staged_model_version
+from stacks.settings import parse_overrides, settings_from_files
+from tests.fixtures.artifacts import broken_artifacts, make_vocab, valid_artifacts, write_artifacts
+
+REPO = Path(__file__).resolve().parent.parent
+BUCKET = "model-bucket"
+SETTINGS = settings_from_files()
+KEYS = destination_keys(SETTINGS)
+NAMES = ("model.tar.gz", "vocab.src.json", "vocab.trg.json")
+OLD = {
+    **valid_artifacts(seed=1),
+    "vocab.src.json": make_vocab(["an", "older", "vocabulary"]),
+    "vocab.trg.json": make_vocab(["ein", "älteres", "Vokabular"]),
+}
+BUCKET_STACK_TEMPLATE = """
+Resources:
+  ModelBucket:
+    Type: AWS::S3::Bucket
+    Properties: {BucketName: %s}
+Outputs:
+  ModelBucketName:
+    Value: !Ref ModelBucket
+"""
+
+
+@pytest.fixture
+def s3(aws_env):
+    client = boto3.client("s3")
+    client.create_bucket(Bucket=BUCKET)
+    return client
+
+
+def put_source(s3, bucket: str, prefix: str, files: dict[str, bytes]) -> str:
+    s3.create_bucket(Bucket=bucket)
+    for name, data in files.items():
+        s3.put_object(Bucket=bucket, Key=prefix + name, Body=data)
+    return f"s3://{bucket}/{prefix}"
+
+
+def snapshot(s3) -> tuple[list, list]:
+    """Everything a staging run could leave behind: objects with their content, and unfinished multipart uploads."""
+    objects = []
+    for item in s3.list_objects_v2(Bucket=BUCKET).get("Contents", []):
+        body = s3.get_object(Bucket=BUCKET, Key=item["Key"])["Body"].read()
+        objects.append((item["Key"], hashlib.sha256(body).hexdigest()))
+    uploads = [(u["Key"], u["UploadId"]) for u in s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])]
+    return sorted(objects), uploads
+
+
+def staged_bytes(s3) -> dict[str, bytes]:
+    return {name: s3.get_object(Bucket=BUCKET, Key=KEYS[name])["Body"].read() for name in NAMES}
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main([*argv, "--no-progress"])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_failure(err: str, *expected: str) -> None:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    for text in expected:
+        assert text in lines[0], lines[0]
+
+
+def record_calls(client) -> list[tuple[str, dict]]:
+    calls: list[tuple[str, dict]] = []
+    client.meta.events.register("provide-client-params.s3", lambda params, model, **_: calls.append((model.name, dict(params))))
+    return calls
+
+
+def stage_previous(s3, tmp_path) -> tuple[list, list]:
+    """Stage OLD as an earlier run would have, and return the bucket's state."""
+    stage(s3, BUCKET, SETTINGS, [parse_source(str(write_artifacts(tmp_path / "old", OLD)))], say=lambda _: None)
+    assert staged_bytes(s3) == OLD
+    return snapshot(s3)
+
+
+# --- the three source kinds -------------------------------------------------------------------------------
+
+
+def test_stages_a_local_directory_at_the_settings_keys_with_its_checksum(s3, model_dir, model_files, capsys):
+    code, out, err = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
+    assert (code, err) == (0, "")
+    assert staged_bytes(s3) == model_files
+    model_sha = hashlib.sha256(model_files["model.tar.gz"]).hexdigest()
+    head = s3.head_object(Bucket=BUCKET, Key=SETTINGS.model_key)
+    assert head["Metadata"]["sha256"] == model_sha
+    assert head["ContentType"] == "application/x-gzip"
+    assert staged_model_version(s3, BUCKET, SETTINGS.model_key) == model_sha[:16]
+    assert f"model version {model_sha[:16]}" in out
+    assert snapshot(s3)[1] == []
+    assert sorted(key for key, _ in snapshot(s3)[0]) == sorted(KEYS.values())
+
+
+def test_stages_an_http_base_url(s3, http_files, model_files, capsys):
+    url = http_files.serve(model_files)
+    code, out, err = run(capsys, "--source", url, "--bucket", BUCKET)
+    assert (code, err) == (0, "")
+    assert staged_bytes(s3) == model_files
+    assert sorted(http_files.requests) == sorted(model_sources.urllib.parse.urlparse(url).path + n for n in NAMES)
+    assert s3.head_object(Bucket=BUCKET, Key=KEYS["vocab.trg.json"])["Metadata"]["source"] == url + "vocab.trg.json"
+
+
+def test_http_without_content_length_is_staged_too(s3, http_files, model_files, capsys):
+    url = http_files.serve(model_files, {"model.tar.gz": "no-length"})
+    assert run(capsys, "--source", url, "--bucket", BUCKET)[0] == 0
+    assert staged_bytes(s3) == model_files
+
+
+def test_s3_source_is_copied_server_side_reading_only_a_few_kb_of_the_model(s3, model_files):
+    source = put_source(s3, "someone-elses-copy", "pretrained/", model_files)
+    calls = record_calls(s3)
+    version = stage(s3, BUCKET, SETTINGS, [parse_source(source)], say=lambda _: None)
+    assert staged_bytes(s3) == model_files
+    model_reads = [params for name, params in calls if name == "GetObject" and params["Key"] == "pretrained/model.tar.gz"]
+    assert model_reads and all("Range" in params for params in model_reads)
+    copies = [params for name, params in calls if name == "CopyObject" and params["CopySource"]["Bucket"] == "someone-elses-copy"]
+    assert len(copies) == 3 and all(params["CopySourceIfMatch"] for params in copies)
+    assert not any(name in {"PutObject", "UploadPart"} for name, _ in calls)
+    # Without a sha256 at the source, the content id is the source object's ETag.
+    assert version == staged_model_version(s3, BUCKET, SETTINGS.model_key) and len(version) == 16
+
+
+def test_large_objects_go_multipart_from_s3_and_from_a_directory(s3, tmp_path, monkeypatch):
+    monkeypatch.setattr(stage_model, "MULTIPART_THRESHOLD", 5 * 1024 * 1024)
+    monkeypatch.setattr(stage_model, "MULTIPART_CHUNK", 5 * 1024 * 1024)
+    big = valid_artifacts(extra_random_bytes=6 * 1024 * 1024)
+    calls = record_calls(s3)
+    stage(s3, BUCKET, SETTINGS, [parse_source(str(write_artifacts(tmp_path / "big", big)))], say=lambda _: None)
+    assert staged_bytes(s3) == big
+    assert sum(name == "UploadPart" for name, _ in calls) >= 2
+    calls.clear()
+    source = put_source(s3, "big-source", "m/", big)
+    stage(s3, BUCKET, SETTINGS, [parse_source(source)], force=True, say=lambda _: None)
+    assert staged_bytes(s3) == big
+    assert sum(name == "UploadPartCopy" and params["CopySource"]["Bucket"] == "big-source" for name, params in calls) >= 2
+    assert snapshot(s3)[1] == []
+
+
+# --- idempotency ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["dir", "http", "s3"])
+def test_second_run_uploads_nothing_and_force_stages_again(kind, s3, model_dir, model_files, http_files, capsys):
+    source = {"dir": str(model_dir), "http": http_files.serve(model_files), "s3": put_source(s3, "src", "p/", model_files)}[kind]
+    assert run(capsys, "--source", source, "--bucket", BUCKET)[0] == 0
+    before = snapshot(s3)
+    calls = record_calls(s3)
+    stage(s3, BUCKET, SETTINGS, [parse_source(source)], say=print)
+    assert "nothing uploaded" in capsys.readouterr().out
+    assert not [name for name, _ in calls if name in {"PutObject", "CopyObject", "CreateMultipartUpload", "DeleteObjects"}]
+    assert snapshot(s3) == before
+    calls.clear()
+    stage(s3, BUCKET, SETTINGS, [parse_source(source)], force=True, say=print)
+    assert "staged model.tar.gz, vocab.src.json, vocab.trg.json" in capsys.readouterr().out
+    assert sum(name in {"PutObject", "CopyObject"} for name, _ in calls) >= 3
+    assert snapshot(s3) == before
+
+
+def test_changed_content_is_staged_again_and_changes_the_version(s3, tmp_path, model_dir, model_files, capsys):
+    run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
+    first = staged_model_version(s3, BUCKET, SETTINGS.model_key)
+    (model_dir / "model.tar.gz").write_bytes(OLD["model.tar.gz"])
+    code, out, _ = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
+    assert code == 0 and "staged model.tar.gz from" in out
+    assert staged_model_version(s3, BUCKET, SETTINGS.model_key) not in {"", first}
+    assert staged_bytes(s3)["model.tar.gz"] == OLD["model.tar.gz"]
+
+
+def test_staged_model_version_is_empty_without_an_object_or_metadata(s3):
+    assert staged_model_version(s3, BUCKET, "nothing/here/model.tar.gz") == ""
+    s3.put_object(Bucket=BUCKET, Key="plain/model.tar.gz", Body=b"x")
+    assert staged_model_version(s3, BUCKET, "plain/model.tar.gz") == ""
+
+
+# --- failures leave the bucket as it was -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fault", "name", "expected"),
+    [
+        ("403", "model.tar.gz", "answered HTTP 403"),
+        ("404", "vocab.trg.json", "answered HTTP 404"),
+        ("500", "vocab.src.json", "answered HTTP 500"),
+        ("drop", "model.tar.gz", "dropped after"),
+        ("drop", "vocab.trg.json", "dropped after"),
+        ("html", "model.tar.gz", "HTML page"),
+        ("html", "vocab.src.json", "HTML page"),
+    ],
+)
+def test_http_failures_leave_the_bucket_unchanged(fault, name, expected, s3, tmp_path, http_files, model_files, capsys):
+    before = stage_previous(s3, tmp_path)
+    url = http_files.serve(model_files, {name: fault})
+    code, out, err = run(capsys, "--source", url, "--bucket", BUCKET)
+    assert code == 1
+    assert_one_line_failure(err, name, expected, "127.0.0.1")
+    assert snapshot(s3) == before
+
+
+@pytest.mark.parametrize("case", sorted(broken_artifacts()))
+def test_a_broken_file_in_a_directory_leaves_the_bucket_unchanged(case, s3, tmp_path, model_files, capsys):
+    before = stage_previous(s3, tmp_path)
+    name, data = broken_artifacts()[case]
+    source = write_artifacts(tmp_path / "broken", {**model_files, name: data})
+    code, _, err = run(capsys, "--source", str(source), "--bucket", BUCKET)
+    assert code == 1
+    assert_one_line_failure(err, name, str(source))
+    assert snapshot(s3) == before
+
+
+def test_a_missing_file_in_a_directory_is_named(s3, tmp_path, model_files, capsys):
+    source = write_artifacts(tmp_path / "partial", {k: v for k, v in model_files.items() if k != "vocab.src.json"})
+    code, _, err = run(capsys, "--source", str(source), "--bucket", BUCKET)
+    assert code == 1
+    assert_one_line_failure(err, "vocab.src.json", "No such file")
+    assert snapshot(s3) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({"model.tar.gz": broken_artifacts()["model-html"][1]}, "HTML page"),
+        ({"model.tar.gz": broken_artifacts()["model-truncated"][1]}, "truncated"),
+        ({"vocab.trg.json": broken_artifacts()["vocab-no-specials"][1]}, "special tokens"),
+        ({"model.tar.gz": None}, "404 NoSuchKey"),
+    ],
+)
+def test_s3_source_failures_leave_the_bucket_unchanged(files, expected, s3, tmp_path, model_files, capsys):
+    before = stage_previous(s3, tmp_path)
+    content = {name: data for name, data in {**model_files, **files}.items() if data is not None}
+    source = put_source(s3, "bad-source", "m/", content)
+    code, _, err = run(capsys, "--source", source, "--bucket", BUCKET)
+    assert code == 1
+    assert_one_line_failure(err, "s3://bad-source/m/", expected)
+    assert snapshot(s3) == before
+
+
+def test_not_enough_disk_space_is_refused_before_downloading(s3, tmp_path, http_files, model_files, monkeypatch, capsys):
+    before = stage_previous(s3, tmp_path)
+    monkeypatch.setattr(model_sources, "IN_MEMORY_BYTES", 1024)
+    monkeypatch.setattr(model_sources.shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(total=10**9, used=10**9 - 10, free=10))
+    code, _, err = run(capsys, "--source", http_files.serve(model_files), "--bucket", BUCKET)
+    assert code == 1
+    assert_one_line_failure(err, "not enough disk space", "model.tar.gz", "TMPDIR")
+    assert snapshot(s3) == before
+
+
+def test_disk_filling_up_mid_download_is_one_clear_failure(s3, tmp_path, http_files, model_files, monkeypatch, capsys):
+    # A real full disk cannot be made safely in a test; this file fails writes the way a full disk does (ENOSPC).
+    class FullDisk(io.BytesIO):
+        def write(self, data):
+            if self.tell() + len(data) > 100:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            return super().write(data)
+
+    before = stage_previous(s3, tmp_path)
+    monkeypatch.setattr(model_sources, "_spool", lambda files: FullDisk())
+    code, _, err = run(capsys, "--source", http_files.serve(model_files), "--bucket", BUCKET)
+    assert code == 1
+    assert_one_line_failure(err, "cannot save model.tar.gz", "No space left on device")
+    assert snapshot(s3) == before
+
+
+@pytest.mark.parametrize("failing_copy", [1, 2, 3])
+def test_a_failure_while_promoting_puts_the_previous_files_back(failing_copy, s3, tmp_path, model_dir, monkeypatch, capsys):
+    before = stage_previous(s3, tmp_path)
+    real_copy = stage_model._copy_within
+    promotions = []
+
+    def flaky_copy(client, bucket, source_key, key):
+        if "/new/" in source_key:
+            promotions.append(key)
+            if len(promotions) == failing_copy:
+                raise ClientError({"Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."}}, "CopyObject")
+        real_copy(client, bucket, source_key, key)
+
+    monkeypatch.setattr(stage_model, "_copy_within", flaky_copy)
+    code, _, err = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
+    assert code == 1
+    assert_one_line_failure(err, "SlowDown", "the bucket is as it was")
+    assert snapshot(s3) == before
+    assert promotions[-1] == SETTINGS.model_key or len(promotions) < 3  # the model is promoted last
+
+
+def test_a_failure_while_uploading_multipart_aborts_the_upload(s3, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(stage_model, "MULTIPART_THRESHOLD", 5 * 1024 * 1024)
+    monkeypatch.setattr(stage_model, "MULTIPART_CHUNK", 5 * 1024 * 1024)
+    before = stage_previous(s3, tmp_path)
+    big = write_artifacts(tmp_path / "big", valid_artifacts(extra_random_bytes=6 * 1024 * 1024))
+    client = boto3.client("s3")
+
+    def fail_second_part(params, model, **_):
+        if model.name == "UploadPart" and params["PartNumber"] == 2:
+            raise ClientError({"Error": {"Code": "RequestTimeout", "Message": "socket closed"}}, "UploadPart")
+
+    client.meta.events.register("provide-client-params.s3.UploadPart", fail_second_part)
+    with pytest.raises(stage_model.StageError, match="RequestTimeout.*as it was"):
+        stage(client, BUCKET, SETTINGS, [parse_source(str(big))], say=lambda _: None)
+    assert snapshot(s3) == before
+
+
+# --- destination, default sources, command line ----------------------------------------------------------
+
+
+def test_bucket_comes_from_the_bucket_stack_output(s3, model_dir, capsys):
+    boto3.client("cloudformation").create_stack(StackName="TranslateModelBucket", TemplateBody=BUCKET_STACK_TEMPLATE % "stack-made-bucket")
+    assert stack_output("TranslateModelBucket", "ModelBucketName") == "stack-made-bucket"
+    code, out, err = run(capsys, "--source", str(model_dir))
+    assert (code, err) == (0, "")
+    assert "s3://stack-made-bucket/" + SETTINGS.model_prefix in out
+    assert boto3.client("s3").head_object(Bucket="stack-made-bucket", Key=SETTINGS.model_key)["ContentLength"] > 0
+
+
+def test_missing_stack_or_output_is_one_clear_line(s3, model_dir, capsys):
+    code, _, err = run(capsys, "--source", str(model_dir))
+    assert code == 1
+    assert_one_line_failure(err, "stack TranslateModelBucket is not deployed in us-east-1")
+    boto3.client("cloudformation").create_stack(
+        StackName="Other", TemplateBody="Resources:\n  B:\n    Type: AWS::S3::Bucket\nOutputs:\n  Name:\n    Value: !Ref B\n"
+    )
+    with pytest.raises(StackOutputError, match="has no output ModelBucketName .its outputs: Name"):
+        stack_output("Other", "ModelBucketName")
+
+
+def test_no_credentials_is_one_clear_line(aws_env, model_dir, monkeypatch, capsys):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    code, _, err = run(capsys, "--source", str(model_dir))
+    assert code == 1
+    assert_one_line_failure(err, "no AWS credentials")
+
+
+def test_model_key_setting_decides_where_everything_goes(s3, model_dir, model_files, capsys):
+    code, _, _ = run(capsys, "--source", str(model_dir), "--bucket", BUCKET, "-c", "model_key=custom/v2/model.tar.gz")
+    assert code == 0
+    keys = destination_keys(settings_from_files(parse_overrides(["model_key=custom/v2/model.tar.gz"])))
+    assert keys == {n: "custom/v2/" + n for n in NAMES}
+    assert {key for key, _ in snapshot(s3)[0]} == set(keys.values())
+
+
+def test_default_key_is_the_endpoints_model_data_key():
+    # The endpoint stack builds ModelDataUrl from the same setting; its template test asserts that side.
+    assert KEYS["model.tar.gz"] == SETTINGS.model_key == "sagemaker/seq2seq/eng-german/pretrained_model/model.tar.gz"
+    assert KEYS["vocab.src.json"] == SETTINGS.model_prefix + "vocab.src.json"
+
+
+def test_default_sources_fall_back_from_the_regional_copy_to_the_global_one(s3, model_files, capsys):
+    put_source(s3, "sagemaker-sample-files", "models/seq2seq-data/", model_files)
+    code, out, err = run(capsys, "--bucket", BUCKET)
+    assert (code, err) == (0, "")
+    assert "reading s3://sagemaker-example-files-prod-us-east-1/models/seq2seq-data/" in out
+    assert "from s3://sagemaker-sample-files/models/seq2seq-data/" in out
+    assert staged_bytes(s3) == model_files
+
+
+def test_regional_default_source_is_used_first(s3, model_files, capsys):
+    put_source(s3, "sagemaker-example-files-prod-us-east-1", "models/seq2seq-data/", model_files)
+    put_source(s3, "sagemaker-sample-files", "models/seq2seq-data/", OLD)
+    assert run(capsys, "--bucket", BUCKET)[0] == 0
+    assert staged_bytes(s3) == model_files
+
+
+def test_no_readable_default_source_names_each_one_and_what_s3_answered(s3, model_files, capsys):
+    put_source(s3, "sagemaker-example-files-prod-us-east-1", "models/seq2seq-data/", {"vocab.src.json": model_files["vocab.src.json"]})
+    code, _, err = run(capsys, "--bucket", BUCKET)
+    assert code == 1
+    assert_one_line_failure(
+        err,
+        "s3://sagemaker-example-files-prod-us-east-1/models/seq2seq-data/: cannot read model.tar.gz",
+        "404 NoSuchKey",
+        "s3://sagemaker-sample-files/models/seq2seq-data/",
+        "404 NoSuchBucket",
+        "--source",
+    )
+    assert snapshot(s3) == ([], [])
+
+
+def test_missing_destination_bucket_is_one_clear_line(aws_env, model_dir, capsys):
+    code, _, err = run(capsys, "--source", str(model_dir), "--bucket", "no-such-bucket")
+    assert code == 1
+    assert_one_line_failure(err, "model bucket no-such-bucket", "404")
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["-c", "model_key=/abs/model.tar.gz"], "setting 'model_key'"),
+        (["-c", "no_such_setting=1"], "unknown setting"),
+        (["--source", "ftp://host/models/"], "unsupported scheme 'ftp'"),
+        (["--source", "does/not/exist"], "is not a directory"),
+        (["--source", "s3:///prefix/"], "names no bucket"),
+        (["--bucket", "Not_A_Bucket"], "not an S3 bucket name"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(argv, expected, aws_env, capsys):
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert_one_line_failure(err, "usage error", expected)
+
+
+def test_s3_endpoint_variable_is_honoured(s3, model_dir, model_files, monkeypatch, capsys):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", os.environ["AWS_ENDPOINT_URL"])
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there: only S3's own variable can work
+    assert run(capsys, "--source", str(model_dir), "--bucket", BUCKET)[0] == 0
+    assert staged_bytes(s3) == model_files
+
+
+def test_runs_as_a_script_from_the_repo_root(s3, model_dir, model_files):
+    done = subprocess.run(
+        [sys.executable, "scripts/stage_model.py", "--source", str(model_dir), "--bucket", BUCKET, "--no-progress"],
+        cwd=REPO, capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": ""},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "staged model.tar.gz" in done.stdout
+    assert staged_bytes(s3) == model_files
+
+
+def test_parse_source_normalises_prefixes():
+    source = parse_source("s3://bucket/some/prefix")
+    assert isinstance(source, S3Source) and str(source) == "s3://bucket/some/prefix/"
+    assert str(parse_source("https://example.com/models")) == "https://example.com/models/"
