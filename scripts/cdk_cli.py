@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -37,6 +38,9 @@ def add_context_option(parser: argparse.ArgumentParser) -> None:
 def run_command(argv: Sequence[str]) -> int:
     """Run argv in the repo root with the terminal's stdout/stderr; its exit code (127 if it can't start)."""
     env = {**_QUIET_ENV, **os.environ}
+    # Our own lines first: a piped stdout is block-buffered and would otherwise print after the child's output.
+    sys.stdout.flush()
+    sys.stderr.flush()
     try:
         return subprocess.run(list(argv), cwd=REPO_ROOT, env=env, check=False).returncode
     except FileNotFoundError:

@@ -172,7 +172,7 @@ def main(
         version = _staged_version(session, caller.region, bucket, settings.model_key, version_of)
 
         print(f"[4/4] Deploying the endpoint and the API ({ENDPOINT_STACK}, {API_STACK}) with model_version={version}")
-        print("      Creating the endpoint takes about 10 minutes (4 to 15): SageMaker starts an instance, pulls the image, loads the model")
+        print("      Creating the endpoint takes about 10 minutes (4 to 15) while SageMaker starts an instance and loads the model.")
         endpoint_advice = (
             "If the endpoint failed with ResourceLimitExceeded, request a higher instance quota (the preflight names it). " + retry
         )

@@ -226,3 +226,26 @@ def test_a_missing_staged_model_stops_before_the_endpoint(account, tmp_path, cap
     assert deploy.main(["--yes"], runner=runner, quotas_client=account, outputs_dir=tmp_path, interactive=False) == 1
     assert len(runner.calls) == 2
     assert "has no version: stage it again" in capsys.readouterr().err
+
+
+def test_commands_run_in_the_repo_root_and_report_their_exit_code(capfd):
+    from scripts.cdk_cli import run_command
+
+    code = run_command([sys.executable, "-c", "import os, sys; print(os.getcwd()); sys.exit(4)"])
+    assert code == 4
+    assert capfd.readouterr().out.strip() == str(REPO_ROOT)
+
+
+def test_a_missing_program_is_named_not_a_traceback(capsys):
+    from scripts.cdk_cli import run_command
+
+    assert run_command(["no-such-program-for-this-test"]) == 127
+    assert "cannot run 'no-such-program-for-this-test': it is not installed" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(not (REPO_ROOT / "node_modules" / ".bin" / "cdk").exists(), reason="the pinned CDK CLI is not installed (make setup)")
+def test_the_pinned_cdk_cli_runs_offline(capfd):
+    from scripts.cdk_cli import cdk, run_command
+
+    assert run_command(cdk("--version")) == 0
+    assert capfd.readouterr().out.startswith(json.loads((REPO_ROOT / "package.json").read_text())["devDependencies"]["aws-cdk"])
