@@ -84,11 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _check_url(url: str) -> str:
+def _url_allowed(url: str) -> bool:
     parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise TranslateError(f"--url {url!r} is not allowed: give an http(s) URL such as https://abc123.execute-api.us-east-1.amazonaws.com/prod/translate")
-    return url
+    return parts.scheme in {"http", "https"} and bool(parts.netloc)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,11 +105,17 @@ def main(argv: list[str] | None = None) -> int:
         except UnicodeDecodeError as error:
             print(f"error: stdin is not UTF-8 text (byte {error.start}); convert it first, e.g. with iconv -t UTF-8", file=sys.stderr)
             return 2
+        if not texts:
+            print("error: no text: stdin was empty; give English text as arguments or on stdin (one text per line)", file=sys.stderr)
+            return 2
     if not 0 < args.timeout <= 600:
         print(f"error: --timeout {args.timeout:g} is not allowed: use more than 0 and at most 600 seconds", file=sys.stderr)
         return 2
+    if args.url and not _url_allowed(args.url):
+        print(f"error: --url {args.url!r} is not allowed: give an http(s) URL such as https://abc123.execute-api.us-east-1.amazonaws.com/prod/translate", file=sys.stderr)
+        return 2
     try:
-        url = _check_url(args.url) if args.url else api_url(args.stack_name)
+        url = args.url or api_url(args.stack_name)
         noted = False
         for text in texts:
             if not text.strip():
