@@ -5,15 +5,20 @@ from __future__ import annotations
 import base64
 import json
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
 
 from scripts.local import api_gateway
 from scripts.local.api_gateway import INVALID_BODY_MESSAGE, LocalApiGateway, request_body_validator
+from scripts.local.runtime_server import DEFAULT_ENDPOINT
 from scripts.local_api import STAND_IN_NOTICE
-from tests.fixtures.local_api import LocalApiProcess, clean_env, http_call, post_json, start_local_api
+from stacks.settings import settings_from_files
+from tests.fixtures.local_api import LOCAL_API, REPO_ROOT, LocalApiProcess, clean_env, http_call, post_json, start_local_api
 
 # --- API Gateway's side, with a handler that records what it was given -------------------------------------------
 
@@ -245,11 +250,6 @@ def test_command_line_starts_says_what_it_is_and_stops_cleanly_on_ctrl_c() -> No
 
 
 def _run_expecting_failure(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
-    import subprocess
-    import sys
-
-    from tests.fixtures.local_api import LOCAL_API, REPO_ROOT
-
     done = subprocess.run([sys.executable, str(LOCAL_API), *args], cwd=REPO_ROOT, env=env or clean_env(), capture_output=True,
                           text=True, encoding="utf-8", timeout=60, stdin=subprocess.DEVNULL)  # fmt: skip
     assert "Traceback" not in done.stderr
@@ -278,3 +278,30 @@ def test_command_line_without_a_deployed_endpoint_says_what_to_do(aws_env: Any) 
     status, err = _run_expecting_failure("--port", "0", env=env)
     assert status == 2
     assert "TranslateEndpoint" in err and "--stand-in" in err
+
+
+def test_command_line_with_a_deployed_endpoint_uses_the_stacks_outputs(
+    aws_env: Any, runtime_server: Any, stand_in_vocab_dir: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # "Deployed" here: the endpoint name and bucket come from the caller; sagemaker-runtime is the local wire-protocol server, S3 is moto.
+    prefix = settings_from_files().model_prefix
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="model-bucket")
+    for name in ("vocab.src.json", "vocab.trg.json"):
+        s3.put_object(Bucket="model-bucket", Key=prefix + name, Body=(stand_in_vocab_dir / name).read_bytes())
+    outputs = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}, "Outputs": {"ModelBucketName": {"Value": "model-bucket"}}}
+    boto3.client("cloudformation").create_stack(StackName="TranslateModelBucket", TemplateBody=json.dumps(outputs))
+    env = {**clean_env(), "AWS_ENDPOINT_URL": aws_env.url, "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": runtime_server.url,
+           "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}  # fmt: skip
+    running = start_local_api("--endpoint-name", DEFAULT_ENDPOINT, "--port", "0", "--quiet", env=env)
+    try:
+        reply = post_json(running.translate_url, {"text": "Thank you."})
+    finally:
+        status, out, err = running.stop()
+    assert reply.status == 200, reply.body
+    assert reply.json()["translation"] == "Danke du."
+    assert "X-Stand-In" not in reply.headers
+    assert f"SageMaker endpoint {DEFAULT_ENDPOINT}" in out
+    assert status == 0 and "Traceback" not in err
+    # The vocabulary came from the bucket named by the stack output, under the settings' model prefix.
+    assert f"GET /model-bucket/{prefix}vocab.src.json" in caplog.text
