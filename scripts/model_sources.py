@@ -120,7 +120,8 @@ class S3Source:
         tail = self._get(s3, MODEL_NAME, Range=f"bytes=-{TAIL_BYTES}", IfMatch=etag)["Body"].read()
         verify_model_ends(start, tail, where)
         sha256 = head.get("Metadata", {}).get("sha256", "")
-        return Artifact(MODEL_NAME, size, where, "application/x-gzip", sha256=sha256, etag=etag, s3_object=(self.bucket, self.prefix + MODEL_NAME))
+        location = (self.bucket, self.prefix + MODEL_NAME)
+        return Artifact(MODEL_NAME, size, where, "application/x-gzip", sha256=sha256, etag=etag, s3_object=location)
 
     def _vocab(self, s3, name: str) -> Artifact:
         where = f"{self}{name}"

@@ -73,34 +73,38 @@ def _staged(s3, bucket: str, key: str) -> dict | None:
 
 def _fetch_first_readable(sources: list[Source], s3, files: ExitStack, progress: Progress, say) -> tuple[Source, list[Artifact]]:
     """Read and check every artifact of the first source that has them all; one failure line per source tried."""
-    failures = []
+    failures: list[tuple[Source, Exception]] = []
     for source in sources:
         say(f"reading {source}")
         with ExitStack() as attempt:
             try:
                 artifacts = source.fetch(s3, attempt, progress)
             except (SourceError, ArtifactError) as error:
-                failures.append(f"{source}: {error}")
+                failures.append((source, error))
                 continue
             files.enter_context(attempt.pop_all())
             return source, artifacts
     if len(sources) == 1:
-        raise StageError(failures[0].partition(": ")[2])
+        raise StageError(str(failures[0][1]))
+    tried = "; ".join(f"{source}: {error}" for source, error in failures)
     raise StageError(
-        f"no default source could be read (tried {'; '.join(failures)}); pass --source with your own copy "
+        f"no default source could be read (tried {tried}); pass --source with your own copy "
         "(an s3:// prefix, an https:// base URL or a directory)"
     )
 
 
 def _upload(s3, bucket: str, key: str, artifact: Artifact, progress: Progress) -> None:
     extra = {"Metadata": artifact.metadata(), "ContentType": artifact.content_type}
-    with progress(artifact.size, f"upload {artifact.name}") as bar:
+    verb = "copy (inside S3)" if artifact.s3_object else "upload"
+    with progress(artifact.size, f"{verb} {artifact.name}") as bar:
         if artifact.s3_object:
             source_bucket, source_key = artifact.s3_object
             # Server-side: S3 copies the bytes (in parts when large); this machine sends only the requests.
             # CopySourceIfMatch makes sure the object copied is the one that was checked.
             extra.update(MetadataDirective="REPLACE", CopySourceIfMatch=artifact.etag)
-            s3.copy({"Bucket": source_bucket, "Key": source_key}, bucket, key, ExtraArgs=extra, Config=transfer_config(), Callback=bar.update)
+            s3.copy(
+                {"Bucket": source_bucket, "Key": source_key}, bucket, key, ExtraArgs=extra, Config=transfer_config(), Callback=bar.update
+            )
         else:
             assert artifact.body is not None
             artifact.body.seek(0)
@@ -118,26 +122,29 @@ def _clean_scratch(s3, bucket: str, scratch: str) -> str:
         for page in s3.get_paginator("list_multipart_uploads").paginate(Bucket=bucket, Prefix=scratch):
             for upload in page.get("Uploads", []):
                 s3.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=scratch):
-            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
-            if keys:
-                s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+        # Every version, so that a versioned bucket keeps no hidden scratch copies either.
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=scratch):
+            found = page.get("Versions", []) + page.get("DeleteMarkers", [])
+            versions = [{"Key": item["Key"], "VersionId": item["VersionId"]} for item in found]
+            if versions:
+                s3.delete_objects(Bucket=bucket, Delete={"Objects": versions, "Quiet": True})
     except (ClientError, BotoCoreError) as error:
         return f"could not remove the scratch copies under s3://{bucket}/{scratch} ({s3_answer(error)}): delete them by hand"
     return ""
 
 
-def _write(s3, bucket: str, keys: dict[str, str], prefix: str, changed: list[Artifact], progress: Progress) -> None:
+def _write(
+    s3, bucket: str, keys: dict[str, str], prefix: str, changed: list[Artifact], previous: dict[str, bool], progress: Progress
+) -> None:
     """Put all changed artifacts in place or none: scratch copies first, then promotion with rollback."""
     scratch = f"{prefix}.staging-{uuid.uuid4().hex[:12]}/"
-    previous = {artifact.name: _staged(s3, bucket, keys[artifact.name]) is not None for artifact in changed}
     promoted: list[str] = []
     try:
         # The slow, failure-prone part (uploads, large copies) lands in scratch keys the endpoint never reads.
         for artifact in changed:
             _upload(s3, bucket, scratch + "new/" + artifact.name, artifact, progress)
-        for name, existed in previous.items():
-            if existed:
+        for name in (artifact.name for artifact in changed):
+            if previous[name]:
                 _copy_within(s3, bucket, keys[name], scratch + "old/" + name)
         # Promotion is a few server-side copies; the model goes last, so the endpoint never sees a new model with old vocabularies.
         for artifact in sorted(changed, key=lambda item: item.name == MODEL_NAME):
@@ -168,7 +175,9 @@ def _roll_back(s3, bucket: str, keys: dict[str, str], scratch: str, previous: di
     return ""
 
 
-def stage(s3, bucket: str, settings: Settings, sources: list[Source], *, force: bool = False, progress: Progress | None = None, say=print) -> str:
+def stage(
+    s3, bucket: str, settings: Settings, sources: list[Source], *, force: bool = False, progress: Progress | None = None, say=print
+) -> str:
     """Stage the first readable source's artifacts into bucket; return the staged model's version."""
     progress = progress or tqdm_progress(False)
     keys = destination_keys(settings)
@@ -180,16 +189,14 @@ def stage(s3, bucket: str, settings: Settings, sources: list[Source], *, force: 
         source, artifacts = _fetch_first_readable(sources, s3, files, progress, say)
         version = next(artifact.version for artifact in artifacts if artifact.name == MODEL_NAME)
         where = f"s3://{bucket}/{settings.model_prefix}"
-        changed = []
-        for artifact in artifacts:
-            staged = _staged(s3, bucket, keys[artifact.name])
-            if force or staged != {"size": artifact.size, "version": artifact.version}:
-                changed.append(artifact)
+        staged = {artifact.name: _staged(s3, bucket, keys[artifact.name]) for artifact in artifacts}
+        changed = [a for a in artifacts if force or staged[a.name] != {"size": a.size, "version": a.version}]
         if not changed:
             say(f"already staged in {where} from {source} (model version {version}): nothing uploaded")
             return version
         try:
-            _write(s3, bucket, keys, settings.model_prefix, changed, progress)
+            previous = {name: staged[name] is not None for name in staged}
+            _write(s3, bucket, keys, settings.model_prefix, changed, previous, progress)
         except ClientError as error:
             raise StageError(f"writing to {where} failed: {s3_answer(error)}; the bucket is as it was") from None
         except (BotoCoreError, Boto3Error, OSError) as error:

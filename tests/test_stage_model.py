@@ -301,6 +301,24 @@ def test_a_failure_while_promoting_puts_the_previous_files_back(failing_copy, s3
     assert promotions[-1] == SETTINGS.model_key or len(promotions) < 3  # the model is promoted last
 
 
+def test_a_versioned_bucket_keeps_no_scratch_versions_after_success_or_failure(s3, tmp_path, model_dir, monkeypatch, capsys):
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    stage_previous(s3, tmp_path)
+    real_copy = stage_model._copy_within
+
+    def fail_on_model(client, bucket, source_key, key):
+        if "/new/" in source_key and key == SETTINGS.model_key:
+            raise ClientError({"Error": {"Code": "InternalError", "Message": "We encountered an internal error."}}, "CopyObject")
+        real_copy(client, bucket, source_key, key)
+
+    monkeypatch.setattr(stage_model, "_copy_within", fail_on_model)
+    assert run(capsys, "--source", str(model_dir), "--bucket", BUCKET)[0] == 1
+    assert staged_bytes(s3) == OLD
+    versions = s3.list_object_versions(Bucket=BUCKET)
+    keys = {item["Key"] for item in versions.get("Versions", []) + versions.get("DeleteMarkers", [])}
+    assert keys == set(KEYS.values())
+
+
 def test_a_failure_while_uploading_multipart_aborts_the_upload(s3, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(stage_model, "MULTIPART_THRESHOLD", 5 * 1024 * 1024)
     monkeypatch.setattr(stage_model, "MULTIPART_CHUNK", 5 * 1024 * 1024)
