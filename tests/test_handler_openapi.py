@@ -8,7 +8,7 @@ from pathlib import Path
 import fastjsonschema
 import pytest
 
-from translator import limits
+from translator import libretranslate, limits
 from translator.errors import TranslateError
 from translator.payload import parse_translate_request
 
@@ -20,7 +20,8 @@ validate = fastjsonschema.compile({"$schema": "http://json-schema.org/draft-04/s
 def test_contract_lists_routes_and_every_error_status() -> None:
     assert DOCUMENT["openapi"].startswith("3.0")
     assert set(DOCUMENT["paths"]) >= {"/translate", "/"}
-    assert set(DOCUMENT["paths"]["/translate"]["post"]["responses"]) == {"200", "400", "413", "502", "503", "504"}
+    assert set(DOCUMENT["paths"]["/translate"]["post"]["responses"]) == {"200", "400", "413", "429", "502", "503", "504"}
+    assert set(DOCUMENT["paths"]) >= {"/languages", "/detect"}
     assert "Retry-After" in DOCUMENT["paths"]["/translate"]["post"]["responses"]["503"]["headers"]
 
 
@@ -45,6 +46,14 @@ def test_gateway_and_lambda_both_accept(body) -> None:
 
 
 @pytest.mark.parametrize("body", [
+    {"q": "Hello.", "source": "auto", "target": "de"}, {"q": ["a", "b"], "source": "en", "target": "de", "format": "html", "api_key": "k"},
+])
+def test_gateway_and_lambda_accept_libretranslate_fields(body) -> None:
+    validate(body)
+    libretranslate.parse_request(body)
+
+
+@pytest.mark.parametrize("body", [
     {}, {"text": ""}, {"text": 3}, {"texts": []}, {"texts": [1]}, {"texts": ["a"] * (limits.MAX_TEXTS + 1)},
     {"sentences": [{"q": "x"}]}, [], "text",
 ])
@@ -59,4 +68,4 @@ def test_examples_in_the_contract_are_valid() -> None:
     examples = DOCUMENT["paths"]["/translate"]["post"]["requestBody"]["content"]["application/json"]["examples"]
     for example in examples.values():
         validate(example["value"])
-        parse_translate_request(example["value"])
+        (libretranslate.parse_request if "q" in example["value"] else parse_translate_request)(example["value"])

@@ -16,8 +16,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from translator import payload, service
-from translator.errors import BadRequest, TranslateError
+from translator import libretranslate, payload, service
+from translator.errors import BadRequest, EndpointThrottled, TooLarge, TranslateError
+from translator.forms import read_fields
 
 logger = Logger()
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Seq2SeqTranslate"))
@@ -32,29 +33,65 @@ def cors_from_env() -> CORSConfig:
     return CORSConfig(allow_origin=origins[0], extra_origins=origins[1:], expose_headers=["Retry-After"], max_age=600)
 
 
-def error_response(status: int, message: str, retry_after: int | None = None) -> Response:
-    """A JSON error {"message": ...} with Retry-After when the client should come back later."""
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+ROUTES = "POST /translate, GET /languages, POST /detect and GET /"
+
+
+def error_response(status: int, message: str, retry_after: int | None = None, *, key: str = "message") -> Response:
+    """A JSON error {"message": ...} (LibreTranslate routes: {"error": ...}) with Retry-After when the client should come back later."""
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
-    return Response(status_code=int(status), content_type=content_types.APPLICATION_JSON, body={"message": message}, headers=headers)
+    return Response(status_code=int(status), content_type=content_types.APPLICATION_JSON, body={key: message}, headers=headers)
+
+
+def libre_status(error: TranslateError) -> int:
+    """LibreTranslate's status for an error: 429 when throttled, 400 for anything the client sent wrong."""
+    if isinstance(error, EndpointThrottled):
+        return HTTPStatus.TOO_MANY_REQUESTS
+    return HTTPStatus.BAD_REQUEST if isinstance(error, TooLarge) else error.status
 
 
 def build_app(cors: CORSConfig) -> APIGatewayRestResolver:
     """The resolver with every route and error handler; CORS comes from the caller."""
     app = APIGatewayRestResolver(cors=cors, debug=False)
 
-    @app.post("/translate")
-    def translate() -> dict:
+    def translate_logged(texts: list[str], shape: str) -> service.Result:
         started = time.perf_counter()
-        request = payload.parse_translate_request(payload.parse_json_body(request_body(app)))
-        result = service.translate_texts(request.texts)
-        total_ms = (time.perf_counter() - started) * 1000
-        logger.info("translated", extra={"shape": request.shape, "texts": len(request.texts), "characters": sum(map(len, request.texts)),
+        result = service.translate_texts(texts)
+        logger.info("translated", extra={"shape": shape, "texts": len(texts), "characters": sum(map(len, texts)),
                                          "sentences": result.sentences, "segments": result.segments, "endpoint_calls": result.endpoint_calls,
-                                         "endpoint_ms": round(result.endpoint_ms, 1), "total_ms": round(total_ms, 1),
+                                         "endpoint_ms": round(result.endpoint_ms, 1), "total_ms": round((time.perf_counter() - started) * 1000, 1),
                                          "unknown_words": result.unknown_words})
         metrics.add_metric(name="Sentences", unit=MetricUnit.Count, value=result.sentences)
         metrics.add_metric(name="EndpointLatency", unit=MetricUnit.Milliseconds, value=result.endpoint_ms)
+        return result
+
+    def libre_fields() -> dict[str, object]:
+        app.append_context(error_key="error")
+        body = request_body(app)
+        if body is not None and len(body.encode("utf-8", "surrogatepass")) > payload.MAX_BODY_BYTES:
+            raise TooLarge(f"the request body is over {payload.MAX_BODY_BYTES} bytes")
+        return read_fields(body, app.current_event.headers.get("content-type"))
+
+    @app.post("/translate")
+    def translate() -> dict:
+        content_type = (app.current_event.headers.get("content-type") or "").split(";")[0].strip().lower()
+        is_form = content_type in FORM_TYPES
+        document = None if is_form else payload.parse_json_body(request_body(app))
+        if is_form or (isinstance(document, dict) and "q" in document):
+            request = libretranslate.parse_request(libre_fields())
+            return libretranslate.translate(request, lambda texts: translate_logged(texts, f"libretranslate-{request.format}").translations)
+        request = payload.parse_translate_request(document)
+        result = translate_logged(request.texts, request.shape)
         return payload.response_body(request, result.translations, sentences=result.sentences)
+
+    @app.get("/languages")
+    def languages() -> list:
+        app.append_context(error_key="error")
+        return libretranslate.LANGUAGES
+
+    @app.post("/detect")
+    def detect() -> list:
+        return libretranslate.detect(libre_fields())
 
     @app.get("/")
     def page() -> Response:
@@ -67,17 +104,20 @@ def build_app(cors: CORSConfig) -> APIGatewayRestResolver:
                     extra={"status": error.status, "error": type(error).__name__, "reason": error.message[:200]})
         if error.status >= 500:
             metrics.add_metric(name="EndpointErrors", unit=MetricUnit.Count, value=1)
+        if app.context.get("error_key") == "error":
+            return error_response(libre_status(error), error.message, error.retry_after, key="error")
         return error_response(error.status, error.message, error.retry_after)
 
     @app.not_found
     def not_found(_: NotFoundError) -> Response:
         event = app.current_event
-        return error_response(HTTPStatus.NOT_FOUND, f"no route {event.http_method} {event.path}; the API serves POST /translate and GET /")
+        return error_response(HTTPStatus.NOT_FOUND, f"no route {event.http_method} {event.path}; the API serves {ROUTES}")
 
     @app.exception_handler(Exception)
     def unexpected(error: Exception) -> Response:
         logger.exception("unexpected error")
-        return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error; quote request id {app.lambda_context.aws_request_id}")
+        return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error; quote request id {app.lambda_context.aws_request_id}",
+                              key=app.context.get("error_key", "message"))
 
     return app
 

@@ -11,7 +11,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError as BotoConnectionError, ReadTimeoutError
 
-from translator.errors import EndpointTimeout, EndpointUnavailable, ModelFailed
+from translator.errors import EndpointThrottled, EndpointTimeout, EndpointUnavailable, ModelFailed
 
 # Worst case two attempts of (connect + read) stay under the Lambda's 25 s timeout, itself under API Gateway's 29 s.
 CONNECT_TIMEOUT_SECONDS = 2.0
@@ -61,7 +61,8 @@ def _mapped(error: ClientError, name: str) -> Exception:
     code = error.response.get("Error", {}).get("Code", "")
     message = error.response.get("Error", {}).get("Message", "")
     if code in _RETRY_AFTER:
-        return EndpointUnavailable(f"the translation endpoint is busy or not ready ({code}); try again later", retry_after=_RETRY_AFTER[code])
+        kind = EndpointThrottled if code == "ThrottlingException" else EndpointUnavailable
+        return kind(f"the translation endpoint is busy or not ready ({code}); try again later", retry_after=_RETRY_AFTER[code])
     if code == "ValidationError" and _MISSING_ENDPOINT.search(message):
         return EndpointUnavailable(f"the translation endpoint {name} does not exist (yet); try again later", retry_after=60)
     if code == "ModelError":

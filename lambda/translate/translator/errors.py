@@ -41,6 +41,12 @@ class EndpointUnavailable(TranslateError):
     retry_after = 10
 
 
+class EndpointThrottled(EndpointUnavailable):
+    """The endpoint refuses more requests for now (503; LibreTranslate's shape answers 429)."""
+
+    retry_after = 2
+
+
 class EndpointTimeout(TranslateError):
     """The endpoint did not answer in time (504)."""
 

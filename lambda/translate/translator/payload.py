@@ -47,27 +47,33 @@ def parse_translate_request(document: object) -> TranslateRequest:
         raise BadRequest(f"{'no text given' if not present else 'give only one of ' + ', '.join(present)}; {_ALLOWED}")
     shape: Shape = present[0]  # type: ignore[assignment]
     if shape == "text":
-        texts = [_text(document["text"], "text")]
+        texts = [check_text(document["text"], "text")]
     else:
         items = document[shape]
         if not isinstance(items, list) or not items:
             raise BadRequest(f'"{shape}" must be a non-empty list; {_ALLOWED}')
         if len(items) > MAX_TEXTS:
             raise BadRequest(f'"{shape}" has {len(items)} items; at most {MAX_TEXTS} are allowed per request')
-        texts = [_text(item, f"texts[{index}]") if shape == "texts" else _query(item, index) for index, item in enumerate(items)]
+        texts = [check_text(item, f"texts[{index}]") if shape == "texts" else _query(item, index) for index, item in enumerate(items)]
+    check_total(texts)
+    return TranslateRequest(shape, texts)
+
+
+def check_total(texts: list[str]) -> None:
+    """Refuse a request whose texts are over the per-request character limit."""
     total = sum(len(text) for text in texts)
     if total > MAX_TOTAL_CHARS:
         raise TooLarge(f"the texts have {total} characters together; at most {MAX_TOTAL_CHARS} are allowed per request")
-    return TranslateRequest(shape, texts)
 
 
 def _query(item: object, index: int) -> str:
     if not isinstance(item, dict) or "query" not in item:
         raise BadRequest(f'sentences[{index}] must be an object {{"query": "<English text>"}}')
-    return _text(item["query"], f"sentences[{index}].query")
+    return check_text(item["query"], f"sentences[{index}].query")
 
 
-def _text(value: object, where: str) -> str:
+def check_text(value: object, where: str) -> str:
+    """Return value if it is a non-empty string within the per-text limit; otherwise refuse naming `where`."""
     if not isinstance(value, str):
         raise BadRequest(f"{where} must be a string, not {_json_type(value)}")
     if len(value) > MAX_TEXT_CHARS:

@@ -1,0 +1,98 @@
+"""Translate the text nodes of an HTML fragment and keep its markup (LibreTranslate's format "html")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html import escape, unescape
+from html.parser import HTMLParser
+
+# Text inside these elements is code or metadata, not prose.
+_SKIP = frozenset({"script", "style", "code", "pre", "template", "noscript"})
+
+
+def split_html(markup: str) -> list[tuple[bool, str]]:
+    """Return (is_text, content) pieces whose contents concatenate back to the markup (text pieces unescaped)."""
+    pieces: list[tuple[bool, str]] = []
+    parser = _Recorder(markup, pieces)
+    parser.feed(markup)
+    parser.close()
+    parser.flush_to(len(markup))
+    return pieces
+
+
+class _Recorder(HTMLParser):
+    """Walks the markup by offset so every byte of non-text is kept exactly as written."""
+
+    def __init__(self, markup: str, pieces: list[tuple[bool, str]]) -> None:
+        super().__init__(convert_charrefs=False)
+        self._markup, self._pieces, self._done, self._skip = markup, pieces, 0, 0
+        self._line_starts = [0] + [index + 1 for index, char in enumerate(markup) if char == "\n"]
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self._line_starts[line - 1] + column
+
+    def flush_to(self, end: int) -> None:
+        if end > self._done:
+            self._pieces.append((False, self._markup[self._done:end]))
+            self._done = end
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.flush_to(self._offset() + len(self.get_starttag_text() or ""))
+        self._skip += tag in _SKIP
+
+    def handle_startendtag(self, tag: str, attrs: list) -> None:
+        self.flush_to(self._offset() + len(self.get_starttag_text() or ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        start = self._offset()
+        self.flush_to(self._markup.index(">", start) + 1 if ">" in self._markup[start:] else len(self._markup))
+        if tag in _SKIP and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        start = self._offset()
+        self.flush_to(start)
+        if self._skip or not data.strip():
+            self.flush_to(start + len(data))
+        else:
+            self._pieces.append((True, data))
+            self._done = start + len(data)
+
+    def handle_entityref(self, name: str) -> None:
+        self._entity(f"&{name};")
+
+    def handle_charref(self, name: str) -> None:
+        self._entity(f"&#{name};")
+
+    def _entity(self, text: str) -> None:
+        start = self._offset()
+        self.flush_to(start)
+        self._pieces.append((True, unescape(text)))
+        self._done = start + len(text)
+
+
+def translate_html(markup: str, translate: Callable[[list[str]], list[str]]) -> str:
+    """Translate every prose text node of markup with one call of translate(texts); markup stays as written."""
+    pieces = _merged(split_html(markup))
+    texts = [content for is_text, content in pieces if is_text and content.strip()]
+    translated = iter(translate([" ".join(text.split()) for text in texts]) if texts else [])
+    out = []
+    for is_text, content in pieces:
+        if is_text and content.strip():
+            lead, trail = content[: len(content) - len(content.lstrip())], content[len(content.rstrip()):]
+            out.append(lead + escape(next(translated), quote=False) + trail)
+        else:
+            out.append(escape(content, quote=False) if is_text else content)
+    return "".join(out)
+
+
+def _merged(pieces: list[tuple[bool, str]]) -> list[tuple[bool, str]]:
+    """Join neighbouring text pieces (text split by entities) into one text node."""
+    merged: list[tuple[bool, str]] = []
+    for is_text, content in pieces:
+        if is_text and merged and merged[-1][0]:
+            merged[-1] = (True, merged[-1][1] + content)
+        else:
+            merged.append((is_text, content))
+    return merged

@@ -1,0 +1,80 @@
+"""LibreTranslate's API shapes over our one language pair: /translate fields, /languages, /detect."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from translator.errors import BadRequest
+from translator.html_text import translate_html
+from translator.limits import MAX_TEXTS
+from translator.payload import check_text, check_total
+
+SOURCE, TARGET = "en", "de"
+PAIRS = f"{SOURCE} -> {TARGET}"
+LANGUAGES = [{"code": SOURCE, "name": "English", "targets": [TARGET]}, {"code": TARGET, "name": "German", "targets": []}]
+FORMATS = ("text", "html")
+ENGLISH = {"confidence": 100.0, "language": SOURCE}
+
+
+@dataclass(frozen=True)
+class LibreRequest:
+    """A LibreTranslate /translate request: texts, whether q was a list, auto-detection, and the format."""
+
+    texts: list[str]
+    is_list: bool
+    auto: bool
+    format: str
+
+
+def parse_request(fields: dict[str, object]) -> LibreRequest:
+    """Check LibreTranslate's q/source/target/format fields (api_key is accepted and ignored)."""
+    q = fields.get("q")
+    if q is None:
+        raise BadRequest("Invalid request: missing q parameter")
+    source = _code(fields.get("source", "auto"), "source")
+    target = _code(fields.get("target"), "target")
+    if source not in (SOURCE, "auto") or target != TARGET:
+        raise BadRequest(f"language pair {source} -> {target or '(none)'} is not supported; this server translates {PAIRS} only")
+    text_format = str(fields.get("format") or "text").lower()
+    if text_format not in FORMATS:
+        raise BadRequest(f"format {text_format!r} is not supported; use one of: {', '.join(FORMATS)}")
+    is_list = isinstance(q, list)
+    items = q if is_list else [q]
+    if is_list and not items:
+        raise BadRequest("Invalid request: q is an empty list")
+    if len(items) > MAX_TEXTS:
+        raise BadRequest(f"Invalid request: q has {len(items)} texts; at most {MAX_TEXTS} are allowed")
+    texts = [check_text(item, f"q[{index}]" if is_list else "q") for index, item in enumerate(items)]
+    check_total(texts)
+    return LibreRequest(texts, is_list, source == "auto", text_format)
+
+
+def _code(value: object, name: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BadRequest(f"Invalid request: {name} must be a language code such as {SOURCE!r} or {TARGET!r}")
+    return value.strip().lower()
+
+
+def translate(request: LibreRequest, translate_texts: Callable[[list[str]], list[str]]) -> dict:
+    """Translate and answer in LibreTranslate's shape: {"translatedText": ..., "detectedLanguage": ...}."""
+    if request.format == "html":
+        translated = [translate_html(text, translate_texts) for text in request.texts]
+    else:
+        translated = translate_texts(request.texts)
+    answer: dict = {"translatedText": translated if request.is_list else translated[0]}
+    if request.auto:
+        answer["detectedLanguage"] = [dict(ENGLISH) for _ in translated] if request.is_list else dict(ENGLISH)
+    return answer
+
+
+def detect(fields: dict[str, object]) -> list[dict]:
+    """LibreTranslate's /detect answer: we serve English only, and say so."""
+    q = fields.get("q")
+    if q is None:
+        raise BadRequest("Invalid request: missing q parameter")
+    if not isinstance(q, str | list):
+        raise BadRequest("Invalid request: q must be a string")
+    return [dict(ENGLISH)]
