@@ -14,22 +14,26 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from stacks.api_contract import (
+    CORS_ALLOW_HEADERS,
+    CORS_ALLOW_METHODS,
+    CORS_MAX_AGE_SECONDS,
+    INVALID_BODY_MESSAGE,
+    LAMBDA_SOURCE,
+    LAMBDA_TIMEOUT_SECONDS,
+    OPENAPI_DOCUMENT,
+    ROUTES,
+    STAGE_NAME,
+    THROTTLED_MESSAGE,
+    VALIDATED_BODIES,
+)
 from stacks.monitoring import Monitoring
 from stacks.python_bundling import python_code
 from stacks.settings import LOG_RETENTION_DAYS, Settings
 
-LAMBDA_SOURCE = Path(__file__).resolve().parent.parent / "lambda" / "translate"
-OPENAPI_DOCUMENT = LAMBDA_SOURCE / "openapi.json"
-STAGE_NAME = "prod"
 VOCABULARY_FILES = ("vocab.src.json", "vocab.trg.json")
-# API Gateway gives up on a REST integration after 29 s; the Lambda must answer (with a 504) before that.
-LAMBDA_TIMEOUT = Duration.seconds(25)
+LAMBDA_TIMEOUT = Duration.seconds(LAMBDA_TIMEOUT_SECONDS)
 LAMBDA_MEMORY_MB = 1024
-CORS_ALLOW_HEADERS = ["Content-Type", "Accept", "Authorization", "X-Amz-Date", "X-Api-Key", "X-Amz-Security-Token"]
-INVALID_BODY_MESSAGE = (
-    'Invalid request body: send JSON such as {"text": "English text"}, {"texts": ["...", "..."]} '
-    'or {"sentences": [{"query": "..."}]}'
-)
 
 
 def translate_request_schema(document: Path = OPENAPI_DOCUMENT) -> dict[str, Any]:
@@ -114,9 +118,9 @@ class ApiStack(Stack):
             ),
             default_cors_preflight_options=apigw.CorsOptions(
                 allow_origins=list(settings.cors_origins),
-                allow_methods=["GET", "POST", "OPTIONS"],
-                allow_headers=CORS_ALLOW_HEADERS,
-                max_age=Duration.hours(1),
+                allow_methods=list(CORS_ALLOW_METHODS),
+                allow_headers=list(CORS_ALLOW_HEADERS),
+                max_age=Duration.seconds(CORS_MAX_AGE_SECONDS),
             ),
         )
         self._add_gateway_responses(settings.cors_origins)
@@ -131,13 +135,13 @@ class ApiStack(Stack):
         # The contract lives in the OpenAPI document; the L2 JsonSchema would mean writing it twice.
         request_model.node.default_child.add_property_override("Schema", translate_request_schema())  # type: ignore[union-attr]
 
-        self.api.root.add_method("GET", integration)
-        translate = self.api.root.add_resource("translate")
-        translate.add_method(
-            "POST", integration, request_validator=validator, request_models={"application/json": request_model}
-        )
-        self.api.root.add_resource("languages").add_method("GET", integration)
-        self.api.root.add_resource("detect").add_method("POST", integration)
+        for path, methods in ROUTES.items():
+            resource = self.api.root.resource_for_path(path)
+            for method in sorted(methods):
+                if (method, path) in VALIDATED_BODIES:
+                    resource.add_method(method, integration, request_validator=validator, request_models={"application/json": request_model})
+                else:
+                    resource.add_method(method, integration)
 
         self.monitoring = Monitoring(
             self,
@@ -165,7 +169,7 @@ class ApiStack(Stack):
         headers = {
             "Access-Control-Allow-Origin": allow_origin,
             "Access-Control-Allow-Headers": "'" + ",".join(CORS_ALLOW_HEADERS) + "'",
-            "Access-Control-Allow-Methods": "'GET,POST,OPTIONS'",
+            "Access-Control-Allow-Methods": "'" + ",".join(CORS_ALLOW_METHODS) + "'",
             "Vary": "'Origin'",
         }
         self.api.add_gateway_response("Default4xx", type=apigw.ResponseType.DEFAULT_4_XX, response_headers=headers)
@@ -182,7 +186,7 @@ class ApiStack(Stack):
             type=apigw.ResponseType.THROTTLED,
             status_code="429",
             response_headers={**headers, "Retry-After": "'1'"},
-            templates={"application/json": json.dumps({"message": "Too many requests: slow down and retry after a second"})},
+            templates={"application/json": json.dumps({"message": THROTTLED_MESSAGE})},
         )
 
 

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from aws_cdk import Stack, Validations
+from aws_cdk import Validations
 from aws_cdk import aws_s3 as s3
 from cfnlint.api import lint
 

@@ -13,7 +13,6 @@ from typing import Any
 import boto3
 import pytest
 
-from scripts.local import api_gateway
 from scripts.local.api_gateway import INVALID_BODY_MESSAGE, LocalApiGateway, request_body_validator
 from scripts.local.runtime_server import DEFAULT_ENDPOINT
 from scripts.local_api import STAND_IN_NOTICE
@@ -162,15 +161,6 @@ def test_stage_prefix_is_served_and_stripped(recorder: RecordingHandler) -> None
         assert recorder.events[0]["path"] == "/"
         assert recorder.events[0]["requestContext"]["path"] == "/prod/"
         assert http_call("GET", server.url + "/").status == 403
-
-
-def test_gateway_mirrors_the_deployed_api_contract() -> None:
-    from stacks import api
-
-    assert api_gateway.CORS_ALLOW_HEADERS == api.CORS_ALLOW_HEADERS
-    assert api_gateway.INVALID_BODY_MESSAGE == api.INVALID_BODY_MESSAGE
-    assert api_gateway.LAMBDA_TIMEOUT_SECONDS == api.LAMBDA_TIMEOUT.to_seconds()
-    assert api_gateway.OPENAPI_DOCUMENT == api.OPENAPI_DOCUMENT
 
 
 # --- End to end: HTTP -> local API -> real handler -> sagemaker-runtime stand-in -> container stand-in ------------------

@@ -3,6 +3,7 @@ import json
 from aws_cdk.assertions import Match
 
 from stacks.api import LAMBDA_TIMEOUT, translate_request_schema
+from stacks.api_contract import ROUTES, VALIDATED_BODIES
 
 STACK = "TranslateApi"
 
@@ -140,3 +141,21 @@ def test_request_schema_is_draft4_and_accepts_the_documented_shapes():
     assert schema["$schema"].startswith("http://json-schema.org/draft-04/")
     text = json.dumps(schema)
     assert '"const"' not in text and "$ref" not in text
+
+
+def test_routes_are_exactly_the_shared_contract_the_local_server_serves(default_app):
+    resources = resources_of(default_app, "AWS::ApiGateway::Resource")
+    paths = {logical_id: "/" + props["Properties"]["PathPart"] for logical_id, props in resources.items()}
+    served: dict[str, set[str]] = {}
+    validated = set()
+    for method in resources_of(default_app, "AWS::ApiGateway::Method").values():
+        props = method["Properties"]
+        if props["HttpMethod"] == "OPTIONS":
+            continue
+        path = paths.get(props["ResourceId"].get("Ref"), "/")
+        served.setdefault(path, set()).add(props["HttpMethod"])
+        assert props["Integration"]["Type"] == "AWS_PROXY"
+        if "RequestValidatorId" in props:
+            validated.add((props["HttpMethod"], path))
+    assert served == {path: set(methods) for path, methods in ROUTES.items()}
+    assert validated == set(VALIDATED_BODIES)

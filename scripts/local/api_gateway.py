@@ -17,27 +17,17 @@ import fastjsonschema
 from scripts.local.background_server import BackgroundServer
 from scripts.local.proxy_event import HttpResponse, http_response, proxy_event
 
-OPENAPI_DOCUMENT = Path(__file__).resolve().parent.parent.parent / "lambda" / "translate" / "openapi.json"
-
-# These mirror stacks/api.py (the deployed API); tests/test_local_api.py fails when the two drift apart.
-# They are copied rather than imported because importing the CDK starts a Node.js process.
-ROUTES: dict[str, frozenset[str]] = {
-    "/": frozenset({"GET"}),
-    "/translate": frozenset({"POST"}),
-    "/languages": frozenset({"GET"}),
-    "/detect": frozenset({"POST"}),
-}
-VALIDATED_BODIES = {("POST", "/translate")}
-CORS_ALLOW_HEADERS = ["Content-Type", "Accept", "Authorization", "X-Amz-Date", "X-Api-Key", "X-Amz-Security-Token"]
-CORS_ALLOW_METHODS = "GET,POST,OPTIONS"
-CORS_MAX_AGE_SECONDS = 3600
-INVALID_BODY_MESSAGE = (
-    'Invalid request body: send JSON such as {"text": "English text"}, {"texts": ["...", "..."]} '
-    'or {"sentences": [{"query": "..."}]}'
+from stacks.api_contract import (  # the deployed API's own contract, free of CDK imports
+    CORS_ALLOW_HEADERS,
+    CORS_ALLOW_METHODS,
+    CORS_MAX_AGE_SECONDS,
+    INVALID_BODY_MESSAGE,
+    LAMBDA_TIMEOUT_SECONDS,
+    MAX_BODY_BYTES,
+    OPENAPI_DOCUMENT,
+    ROUTES,
+    VALIDATED_BODIES,
 )
-# API Gateway's REST payload limit.
-MAX_BODY_BYTES = 10 * 1024 * 1024
-LAMBDA_TIMEOUT_SECONDS = 25
 
 LambdaHandler = Callable[[dict[str, Any], Any], Any]
 BodyValidator = Callable[[Any], Any]
@@ -210,7 +200,7 @@ class LocalApiGateway(BackgroundServer):
         return [
             *headers,
             ("Access-Control-Allow-Headers", ",".join(CORS_ALLOW_HEADERS)),
-            ("Access-Control-Allow-Methods", CORS_ALLOW_METHODS),
+            ("Access-Control-Allow-Methods", ",".join(CORS_ALLOW_METHODS)),
             ("Vary", "Origin"),
         ]
 
@@ -224,7 +214,7 @@ class LocalApiGateway(BackgroundServer):
             ("Access-Control-Allow-Headers", ",".join(CORS_ALLOW_HEADERS)),
             ("Access-Control-Allow-Origin", allow_origin),
             *([("Vary", "Origin")] if self.cors_origins[0] != "*" else []),
-            ("Access-Control-Allow-Methods", CORS_ALLOW_METHODS),
+            ("Access-Control-Allow-Methods", ",".join(CORS_ALLOW_METHODS)),
             ("Access-Control-Max-Age", str(CORS_MAX_AGE_SECONDS)),
         ]
         return HttpResponse(204, [("Content-Type", "application/json"), *headers], b"")

@@ -1,0 +1,36 @@
+"""What the deployed API promises, in plain Python: read by the API stack and by the local server alike."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+# Deliberately free of CDK imports: the local server must not start jsii's Node.js process.
+
+LAMBDA_SOURCE = Path(__file__).resolve().parent.parent / "lambda" / "translate"
+OPENAPI_DOCUMENT = LAMBDA_SOURCE / "openapi.json"
+STAGE_NAME = "prod"
+
+# Every route the API serves, all by the one translate Lambda (proxy integration).
+ROUTES: dict[str, frozenset[str]] = {
+    "/": frozenset({"GET"}),
+    "/translate": frozenset({"POST"}),
+    "/languages": frozenset({"GET"}),
+    "/detect": frozenset({"POST"}),
+}
+# Routes whose JSON body API Gateway checks against the OpenAPI document's TranslateRequest schema.
+VALIDATED_BODIES = frozenset({("POST", "/translate")})
+
+CORS_ALLOW_HEADERS = ("Content-Type", "Accept", "Authorization", "X-Amz-Date", "X-Api-Key", "X-Amz-Security-Token")
+CORS_ALLOW_METHODS = ("GET", "POST", "OPTIONS")
+CORS_MAX_AGE_SECONDS = 3600
+
+INVALID_BODY_MESSAGE = (
+    'Invalid request body: send JSON such as {"text": "English text"}, {"texts": ["...", "..."]} '
+    'or {"sentences": [{"query": "..."}]}'
+)
+THROTTLED_MESSAGE = "Too many requests: slow down and retry after a second"
+
+# API Gateway gives up on a REST integration after 29 s; the Lambda must answer (with a 504) before that.
+LAMBDA_TIMEOUT_SECONDS = 25
+# API Gateway's REST payload limit.
+MAX_BODY_BYTES = 10 * 1024 * 1024
