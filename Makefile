@@ -9,11 +9,12 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help setup setup-dev browser deploy destroy synth test bench local clean
+.PHONY: help setup setup-dev browser preflight deploy destroy synth test bench local clean
 
 help:
 	@echo "make deploy   deploy the translation service to the AWS account in your environment"
 	@echo "make destroy  remove every stack and check that nothing keeps running (or billing)"
+	@echo "make preflight  check credentials, region, instance quota and CDK bootstrap without deploying"
 	@echo "make test     run the offline test suite (installs what it needs first)"
 	@echo "make local    run the API and web page on 127.0.0.1 against a local stand-in model"
 	@echo "make bench    measure the front end, staging and synth against their floors"
@@ -43,6 +44,9 @@ browser:
 
 synth: setup
 	$(CDK) synth --quiet
+
+preflight: setup
+	$(PY) scripts/preflight.py $(ARGS)
 
 deploy: setup
 	$(PY) scripts/deploy.py $(ARGS)
