@@ -102,42 +102,42 @@ class S3Source:
         """Check the three objects and describe them for a server-side copy."""
         return [self._model(s3) if name == MODEL_NAME else self._vocab(s3, name) for name in ARTIFACT_NAMES]
 
-    def _get(self, s3, name: str, **kwargs) -> dict:
+    def _get(self, s3, name: str, limit: int | None = None, **kwargs) -> tuple[dict, bytes]:
+        """One GetObject and its body, or a SourceError naming the object and what S3 answered."""
+        where = f"{self}{name}"
         try:
-            return s3.get_object(Bucket=self.bucket, Key=self.prefix + name, **kwargs)
+            answer = s3.get_object(Bucket=self.bucket, Key=self.prefix + name, **kwargs)
         except (ClientError, BotoCoreError) as error:
             if isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") == "InvalidRange":
-                raise SourceError(f"{name} at {self}{name} is empty") from None
-            raise SourceError(f"cannot read {name} at {self}{name}: {s3_answer(error)}") from None
+                raise SourceError(f"{name} at {where} is empty") from None
+            raise SourceError(f"cannot read {name} at {where}: {s3_answer(error)}") from None
+        if limit is not None and answer["ContentLength"] > limit:
+            answer["Body"].close()
+            raise SourceError(f"{name} at {where} is {answer['ContentLength']:,} bytes, more than a vocabulary's {limit:,} at most")
+        try:
+            return answer, answer["Body"].read()
+        except (BotoCoreError, OSError) as error:
+            raise SourceError(f"cannot read {name} at {where}: the connection failed ({error})") from None
 
     def _model(self, s3) -> Artifact:
         where = f"{self}{MODEL_NAME}"
-        # Only these ranged reads (some KB) pass through this machine; the object itself is copied inside S3.
-        head = self._get(s3, MODEL_NAME, Range=f"bytes=0-{HEAD_BYTES - 1}")
+        # Only these two ranged reads (68 KB) pass through this machine; the object itself is copied inside S3.
+        head, start = self._get(s3, MODEL_NAME, Range=f"bytes=0-{HEAD_BYTES - 1}")
         etag = head["ETag"]
-        size = int(head.get("ContentRange", "/0").rpartition("/")[2] or head["ContentLength"])
-        start = head["Body"].read()
-        tail = self._get(s3, MODEL_NAME, Range=f"bytes=-{TAIL_BYTES}", IfMatch=etag)["Body"].read()
+        size = int(head.get("ContentRange", "").rpartition("/")[2] or head["ContentLength"])
+        _, tail = self._get(s3, MODEL_NAME, Range=f"bytes=-{TAIL_BYTES}", IfMatch=etag)
         verify_model_ends(start, tail, where)
         sha256 = head.get("Metadata", {}).get("sha256", "")
         location = (self.bucket, self.prefix + MODEL_NAME)
         return Artifact(MODEL_NAME, size, where, "application/x-gzip", sha256=sha256, etag=etag, s3_object=location)
 
     def _vocab(self, s3, name: str) -> Artifact:
-        where = f"{self}{name}"
-        answer = self._get(s3, name)
-        if answer["ContentLength"] > MAX_VOCAB_BYTES:
-            answer["Body"].close()
-            raise SourceError(f"{name} at {where} is {answer['ContentLength']} bytes, more than a vocabulary's {MAX_VOCAB_BYTES} at most")
-        try:
-            data = answer["Body"].read()
-        except (BotoCoreError, OSError) as error:
-            raise SourceError(f"cannot read {name} at {where}: the connection failed ({error})") from None
-        verify_vocab(name, data, where)
-        return Artifact(
-            name, len(data), where, "application/json", sha256=hashlib.sha256(data).hexdigest(), etag=answer["ETag"],
-            s3_object=(self.bucket, self.prefix + name),
-        )
+        # A vocabulary is small: read it whole to check it, then copy it server-side like the model.
+        answer, data = self._get(s3, name, limit=MAX_VOCAB_BYTES)
+        verify_vocab(name, data, f"{self}{name}")
+        sha256 = hashlib.sha256(data).hexdigest()
+        location = (self.bucket, self.prefix + name)
+        return Artifact(name, len(data), f"{self}{name}", "application/json", sha256=sha256, etag=answer["ETag"], s3_object=location)
 
 
 def _spool(files: ExitStack) -> BinaryIO:

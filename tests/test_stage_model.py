@@ -216,6 +216,13 @@ def test_http_failures_leave_the_bucket_unchanged(fault, name, expected, s3, tmp
     assert snapshot(s3) == before
 
 
+def test_an_unreachable_http_source_is_one_clear_line(s3, capsys):
+    code, _, err = run(capsys, "--source", "http://127.0.0.1:9/models/", "--bucket", BUCKET)
+    assert code == 1
+    assert_one_line_failure(err, "cannot download model.tar.gz", "http://127.0.0.1:9/models/model.tar.gz could not be reached")
+    assert snapshot(s3) == ([], [])
+
+
 @pytest.mark.parametrize("case", sorted(broken_artifacts()))
 def test_a_broken_file_in_a_directory_leaves_the_bucket_unchanged(case, s3, tmp_path, model_files, capsys):
     before = stage_previous(s3, tmp_path)
@@ -242,6 +249,7 @@ def test_a_missing_file_in_a_directory_is_named(s3, tmp_path, model_files, capsy
         ({"model.tar.gz": broken_artifacts()["model-truncated"][1]}, "truncated"),
         ({"vocab.trg.json": broken_artifacts()["vocab-no-specials"][1]}, "special tokens"),
         ({"model.tar.gz": None}, "404 NoSuchKey"),
+        ({"model.tar.gz": b""}, "model.tar.gz at s3://bad-source/m/model.tar.gz is empty"),
     ],
 )
 def test_s3_source_failures_leave_the_bucket_unchanged(files, expected, s3, tmp_path, model_files, capsys):
