@@ -16,7 +16,9 @@ from constructs import Construct
 
 from stacks.api_contract import (
     CORS_ALLOW_HEADERS,
+    BINARY_MEDIA_TYPES,
     CORS_ALLOW_METHODS,
+    CORS_EXPOSE_HEADERS,
     CORS_MAX_AGE_SECONDS,
     INVALID_BODY_MESSAGE,
     LAMBDA_SOURCE,
@@ -99,6 +101,7 @@ class ApiStack(Stack):
             "TranslateApi",
             description="English to German translation with SageMaker's seq2seq model",
             endpoint_types=[apigw.EndpointType.REGIONAL],
+            binary_media_types=list(BINARY_MEDIA_TYPES),
             # Access and error logs need the account's API Gateway CloudWatch role; it goes with the stack (README).
             cloud_watch_role=True,
             cloud_watch_role_removal_policy=RemovalPolicy.DESTROY,
@@ -120,6 +123,7 @@ class ApiStack(Stack):
                 allow_origins=list(settings.cors_origins),
                 allow_methods=list(CORS_ALLOW_METHODS),
                 allow_headers=list(CORS_ALLOW_HEADERS),
+                expose_headers=list(CORS_EXPOSE_HEADERS),
                 max_age=Duration.seconds(CORS_MAX_AGE_SECONDS),
             ),
         )
@@ -170,6 +174,7 @@ class ApiStack(Stack):
             "Access-Control-Allow-Origin": allow_origin,
             "Access-Control-Allow-Headers": "'" + ",".join(CORS_ALLOW_HEADERS) + "'",
             "Access-Control-Allow-Methods": "'" + ",".join(CORS_ALLOW_METHODS) + "'",
+            "Access-Control-Expose-Headers": "'" + ",".join(CORS_EXPOSE_HEADERS) + "'",
             "Vary": "'Origin'",
         }
         self.api.add_gateway_response("Default4xx", type=apigw.ResponseType.DEFAULT_4_XX, response_headers=headers)

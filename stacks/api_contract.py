@@ -22,7 +22,10 @@ VALIDATED_BODIES = frozenset({("POST", "/translate")})
 
 CORS_ALLOW_HEADERS = ("Content-Type", "Accept", "Authorization", "X-Amz-Date", "X-Api-Key", "X-Amz-Security-Token")
 CORS_ALLOW_METHODS = ("GET", "POST", "OPTIONS")
+CORS_EXPOSE_HEADERS = ("Retry-After",)
 CORS_MAX_AGE_SECONDS = 3600
+# API Gateway hands these bodies to the Lambda base64-encoded, byte for byte (LibreTranslate clients send forms).
+BINARY_MEDIA_TYPES = ("multipart/form-data",)
 
 INVALID_BODY_MESSAGE = (
     'Invalid request body: send JSON such as {"text": "English text"}, {"texts": ["...", "..."]} '

@@ -51,7 +51,10 @@ def test_lambda_may_invoke_this_one_endpoint_only(default_app):
 
 def test_regional_rest_api_with_post_translate_proxy(default_app):
     template = default_app.template(STACK)
-    template.has_resource_properties("AWS::ApiGateway::RestApi", {"EndpointConfiguration": {"Types": ["REGIONAL"]}, "Name": Match.any_value()})
+    template.has_resource_properties(
+        "AWS::ApiGateway::RestApi",
+        {"EndpointConfiguration": {"Types": ["REGIONAL"]}, "Name": Match.any_value(), "BinaryMediaTypes": ["multipart/form-data"]},
+    )
     resources = resources_of(default_app, "AWS::ApiGateway::Resource")
     translate_id = next(k for k, v in resources.items() if v["Properties"]["PathPart"] == "translate")
     methods = resources_of(default_app, "AWS::ApiGateway::Method")
@@ -91,6 +94,7 @@ def test_cors_on_preflight_and_on_api_gateways_own_errors(default_app):
     assert {"DEFAULT_4XX", "DEFAULT_5XX", "BAD_REQUEST_BODY", "THROTTLED"} <= set(responses)
     for response in responses.values():
         assert response["ResponseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"] == "'*'"
+        assert response["ResponseParameters"]["gatewayresponse.header.Access-Control-Expose-Headers"] == "'Retry-After'"
     assert json.loads(responses["BAD_REQUEST_BODY"]["ResponseTemplates"]["application/json"])["message"].startswith("Invalid request body")
 
 
