@@ -223,7 +223,8 @@ def test_an_unreachable_http_source_is_one_clear_line(s3, capsys):
     assert snapshot(s3) == ([], [])
 
 
-@pytest.mark.parametrize("case", sorted(broken_artifacts()))
+# test_model_artifacts checks every broken variant; these show that a refused file stops staging before any write.
+@pytest.mark.parametrize("case", ["model-truncated", "model-html", "model-empty", "vocab-no-specials", "vocab-truncated"])
 def test_a_broken_file_in_a_directory_leaves_the_bucket_unchanged(case, s3, tmp_path, model_files, capsys):
     before = stage_previous(s3, tmp_path)
     name, data = broken_artifacts()[case]
