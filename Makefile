@@ -27,7 +27,7 @@ $(VENV)/.runtime: requirements.txt requirements-sdk.txt
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt lambda/translate/requirements.txt
-	$(PIP) install -r requirements-dev.txt
+	$(PIP) install --no-warn-conflicts -r requirements-dev.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
