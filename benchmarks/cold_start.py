@@ -1,0 +1,121 @@
+"""Cold start: import time of the Lambda handler vs boto3 alone, and the deployment package's size vs our own code's."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+from benchmarks import LAMBDA_SOURCE, REPO_ROOT
+from benchmarks.local_aws import offline_env
+from benchmarks.report import Row, median
+
+# What the function's environment holds (stacks/api.py); nothing is called at import, so no server is needed.
+LAMBDA_ENV = {"ENDPOINT_NAME": "translate-bench", "CORS_ORIGINS": "*", "MODEL_BUCKET": "bench-model-bucket",
+              "VOCAB_PREFIX": "sagemaker/seq2seq/eng-german/pretrained_model/", "POWERTOOLS_SERVICE_NAME": "translate",
+              "POWERTOOLS_METRICS_NAMESPACE": "Seq2SeqTranslate", "POWERTOOLS_LOG_LEVEL": "INFO"}
+# Measured inside the child, so interpreter start-up (the same for both) is left out.
+_TIMED_IMPORT = "import sys, time; sys.path[:0] = {path!r}; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+_OWN_CODE_SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "requirements.txt")
+
+
+class PackageError(RuntimeError):
+    """The deployment package could not be built or measured."""
+
+
+def import_seconds(module: str, path: list[str], repeat: int, env: dict[str, str] | None = None) -> float:
+    """Median seconds of `import module` in `repeat` fresh interpreters with `path` first on sys.path."""
+    samples = []
+    for _ in range(repeat):
+        done = subprocess.run([sys.executable, "-c", _TIMED_IMPORT.format(path=path, module=module)], cwd=REPO_ROOT,
+                              env=env or offline_env(**LAMBDA_ENV), capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise PackageError(f"import {module} failed: {(done.stderr.strip().splitlines() or ['no output'])[-1]}")
+        samples.append(float(done.stdout.strip().splitlines()[-1]))
+    return median(samples)
+
+
+def tree_bytes(root: Path) -> int:
+    """Bytes of every file under root."""
+    return sum(path.stat().st_size for path in root.rglob("*") if path.is_file())
+
+
+def zipped_bytes(root: Path, archive: Path) -> int:
+    """Size of root zipped with deflate (as the CDK zips a Lambda asset)."""
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for path in sorted(root.rglob("*")):
+            zipped.write(path, path.relative_to(root))
+    return archive.stat().st_size
+
+
+def build_package(outdir: Path) -> Path:
+    """Synthesize the app with the Lambda bundled locally (needs the package registry); return the asset folder."""
+    # A child process: the jsii runtime and pip's output stay out of this one.
+    script = (
+        "import json, sys\n"
+        "from aws_cdk import App\n"
+        "from stacks.service import build_service\n"
+        "from stacks.settings import default_context\n"
+        "app = App(context={**default_context(), 'aws:cdk:bundling-stacks': ['TranslateApi']}, outdir=sys.argv[1])\n"
+        "build_service(app)\n"
+        "template = app.synth().get_stack_by_name('TranslateApi').template\n"
+        "keys = [r['Properties']['Code']['S3Key'] for r in template['Resources'].values()\n"
+        "        if r['Type'] == 'AWS::Lambda::Function' and r['Properties'].get('Handler') == 'handler.handler']\n"
+        "print(json.dumps(keys))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(outdir)], cwd=REPO_ROOT, env=offline_env(), capture_output=True,
+                          text=True, check=False)
+    if done.returncode != 0:
+        raise PackageError(f"bundling the Lambda failed (it needs the package registry): "
+                           f"{(done.stderr.strip().splitlines() or ['no output'])[-1]}")
+    (key,) = json.loads(done.stdout.strip().splitlines()[-1])
+    return outdir / f"asset.{key.removesuffix('.zip')}"
+
+
+def host_package(target: Path) -> Path:
+    """The Lambda's sources and dependencies for this machine's Python, without bytecode, as the bundle ships them."""
+    shutil.copytree(LAMBDA_SOURCE, target, ignore=_OWN_CODE_SKIP)
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
+                           "--only-binary=:all:", "--requirement", str(LAMBDA_SOURCE / "requirements.txt"), "--target", str(target)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise PackageError(f"pip could not install the Lambda's requirements: {(done.stderr.strip().splitlines() or ['no output'])[-1]}")
+    return target
+
+
+def run(repeat: int, package: bool = True) -> list[Row]:
+    """Rows: import time of the handler vs boto3; with package, the bundle's size and the cost of shipping no bytecode."""
+    rows = [Row("cold start", "import handler", import_seconds("handler", [str(LAMBDA_SOURCE)], repeat), "import boto3",
+                import_seconds("boto3", [], repeat), "s", note="fresh interpreter, .pyc cached")]
+    if not package:
+        return rows
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch_dir = Path(scratch)
+        asset = build_package(scratch_dir / "cdk.out")
+        own = scratch_dir / "own"
+        shutil.copytree(LAMBDA_SOURCE, own, ignore=_OWN_CODE_SKIP)
+        rows.append(Row("package", "deployment package, unzipped", tree_bytes(asset), "our own code", tree_bytes(own), "B",
+                        note="Lambda's limit: 250 MiB"))
+        rows.append(Row("package", "deployment package, zipped", zipped_bytes(asset, scratch_dir / "asset.zip"), "our own code",
+                        zipped_bytes(own, scratch_dir / "own.zip"), "B", note="Lambda's limit: 50 MiB"))
+        # The bundle has no .pyc (pip --no-compile) and /var/task is read-only: every cold start compiles the sources.
+        host = host_package(scratch_dir / "host")
+        env = offline_env(**LAMBDA_ENV, PYTHONDONTWRITEBYTECODE="1")
+        cold = import_seconds("handler", [str(host)], repeat, env)
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(host)], check=True, capture_output=True)
+        compiled = import_seconds("handler", [str(host)], repeat, env)
+        rows.append(Row("cold start", "import handler, package as bundled (no .pyc)", cold, "same package with .pyc", compiled, "s",
+                        note=f"Python {sys.version_info.major}.{sys.version_info.minor} here"))
+    return rows
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    from benchmarks.report import format_table
+
+    print(format_table(run(3)))

@@ -1,0 +1,144 @@
+"""Per-request time of the front end vs a pass-through handler, each in a fresh process, against a local sagemaker-runtime."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from itertools import cycle, islice
+from pathlib import Path
+
+from benchmarks import LAMBDA_SOURCE, REPO_ROOT
+from benchmarks.local_aws import moto_server, offline_env, session
+from benchmarks.report import Row, median
+from benchmarks.synthetic_model import vocabulary
+
+SIZES = (1, 10, 100)
+ENDPOINT = "translate-bench"
+BUCKET = "bench-model-bucket"
+PREFIX = "sagemaker/seq2seq/eng-german/pretrained_model/"
+KINDS = {"front end": "handler", "pass-through": "benchmarks.passthrough"}
+# Short everyday sentences (the stand-in knows most words; the names exercise unknown-word repair).
+SENTENCES = (
+    "I love you, too.", "Can you drive a car?", "The house is very big.", "We want to watch a movie.",
+    "Where is the train station?", "Anna lives in Hamburg.", "This is a good day.", "They have two children.",
+    "My brother works in London.", "Do you speak German?",
+)
+
+
+class BenchmarkError(RuntimeError):
+    """A benchmarked handler did not answer as expected; the message says which and what it answered."""
+
+
+def text_of(sentences: int) -> str:
+    """One English text of `sentences` short sentences."""
+    return " ".join(islice(cycle(SENTENCES), sentences))
+
+
+def rest_event(body: str) -> dict:
+    """A minimal API Gateway REST proxy event for POST /translate."""
+    headers = {"Content-Type": "application/json", "Host": "bench.execute-api.us-east-1.amazonaws.com"}
+    return {"resource": "/translate", "path": "/translate", "httpMethod": "POST", "headers": headers,
+            "multiValueHeaders": {key: [value] for key, value in headers.items()}, "queryStringParameters": None,
+            "multiValueQueryStringParameters": None, "pathParameters": None, "stageVariables": None, "body": body,
+            "isBase64Encoded": False,
+            "requestContext": {"resourcePath": "/translate", "httpMethod": "POST", "path": "/prod/translate", "stage": "prod",
+                               "requestId": str(uuid.uuid4()), "accountId": "123456789012", "apiId": "bench",
+                               "identity": {"sourceIp": "127.0.0.1"}}}
+
+
+class LambdaContext:
+    """The attributes of a Lambda context that Powertools reads."""
+
+    function_name = "translate"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:translate"
+    aws_request_id = "00000000-0000-4000-8000-000000000000"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 25_000
+
+
+def worker(module: str, sentences: int, repeat: int) -> dict:
+    """In a fresh process: import the handler, time its first call, then `repeat` warm calls; check every answer."""
+    sys.path.insert(0, str(LAMBDA_SOURCE))
+    started = time.perf_counter()
+    handler = __import__(module, fromlist=["handler"]).handler
+    imported = time.perf_counter() - started
+    body, context, times = json.dumps({"text": text_of(sentences)}), LambdaContext(), []
+    for _ in range(repeat + 1):
+        event = rest_event(body)
+        started = time.perf_counter()
+        response = handler(event, context)
+        times.append(time.perf_counter() - started)
+        if response.get("statusCode") != 200 or not json.loads(response["body"]).get("translation"):
+            raise BenchmarkError(f"{module}.handler answered {response.get('statusCode')}: {str(response.get('body'))[:300]}")
+    return {"import_s": imported, "first_s": times[0], "warm_s": times[1:]}
+
+
+def _run_worker(module: str, sentences: int, repeat: int, env: dict[str, str], result: Path) -> dict:
+    command = [sys.executable, "-m", "benchmarks.request_overhead", "--worker", module, "--sentences", str(sentences),
+               "--repeat", str(repeat), "--result", str(result)]
+    # The handler logs to stdout as it does in Lambda; here those lines go nowhere.
+    done = subprocess.run(command, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False)
+    if done.returncode != 0:
+        raise BenchmarkError(f"the {module} worker failed: {(done.stderr.strip().splitlines() or ['no output'])[-1]}")
+    return json.loads(result.read_text(encoding="utf-8"))
+
+
+def run(repeat: int, sizes: tuple[int, ...] = SIZES) -> list[Row]:
+    """Rows: warm time per request and endpoint calls per request by size; the first request after a cold import."""
+    # Imported here: the stand-ins log a notice at start that the table does not need.
+    from scripts.local.container_stand_in import ContainerStandIn, source_vocabulary
+    from scripts.local.runtime_server import RuntimeServer
+
+    logging.getLogger("container_stand_in").setLevel(logging.ERROR)
+    rows: list[Row] = []
+    with (moto_server() as (host, port), ContainerStandIn() as container, RuntimeServer(container.url, {ENDPOINT}) as runtime,
+          tempfile.TemporaryDirectory() as scratch):
+        moto_url = f"http://{host}:{port}"
+        s3 = session().client("s3", endpoint_url=moto_url)
+        s3.create_bucket(Bucket=BUCKET)
+        # A vocabulary of the real one's size, read from S3 at the first request as in Lambda.
+        s3.put_object(Bucket=BUCKET, Key=PREFIX + "vocab.src.json", Body=json.dumps(vocabulary(source_vocabulary())).encode())
+        env = offline_env(ENDPOINT_NAME=ENDPOINT, CORS_ORIGINS="*", MODEL_BUCKET=BUCKET, VOCAB_PREFIX=PREFIX,
+                          POWERTOOLS_SERVICE_NAME="translate", POWERTOOLS_METRICS_NAMESPACE="Seq2SeqTranslate", POWERTOOLS_LOG_LEVEL="INFO",
+                          AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME=runtime.url, AWS_ENDPOINT_URL_S3=moto_url)
+        measured: dict[tuple[str, int], dict] = {}
+        for sentences in sizes:
+            for kind, module in KINDS.items():
+                runtime.reset()
+                result = _run_worker(module, sentences, repeat, env, Path(scratch) / f"{module}-{sentences}.json")
+                result["calls"] = runtime.invocations / (repeat + 1)
+                measured[kind, sentences] = result
+        for sentences in sizes:
+            label = f"{sentences} sentence{'s' if sentences > 1 else ''}"
+            ours, floor = measured["front end", sentences], measured["pass-through", sentences]
+            rows.append(Row("per request", f"front end, {label}", median(ours["warm_s"]), "pass-through", median(floor["warm_s"]), "s",
+                            note=f"overhead {(median(ours['warm_s']) - median(floor['warm_s'])) * 1000:.1f} ms"))
+            rows.append(Row("endpoint calls", f"front end, {label}", ours["calls"], "pass-through", floor["calls"], "per request"))
+        smallest = sizes[0]
+        ours, floor = measured["front end", smallest], measured["pass-through", smallest]
+        rows.append(Row("cold start", f"first request ({smallest} sentence) after import", median([ours["first_s"]]),
+                        "pass-through, first request", floor["first_s"], "s", note="client, vocabulary from S3, tokenizer"))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Worker entry point (run by `run` in a fresh process)."""
+    parser = argparse.ArgumentParser(description="One request-overhead worker (used by python -m benchmarks).")
+    parser.add_argument("--worker", required=True, help="module whose handler to call: handler or benchmarks.passthrough")
+    parser.add_argument("--sentences", type=int, required=True)
+    parser.add_argument("--repeat", type=int, required=True)
+    parser.add_argument("--result", type=Path, required=True)
+    args = parser.parse_args(argv)
+    args.result.write_text(json.dumps(worker(args.worker, args.sentences, args.repeat)), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
