@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -188,21 +185,6 @@ def test_outputs_are_read_from_the_stacks_when_the_cli_wrote_no_file(account, tm
     assert run(["--yes"], account, tmp_path, runner) == 1
     assert runner.calls == expected_calls(tmp_path / "outputs.json", [])  # the bucket came from CloudFormation
     assert "deploy failed: stack TranslateApi is not deployed in us-east-1" in capsys.readouterr().err
-
-
-@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
-def test_make_deploy_without_credentials_fails_fast_with_the_offline_hints(tmp_path):
-    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    env.update(AWS_CONFIG_FILE=str(tmp_path / "none"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"), AWS_EC2_METADATA_DISABLED="true")
-    # -o setup: the venv and CLI are already installed; a test never reaches for the package registry.
-    command = ["make", "--no-print-directory", "-o", "setup", "deploy"]
-    result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
-    output = result.stdout + result.stderr
-    assert result.returncode != 0
-    assert "deploy stopped: no AWS credentials found" in output
-    assert all(hint in output for hint in ("make test", "make local", "make synth"))
-    assert "Traceback" not in output
-    assert "[2/4]" not in output
 
 
 def test_the_staged_models_version_is_read_from_s3_and_passed_to_the_endpoint(account, tmp_path):

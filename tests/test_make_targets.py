@@ -1,0 +1,33 @@
+"""`make deploy` and `make destroy` without AWS credentials stop at once, with what to do and no traceback."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+@pytest.mark.parametrize(
+    "target,message,later_phase,hints",
+    [
+        ("deploy", "deploy stopped: no AWS credentials found", "[2/4]", ("make test", "make local", "make synth")),
+        ("destroy", "destroy stopped: no AWS credentials found", "[2/3]", ()),
+        ("preflight", "preflight failed: no AWS credentials found", "All preconditions hold", ("make test",)),
+    ],
+)
+def test_without_credentials_the_target_fails_fast(tmp_path, target, message, later_phase, hints):
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env.update(AWS_CONFIG_FILE=str(tmp_path / "none"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"), AWS_EC2_METADATA_DISABLED="true")
+    # -o setup: the venv and CLI are already installed; a test never reaches for the package registry.
+    command = ["make", "--no-print-directory", "-o", "setup", target]
+    result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert message in output
+    assert all(hint in output for hint in hints)
+    assert "Traceback" not in output
+    assert later_phase not in output
