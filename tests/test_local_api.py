@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
 
 from scripts.local.api_gateway import INVALID_BODY_MESSAGE, LocalApiGateway, request_body_validator
+from scripts.local.proxy_event import is_binary
 from scripts.local.runtime_server import DEFAULT_ENDPOINT
 from scripts.local_api import STAND_IN_NOTICE
 from stacks.settings import settings_from_files
@@ -35,6 +38,19 @@ class RecordingHandler:
         if isinstance(self.result, Exception):
             raise self.result
         return self.result
+
+
+def post_raw(url: str, body: bytes | str, content_type: str | None) -> int:
+    """POST exactly this body and Content-Type (none at all when None, which urllib would not allow); return the status."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        connection.request("POST", parts.path, body=body, headers={"Content-Type": content_type} if content_type else {})
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
 
 
 @pytest.fixture
@@ -78,14 +94,60 @@ def test_request_becomes_a_rest_proxy_event(gateway: LocalApiGateway, recorder: 
     assert context["stage"]
 
 
-def test_binary_body_is_base64_and_empty_query_is_none(gateway: LocalApiGateway, recorder: RecordingHandler) -> None:
-    raw = bytes(range(256))
-    assert http_call("POST", f"{gateway.base_url}detect", raw, {"Content-Type": "application/octet-stream"}).status == 200
+def test_binary_media_type_body_is_base64_and_empty_query_is_none(gateway: LocalApiGateway, recorder: RecordingHandler) -> None:
+    # multipart/form-data is the API's binary media type (stacks/api_contract.py): its bytes reach the Lambda base64-encoded, exactly.
+    raw = b"--b\r\nContent-Disposition: form-data; name=\"q\"\r\n\r\n" + bytes(range(256)) + b"\r\n--b--\r\n"
+    assert http_call("POST", f"{gateway.base_url}detect", raw, {"Content-Type": "multipart/form-data; boundary=b"}).status == 200
     (event,) = recorder.events
     assert event["isBase64Encoded"] is True
     assert base64.b64decode(event["body"]) == raw
     assert event["queryStringParameters"] is None
     assert event["multiValueQueryStringParameters"] is None
+
+
+@pytest.mark.parametrize("content_type", ["application/octet-stream", "text/plain", "application/x-www-form-urlencoded", None])
+def test_other_bodies_reach_the_lambda_as_utf8_text(gateway: LocalApiGateway, recorder: RecordingHandler, content_type: str | None) -> None:
+    # Not a binary media type: the body is UTF-8 text, and bytes that are not UTF-8 turn into U+FFFD, as on API Gateway.
+    raw = "café ".encode() + b"\xff\xfe"
+    assert post_raw(f"{gateway.base_url}detect", raw, content_type) == 200
+    (event,) = recorder.events
+    assert event["isBase64Encoded"] is False
+    assert event["body"] == "café \ufffd\ufffd"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "binary"),
+    [("multipart/form-data", True), ("Multipart/Form-Data; boundary=x", True), ("multipart/mixed", False), ("", False), (None, False)],
+)
+def test_binary_media_types_match_on_the_media_type(content_type: str | None, binary: bool) -> None:
+    assert is_binary(content_type) is binary
+    assert is_binary("image/png", ["image/*"]) and is_binary("application/json", ["*/*"])
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/x-www-form-urlencoded", "q=Hello&source=en&target=de"),
+        ("multipart/form-data; boundary=b", '--b\r\nContent-Disposition: form-data; name="q"\r\n\r\nHello\r\n--b--\r\n'),
+        ("text/plain", "not json"),
+    ],
+    ids=["urlencoded", "multipart", "text"],
+)
+def test_bodies_without_a_request_model_pass_through_unvalidated(
+    gateway: LocalApiGateway, recorder: RecordingHandler, content_type: str, body: str
+) -> None:
+    # The request model is for application/json only; API Gateway does not validate a body of a type with no model.
+    reply = http_call("POST", f"{gateway.base_url}translate", body, {"Content-Type": content_type})
+    assert reply.status == 200, reply.body
+    assert len(recorder.events) == 1
+
+
+@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "APPLICATION/JSON", None])
+def test_json_bodies_are_validated_whatever_the_spelling(gateway: LocalApiGateway, recorder: RecordingHandler, content_type: str | None) -> None:
+    # A missing Content-Type counts as application/json, like API Gateway; parameters and case do not matter.
+    assert post_raw(f"{gateway.base_url}translate", '{"txt": "Hello"}', content_type) == 400
+    assert post_raw(f"{gateway.base_url}translate", '{"q": ["Hello", "Bye"], "source": "en", "target": "de"}', content_type) == 200
+    assert len(recorder.events) == 1
 
 
 def test_proxy_result_becomes_the_http_response(gateway: LocalApiGateway, recorder: RecordingHandler) -> None:

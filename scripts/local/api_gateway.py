@@ -18,6 +18,7 @@ from scripts.local.background_server import BackgroundServer
 from scripts.local.proxy_event import HttpResponse, http_response, proxy_event
 
 from stacks.api_contract import (  # the deployed API's own contract, free of CDK imports
+    BINARY_MEDIA_TYPES,
     CORS_ALLOW_HEADERS,
     CORS_ALLOW_METHODS,
     CORS_MAX_AGE_SECONDS,
@@ -31,6 +32,14 @@ from stacks.api_contract import (  # the deployed API's own contract, free of CD
 
 LambdaHandler = Callable[[dict[str, Any], Any], Any]
 BodyValidator = Callable[[Any], Any]
+# stacks/api.py maps the request model to this content type only; API Gateway takes a request without a Content-Type as it.
+MODEL_CONTENT_TYPE = "application/json"
+
+
+def has_request_model(content_type: str | None) -> bool:
+    """Whether API Gateway validates a body of this Content-Type: bodies of other types pass through unvalidated."""
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    return media_type in ("", MODEL_CONTENT_TYPE)
 
 
 def request_body_validator(document: Path = OPENAPI_DOCUMENT) -> BodyValidator | None:
@@ -122,6 +131,7 @@ class LocalApiGateway(BackgroundServer):
         cors_origins: tuple[str, ...] = ("*",),
         stage: str = "",
         body_validator: BodyValidator | None = None,
+        binary_media_types: Iterable[str] = BINARY_MEDIA_TYPES,
         extra_headers: Iterable[tuple[str, str]] = (),
         access_log: bool = True,
     ) -> None:
@@ -130,6 +140,7 @@ class LocalApiGateway(BackgroundServer):
         self.cors_origins = tuple(cors_origins)
         self.stage = stage.strip("/")
         self.body_validator = body_validator
+        self.binary_media_types = tuple(binary_media_types)
         self.extra_headers = list(extra_headers)
         self.access_log = access_log
         # One invocation at a time, like a single Lambda instance: handler globals (metrics, logger keys) are not shared.
@@ -163,11 +174,17 @@ class LocalApiGateway(BackgroundServer):
             return self._gateway_error(403, "Missing Authentication Token", "MissingAuthenticationTokenException", origin)
         if len(body) > MAX_BODY_BYTES:
             return self._gateway_error(413, "Request Too Long", "RequestTooLongException", origin)
-        if (method, resource) in VALIDATED_BODIES and self.body_validator is not None and not self._valid_body(body):
+        content_type = next((value for name, value in headers if name.lower() == "content-type"), None)
+        if (
+            (method, resource) in VALIDATED_BODIES
+            and self.body_validator is not None
+            and has_request_model(content_type)
+            and not self._valid_body(body)
+        ):
             return self._gateway_error(400, INVALID_BODY_MESSAGE, "BadRequestException", origin)
         event = proxy_event(
             method=method, target=target or "/", headers=headers, body=body, resource=resource, path_parameters=None,
-            stage=self.stage, source_ip=source_ip,
+            stage=self.stage, source_ip=source_ip, binary_media_types=self.binary_media_types,
         )  # fmt: skip
         request_id = event["requestContext"]["requestId"]
         context = LambdaContext(aws_request_id=request_id, deadline=time.monotonic() + LAMBDA_TIMEOUT_SECONDS)

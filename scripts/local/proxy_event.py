@@ -7,11 +7,12 @@ import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-# API Gateway hands text bodies to the Lambda as they are and everything else base64-encoded.
-_TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript", "application/x-www-form-urlencoded")
+from stacks.api_contract import BINARY_MEDIA_TYPES
+
 _LOCAL_ACCOUNT = "000000000000"
 
 
@@ -24,9 +25,10 @@ class HttpResponse:
     body: bytes
 
 
-def _is_text(content_type: str | None) -> bool:
+def is_binary(content_type: str | None, binary_media_types: Iterable[str] = BINARY_MEDIA_TYPES) -> bool:
+    """Whether API Gateway hands a body of this Content-Type to the Lambda base64-encoded (wildcards such as "image/*" too)."""
     media_type = (content_type or "").split(";")[0].strip().lower()
-    return media_type.startswith(_TEXT_TYPES) or media_type.endswith("+json") or media_type.endswith("+xml")
+    return bool(media_type) and any(fnmatchcase(media_type, pattern.strip().lower()) for pattern in binary_media_types)
 
 
 def _single_and_multi(pairs: Iterable[tuple[str, str]]) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:
@@ -49,6 +51,7 @@ def proxy_event(
     path_parameters: Mapping[str, str] | None,
     stage: str,
     source_ip: str,
+    binary_media_types: Iterable[str] = BINARY_MEDIA_TYPES,
 ) -> dict[str, Any]:
     """One API Gateway REST proxy event (payload format 1.0) for a request as it arrived."""
     header_pairs = list(headers)
@@ -59,17 +62,12 @@ def proxy_event(
     lowered = {name.lower(): value for name, value in header_pairs}
     event_body: str | None = None
     is_base64 = False
-    if body:
-        text = None
-        if _is_text(lowered.get("content-type")):
-            try:
-                text = body.decode("utf-8")
-            except UnicodeDecodeError:
-                text = None
-        if text is None:
-            event_body, is_base64 = base64.b64encode(body).decode("ascii"), True
-        else:
-            event_body = text
+    if body and is_binary(lowered.get("content-type"), binary_media_types):
+        event_body, is_base64 = base64.b64encode(body).decode("ascii"), True
+    elif body:
+        # Any other body reaches the Lambda as UTF-8 text; bytes that are not UTF-8 become U+FFFD, as binary uploads
+        # to an API without the matching binary media type do.
+        event_body = body.decode("utf-8", "replace")
     now = time.time()
     return {
         "resource": resource,
