@@ -177,10 +177,8 @@ def load_settings(context: Mapping[str, Any]) -> Settings:
 
 
 def default_context(cdk_json: Path = CDK_JSON) -> dict[str, Any]:
-    """The setting defaults from cdk.json's context (without the CDK's own feature flags)."""
-    context = json.loads(cdk_json.read_text(encoding="utf-8"))["context"]
-    names = {f.name for f in fields(Settings)}
-    return {key: value for key, value in context.items() if key in names}
+    """cdk.json's context as the CLI passes it: every setting's default and the CDK feature flags."""
+    return dict(json.loads(cdk_json.read_text(encoding="utf-8"))["context"])
 
 
 def parse_overrides(pairs: list[str] | None) -> dict[str, str]:
