@@ -163,3 +163,12 @@ def test_routes_are_exactly_the_shared_contract_the_local_server_serves(default_
             validated.add((props["HttpMethod"], path))
     assert served == {path: set(methods) for path, methods in ROUTES.items()}
     assert validated == set(VALIDATED_BODIES)
+
+
+def test_endpoint_client_gives_up_before_the_lambda_which_gives_up_before_api_gateway(default_app):
+    from translator import endpoint
+
+    # Two attempts of connect + read, plus up to a second of botocore's backoff between them.
+    client_worst_case = endpoint.MAX_ATTEMPTS * (endpoint.CONNECT_TIMEOUT_SECONDS + endpoint.DEFAULT_READ_TIMEOUT_SECONDS) + 1
+    lambda_timeout = translate_function(default_app)["Properties"]["Timeout"]
+    assert client_worst_case < lambda_timeout < 29

@@ -13,7 +13,8 @@ from botocore.exceptions import BotoCoreError, ClientError, ConnectionError as B
 
 from translator.errors import EndpointThrottled, EndpointTimeout, EndpointUnavailable, ModelFailed
 
-# Worst case two attempts of (connect + read) stay under the Lambda's 25 s timeout, itself under API Gateway's 29 s.
+# Worst case two attempts of (connect + read) plus backoff, about 25 s, stay under the Lambda's 27 s timeout
+# (stacks/api_contract.py), itself under API Gateway's 29 s.
 CONNECT_TIMEOUT_SECONDS = 2.0
 DEFAULT_READ_TIMEOUT_SECONDS = 10.0
 MAX_ATTEMPTS = 2

@@ -1,6 +1,6 @@
 """The documented request limits (openapi.json states the same numbers; a test keeps them in step)."""
 
-# Characters of one text: a few pages, translated well inside the Lambda's 25 s and the API's 29 s.
+# Characters of one text: a few pages, translated well inside the Lambda's 27 s and the API's 29 s.
 MAX_TEXT_CHARS = 5000
 # Texts in one {"texts": [...]} or {"sentences": [...]} request.
 MAX_TEXTS = 50
