@@ -44,7 +44,8 @@ class CountingRelay:
 
     def __exit__(self, *exc_info: object) -> None:
         self._stopping.set()
-        self._listener.close()
+        # Closing alone does not wake a thread blocked in accept(); shutting the socket down does.
+        _close(self._listener)
         with self._lock:
             for sock in self._sockets:
                 _close(sock)

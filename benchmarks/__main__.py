@@ -1,0 +1,90 @@
+"""`python -m benchmarks`: run every figure (or some), print the table, write .bench/results.json."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+from benchmarks import REPO_ROOT, cold_start, request_overhead, staging, synth
+from benchmarks.report import Row, format_table, write_json
+
+FIGURES = ("cold-start", "requests", "staging", "synth")
+DEFAULT_REPEAT = 3
+DEFAULT_OUTPUT = REPO_ROOT / ".bench" / "results.json"
+
+
+def machine() -> dict[str, object]:
+    """What the figures were measured on."""
+    model = next((line.split(":", 1)[1].strip() for line in _cpuinfo() if line.startswith("model name")), platform.processor() or "?")
+    return {"cpus": os.cpu_count(), "cpu": model, "python": platform.python_version(), "os": platform.platform()}
+
+
+def _cpuinfo() -> list[str]:
+    try:
+        return Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+
+
+def positive(text: str) -> int:
+    """An argparse type: a whole number from 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1")
+    return value
+
+
+def run_figures(figures: list[str], repeat: int, package: bool) -> list[Row]:
+    """Rows of the chosen figures, in FIGURES order."""
+    runners = {
+        "cold-start": lambda: cold_start.run(repeat, package=package),
+        "requests": lambda: request_overhead.run(repeat),
+        "staging": lambda: staging.run(repeat),
+        "synth": lambda: synth.run(repeat),
+    }
+    rows: list[Row] = []
+    for figure in FIGURES:
+        if figure in figures:
+            print(f"measuring {figure} ...", file=sys.stderr, flush=True)
+            rows += runners[figure]()
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point: 0 measured, 1 a benchmark failed, 2 usage error."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--repeat", type=positive, default=DEFAULT_REPEAT, help="runs per figure; medians are shown (default %(default)s)")
+    parser.add_argument("--only", action="append", choices=FIGURES, help="measure only this figure (repeatable; default all)")
+    parser.add_argument("--no-package", action="store_true", help="skip building the deployment package (it needs the package registry)")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the JSON results (default .bench/results.json)")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    # jsii's Node end-of-life banner would otherwise land in the output of every synth child.
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+    started = time.perf_counter()
+    try:
+        rows = run_figures(args.only or list(FIGURES), args.repeat, package=not args.no_package)
+    except (RuntimeError, OSError) as error:
+        print(f"benchmarks: failed: {error}", file=sys.stderr)
+        return 1
+    command = "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:])
+    meta = {**machine(), "command": command.strip(), "repeat": args.repeat, "seconds": round(time.perf_counter() - started, 1)}
+    print(format_table(rows))
+    print(f"\nmedians of {args.repeat} runs; {meta['cpus']} CPUs, {meta['cpu']}, Python {meta['python']}, {meta['os']}; "
+          f"{meta['seconds']} s in all")
+    write_json(rows, args.output, meta)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Synth: wall seconds of a fresh process synthesizing our app (bundling skipped) vs one synthesizing an empty CDK app."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+
+from benchmarks import REPO_ROOT
+from benchmarks.local_aws import offline_env
+from benchmarks.report import Row, median
+
+# Each script gets a fresh output folder as argv[1]; bundling is skipped as in `make test` (it is measured under "package").
+APP_SCRIPT = (
+    "import sys\n"
+    "from aws_cdk import App\n"
+    "from stacks.service import build_service\n"
+    "from stacks.settings import default_context\n"
+    "app = App(context={**default_context(), 'aws:cdk:bundling-stacks': []}, outdir=sys.argv[1])\n"
+    "build_service(app)\n"
+    "app.synth()\n"
+)
+EMPTY_SCRIPT = (
+    "import sys\n"
+    "from aws_cdk import App, Stack\n"
+    "app = App(outdir=sys.argv[1])\n"
+    "Stack(app, 'Empty')\n"
+    "app.synth()\n"
+)
+
+
+class SynthError(RuntimeError):
+    """A synth script failed; the message carries its last line of output."""
+
+
+def wall_seconds(script: str, repeat: int) -> float:
+    """Median wall seconds of `python -c script OUTDIR` in fresh processes, each with a fresh OUTDIR."""
+    samples = []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as outdir:
+            started = time.perf_counter()
+            done = subprocess.run([sys.executable, "-c", script, outdir], cwd=REPO_ROOT, env=offline_env(), capture_output=True,
+                                  text=True, check=False)
+            samples.append(time.perf_counter() - started)
+        if done.returncode != 0:
+            raise SynthError(f"synth failed: {(done.stderr.strip().splitlines() or ['no output'])[-1]}")
+    return median(samples)
+
+
+def run(repeat: int, app_script: str = APP_SCRIPT, empty_script: str = EMPTY_SCRIPT) -> list[Row]:
+    """One row: our app's synth time next to the empty app's."""
+    return [Row("synth", "our app (3 stacks, no bundling)", wall_seconds(app_script, repeat), "empty CDK app",
+                wall_seconds(empty_script, repeat), "s", note="fresh process, wall time")]
