@@ -1,0 +1,128 @@
+"""Smoke tests of `python -m benchmarks`: every figure runs with tiny counts and yields rows of the right shape (no timings asserted)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from benchmarks import __main__ as cli
+from benchmarks import cold_start, request_overhead, staging, synth
+from benchmarks.byte_counter import CountingRelay
+from benchmarks.report import Row, format_table, median, write_json
+
+
+def _shape_ok(rows: list[Row], figures: set[str]) -> None:
+    assert rows
+    for row in rows:
+        assert row.figure in figures
+        assert row.value > 0 and row.floor > 0, row
+        assert row.ratio == pytest.approx(row.value / row.floor)
+    table = format_table(rows).splitlines()
+    assert table[0].split()[:2] == ["figure", "case"]
+    assert len(table) == len(rows) + 2
+
+
+def test_table_and_json_hold_every_row(tmp_path):
+    rows = [Row("synth", "ours", 2.0, "empty", 1.0, "s"), Row("package", "zipped", 3 * 2**20, "own", 0, "B", note="limit")]
+    table = format_table(rows)
+    assert "2.00x" in table and "3.00 MiB" in table and "limit" in table.splitlines()[0] + table
+    assert table.splitlines()[3].split()[-2] == "-", "a zero floor has no ratio"
+    write_json(rows, tmp_path / "out" / "results.json", {"cpus": 2})
+    document = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert document["meta"] == {"cpus": 2}
+    assert [row["ratio"] for row in document["rows"]] == [2.0, None]
+
+
+def test_median_refuses_no_samples():
+    assert median([3.0, 1.0, 2.0]) == 2.0
+    with pytest.raises(ValueError, match="no samples"):
+        median([])
+
+
+class _Echo(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def echo_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    yield server.server_address[:2]
+    server.shutdown()
+    thread.join(timeout=5)
+    server.server_close()
+
+
+def test_relay_counts_the_bytes_both_ways(echo_server):
+    payload = b"x" * 100_000
+    with CountingRelay(*echo_server) as relay:
+        with urllib.request.urlopen(urllib.request.Request(relay.url + "/", data=payload, method="POST"), timeout=10) as response:
+            assert response.read() == payload
+        # Body plus request/response headers, which are a few hundred bytes.
+        assert payload.__len__() < relay.sent < len(payload) + 1000
+        assert len(payload) < relay.received < len(payload) + 1000
+        relay.reset()
+        assert relay.total == 0
+
+
+def test_cold_start_import_rows():
+    rows = cold_start.run(1, package=False)
+    _shape_ok(rows, {"cold start"})
+    assert [(row.case, row.floor_case) for row in rows] == [("import handler", "import boto3")]
+
+
+def test_cold_start_import_failure_is_one_clear_error():
+    with pytest.raises(cold_start.PackageError, match="import no_such_module failed: ModuleNotFoundError"):
+        cold_start.import_seconds("no_such_module", [], 1)
+
+
+def test_request_overhead_rows_count_endpoint_calls_at_the_server():
+    rows = request_overhead.run(1, sizes=(1, 3))
+    _shape_ok(rows, {"per request", "endpoint calls", "cold start"})
+    calls = {row.case: (row.value, row.floor) for row in rows if row.figure == "endpoint calls"}
+    # Both handlers batch every sentence into one invoke_endpoint call.
+    assert calls == {"front end, 1 sentence": (1.0, 1.0), "front end, 3 sentences": (1.0, 1.0)}
+    assert [row.case for row in rows if row.figure == "per request"] == ["front end, 1 sentence", "front end, 3 sentences"]
+
+
+def test_staging_rows_per_source_kind_and_their_bytes():
+    model_bytes = 1024 * 1024
+    rows = staging.run(1, model_bytes=model_bytes)
+    _shape_ok(rows, {"staging", "staging bytes"})
+    wire = {row.case: row for row in rows if row.figure == "staging bytes"}
+    assert set(wire) == {"from S3 copy", "from HTTP", "from directory"}
+    # Server-side copy reads only the vocabularies and the model's ends; HTTP downloads then uploads; a directory only uploads.
+    assert wire["from S3 copy"].value < wire["from S3 copy"].floor - model_bytes * 0.9
+    assert wire["from HTTP"].value > 1.8 * wire["from HTTP"].floor
+    assert wire["from directory"].floor <= wire["from directory"].value < 1.2 * wire["from directory"].floor
+
+
+def test_synth_compares_two_fresh_processes():
+    rows = synth.run(1, app_script="import sys", empty_script="pass")
+    _shape_ok(rows, {"synth"})
+    with pytest.raises(synth.SynthError, match="ZeroDivisionError"):
+        synth.wall_seconds("1 / 0", 1)
+
+
+def test_command_line_writes_the_json_and_refuses_bad_counts(tmp_path, capsys):
+    output = tmp_path / "results.json"
+    assert cli.main(["--only", "cold-start", "--no-package", "--repeat", "1", "--output", str(output)]) == 0
+    document = json.loads(output.read_text())
+    assert {"cpus", "cpu", "python", "os", "command", "repeat"} <= set(document["meta"])
+    assert [row["case"] for row in document["rows"]] == ["import handler"]
+    assert "import handler" in capsys.readouterr().out
+    assert cli.main(["--repeat", "0"]) == 2
+    assert "'0' is not a whole number from 1" in capsys.readouterr().err
