@@ -158,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Local translate API ({target})", flush=True)
             print(f"  web page:  {api.base_url}", flush=True)
             print(f"  translate: curl -X POST {api.base_url}translate -H 'Content-Type: application/json' -d '{{\"text\": \"Hello.\"}}'", flush=True)
+            print(f"  LibreTranslate clients: base URL {api.base_url} (POST translate, GET languages, POST detect)", flush=True)
             if args.stand_in:
                 runtime_url = os.environ["AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"]
                 print(f"  stand-in sagemaker-runtime: {runtime_url} (inject a fault: POST {runtime_url}/stand-in/fail {{\"code\": \"ModelError\"}})", flush=True)

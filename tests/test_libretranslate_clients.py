@@ -70,12 +70,8 @@ def test_libretranslatepy_sees_an_unsupported_pair_as_an_http_400_naming_our_pai
 # --- The request shapes, over HTTP ------------------------------------------------------------------------------------
 
 
-def translate_url(api: LocalApiProcess) -> str:
-    return api.translate_url
-
-
 def test_json_request(stand_in_api: LocalApiProcess) -> None:
-    reply = post_json(translate_url(stand_in_api), {"q": "Hello, world!", "source": "en", "target": "de", "format": "text", "api_key": ""},
+    reply = post_json(stand_in_api.translate_url, {"q": "Hello, world!", "source": "en", "target": "de", "format": "text", "api_key": ""},
                       {"Origin": ORIGIN})  # fmt: skip
     assert reply.status == 200, reply.body
     assert reply.json() == {"translatedText": "Hallo, Welt!"}
@@ -83,14 +79,14 @@ def test_json_request(stand_in_api: LocalApiProcess) -> None:
 
 
 def test_url_encoded_form_with_auto_detection(stand_in_api: LocalApiProcess) -> None:
-    reply = post_form(translate_url(stand_in_api), {"q": "I love you, too.", "source": "auto", "target": "de", "format": "text"})
+    reply = post_form(stand_in_api.translate_url, {"q": "I love you, too.", "source": "auto", "target": "de", "format": "text"})
     assert reply.status == 200, reply.body
     assert reply.json() == {"translatedText": "Ich liebe du, auch.", "detectedLanguage": ENGLISH}
     assert reply.headers["Access-Control-Allow-Origin"] == "*"
 
 
 def test_multipart_form(stand_in_api: LocalApiProcess) -> None:
-    reply = post_multipart(translate_url(stand_in_api), [("q", "The cat is black."), ("source", "en"), ("target", "de"), ("api_key", "")])
+    reply = post_multipart(stand_in_api.translate_url, [("q", "The cat is black."), ("source", "en"), ("target", "de"), ("api_key", "")])
     assert reply.status == 200, reply.body
     assert reply.json() == {"translatedText": "Die Katze ist schwarz."}
     assert reply.headers["Access-Control-Allow-Origin"] == "*"
@@ -98,27 +94,27 @@ def test_multipart_form(stand_in_api: LocalApiProcess) -> None:
 
 def test_multipart_form_keeps_utf8_text_intact(stand_in_api: LocalApiProcess) -> None:
     # Non-ASCII bytes travel base64-encoded through the gateway and come back as the same characters.
-    reply = post_multipart(translate_url(stand_in_api), [("q", "I love Zoë."), ("source", "en"), ("target", "de")])
+    reply = post_multipart(stand_in_api.translate_url, [("q", "I love Zoë."), ("source", "en"), ("target", "de")])
     assert reply.status == 200, reply.body
     assert reply.json()["translatedText"] == "Ich liebe Zoë."
 
 
 def test_q_as_a_json_list_gives_a_list(stand_in_api: LocalApiProcess) -> None:
-    reply = post_json(translate_url(stand_in_api), {"q": ["Good morning.", "Thank you."], "source": "auto", "target": "de"})
+    reply = post_json(stand_in_api.translate_url, {"q": ["Good morning.", "Thank you."], "source": "auto", "target": "de"})
     assert reply.status == 200, reply.body
     assert reply.json() == {"translatedText": ["Gut Morgen.", "Danke du."], "detectedLanguage": [ENGLISH, ENGLISH]}
 
 
 @pytest.mark.parametrize("send", [post_form, post_multipart], ids=["urlencoded", "multipart"])
 def test_q_repeated_in_a_form_gives_a_list(stand_in_api: LocalApiProcess, send) -> None:
-    reply = send(translate_url(stand_in_api), [("q", "Hello."), ("q", "Good night."), ("source", "en"), ("target", "de")])
+    reply = send(stand_in_api.translate_url, [("q", "Hello."), ("q", "Good night."), ("source", "en"), ("target", "de")])
     assert reply.status == 200, reply.body
     assert reply.json() == {"translatedText": ["Hallo.", "Gut Nacht."]}
 
 
 def test_html_format_keeps_the_markup(stand_in_api: LocalApiProcess) -> None:
     html = '<p class="intro">Hello, <b>world</b>!</p><script>var s = "the car";</script>'
-    reply = post_json(translate_url(stand_in_api), {"q": html, "source": "en", "target": "de", "format": "html"})
+    reply = post_json(stand_in_api.translate_url, {"q": html, "source": "en", "target": "de", "format": "html"})
     assert reply.status == 200, reply.body
     assert reply.json() == {"translatedText": '<p class="intro">Hallo, <b>Welt</b>!</p><script>var s = "the car";</script>'}
 
@@ -158,7 +154,7 @@ def test_detect_without_q_is_refused(stand_in_api: LocalApiProcess) -> None:
 @pytest.mark.parametrize("as_form", [True, False], ids=["form", "json"])
 def test_unsupported_pair_is_refused_naming_the_pair_we_serve(stand_in_api: LocalApiProcess, fields: dict[str, str], pair: str,
                                                               as_form: bool) -> None:  # fmt: skip
-    url = translate_url(stand_in_api)
+    url = stand_in_api.translate_url
     reply = post_form(url, fields) if as_form else post_json(url, fields, {"Origin": ORIGIN})
     message = libre_error(reply, 400)
     assert f"{pair} is not supported" in message
@@ -176,18 +172,18 @@ def test_unsupported_pair_is_refused_naming_the_pair_we_serve(stand_in_api: Loca
     ids=["no-q", "empty-q", "format", "too-long"],
 )
 def test_bad_form_requests_are_refused_with_the_reason(stand_in_api: LocalApiProcess, fields: dict[str, str], needle: str) -> None:
-    assert needle in libre_error(post_form(translate_url(stand_in_api), fields), 400)
+    assert needle in libre_error(post_form(stand_in_api.translate_url, fields), 400)
 
 
 def test_unknown_format_in_json_reaches_the_lambda_and_gets_libretranslates_shape(stand_in_api: LocalApiProcess) -> None:
     # The gateway's model leaves format to the Lambda, so a JSON client reads the reason in "error" too.
-    reply = post_json(translate_url(stand_in_api), {"q": "Hello", "source": "en", "target": "de", "format": "markdown"}, {"Origin": ORIGIN})
+    reply = post_json(stand_in_api.translate_url, {"q": "Hello", "source": "en", "target": "de", "format": "markdown"}, {"Origin": ORIGIN})
     assert "format 'markdown' is not supported" in libre_error(reply, 400)
 
 
 def test_throttled_endpoint_is_429_with_retry_after(stand_in_api: LocalApiProcess) -> None:
     stand_in_api.fail_next("ThrottlingException", count=5)
-    reply = post_form(translate_url(stand_in_api), {"q": "Hello", "source": "en", "target": "de"})
+    reply = post_form(stand_in_api.translate_url, {"q": "Hello", "source": "en", "target": "de"})
     assert libre_error(reply, 429)
     assert int(reply.headers["Retry-After"]) > 0
     # A browser may only read Retry-After on a cross-origin answer when it is exposed.
@@ -197,7 +193,7 @@ def test_throttled_endpoint_is_429_with_retry_after(stand_in_api: LocalApiProces
 @pytest.mark.parametrize(("code", "status"), [("ModelError", 502), ("ServiceUnavailable", 503), ("InternalFailure", 502)])
 def test_model_or_endpoint_failure_is_5xx(stand_in_api: LocalApiProcess, code: str, status: int) -> None:
     stand_in_api.fail_next(code, count=5)
-    reply = post_json(translate_url(stand_in_api), {"q": "Hello", "source": "en", "target": "de"}, {"Origin": ORIGIN})
+    reply = post_json(stand_in_api.translate_url, {"q": "Hello", "source": "en", "target": "de"}, {"Origin": ORIGIN})
     assert libre_error(reply, status)
 
 
@@ -221,12 +217,51 @@ def test_preflight_for_a_form_post_from_another_origin(stand_in_api: LocalApiPro
     ids=["text", "texts", "sentences"],
 )
 def test_native_contract_still_works(stand_in_api: LocalApiProcess, document: dict, expected: dict) -> None:
-    reply = post_json(translate_url(stand_in_api), document)
+    reply = post_json(stand_in_api.translate_url, document)
     assert reply.status == 200, reply.body
     assert reply.json() == expected
 
 
 def test_native_errors_keep_their_shape(stand_in_api: LocalApiProcess) -> None:
     stand_in_api.fail_next("ThrottlingException", count=5)
-    reply = post_json(translate_url(stand_in_api), {"text": "Hello"})
+    reply = post_json(stand_in_api.translate_url, {"text": "Hello"})
     assert reply.status == 503 and set(reply.json()) == {"message"}
+
+
+# --- A browser on another origin, as a web editor or LibreTranslate's own page would call us ------------------------------
+
+BROWSER_CALLS = """async ([base]) => {
+    const form = new FormData();
+    form.append("q", "I love you, too.");
+    form.append("source", "auto");
+    form.append("target", "de");
+    const asForm = await fetch(base + "translate", {method: "POST", body: form});
+    const asJson = await fetch(base + "translate", {
+        method: "POST", headers: {"Content-Type": "application/json"},
+        body: JSON.stringify({q: ["Hello, world!"], source: "en", target: "de"}),
+    });
+    const refused = await fetch(base + "translate", {method: "POST", body: new URLSearchParams({q: "Hallo", source: "de", target: "en"})});
+    const languages = await fetch(base + "languages");
+    return {
+        form: [asForm.status, await asForm.json()],
+        json: [asJson.status, await asJson.json()],
+        refused: [refused.status, await refused.json()],
+        languages: [languages.status, await languages.json()],
+        types: [asForm.type, asJson.type, refused.type, languages.type],
+    };
+}"""
+
+
+@pytest.mark.browser
+def test_a_browser_on_another_origin_reads_every_answer(browser_page, stand_in_api: LocalApiProcess) -> None:
+    # The page comes from http://localhost:PORT and calls http://127.0.0.1:PORT: another origin, so without the CORS headers
+    # (and, for JSON, the preflight) fetch() would reject. Both are loopback, so Chromium's local-network rules stay out of it.
+    page_url = stand_in_api.base_url.replace("://127.0.0.1:", "://localhost:")
+    browser_page.goto(page_url)
+    results = browser_page.evaluate(BROWSER_CALLS, [stand_in_api.base_url])
+    assert results["form"] == [200, {"translatedText": "Ich liebe du, auch.", "detectedLanguage": ENGLISH}]
+    assert results["json"] == [200, {"translatedText": ["Hallo, Welt!"]}]
+    assert results["refused"][0] == 400 and "de -> en is not supported" in results["refused"][1]["error"]
+    assert results["languages"] == [200, LANGUAGES]
+    # "cors": the browser made cross-origin requests and accepted the answers' CORS headers.
+    assert set(results["types"]) == {"cors"}

@@ -296,6 +296,7 @@ def test_command_line_starts_says_what_it_is_and_stops_cleanly_on_ctrl_c() -> No
     assert status == 0
     assert running.base_url.startswith("http://127.0.0.1:") and running.base_url.count("/") == 3
     assert f"stand-in model: {STAND_IN_NOTICE}" in out
+    assert f"LibreTranslate clients: base URL {running.base_url}" in out
     assert "Stopped." in out
     assert '"POST /translate HTTP/1.1" 200' in err
     assert "Traceback" not in err
