@@ -69,3 +69,46 @@ def test_examples_in_the_contract_are_valid() -> None:
     for example in examples.values():
         validate(example["value"])
         (libretranslate.parse_request if "q" in example["value"] else parse_translate_request)(example["value"])
+
+
+def _against_document(schema: dict) -> object:
+    """A validator for a schema of the document, with its components beside it so that references resolve."""
+    return fastjsonschema.compile({**schema, "components": DOCUMENT["components"]})
+
+
+def test_libretranslate_routes_are_documented_with_their_shapes() -> None:
+    paths = DOCUMENT["paths"]
+    translate_bodies = paths["/translate"]["post"]["requestBody"]["content"]
+    assert set(translate_bodies) == {"application/json", "application/x-www-form-urlencoded", "multipart/form-data"}
+    assert paths["/languages"]["get"]["responses"]["200"]["content"]["application/json"]["example"] == libretranslate.LANGUAGES
+    assert paths["/detect"]["post"]["responses"]["200"]["content"]["application/json"]["example"] == [libretranslate.ENGLISH]
+    detect_request = _against_document(paths["/detect"]["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"])
+    detect_request({"q": "Hello"})  # /detect needs no target
+    with pytest.raises(fastjsonschema.JsonSchemaException):
+        detect_request({"text": "Hello"})
+    errors = _against_document(paths["/translate"]["post"]["responses"]["400"]["content"]["application/json"]["schema"])
+    errors({"error": "language pair de -> en is not supported"})
+    errors({"message": "text is empty"})
+
+
+def test_response_examples_match_their_schemas() -> None:
+    for path, methods in DOCUMENT["paths"].items():
+        for method, operation in methods.items():
+            for status, response in operation["responses"].items():
+                content = response.get("content", {}).get("application/json")
+                if not content:
+                    continue
+                check = _against_document(content["schema"])
+                examples = [example["value"] for example in content.get("examples", {}).values()]
+                for example in examples + ([content["example"]] if "example" in content else []):
+                    try:
+                        check(example)
+                    except fastjsonschema.JsonSchemaException as error:
+                        pytest.fail(f"{method.upper()} {path} {status}: example {example} does not match its schema ({error})")
+
+
+def test_the_gateway_leaves_format_to_the_lambda_so_clients_read_the_reason_in_error() -> None:
+    body = {"q": "Hello", "source": "en", "target": "de", "format": "pdf"}
+    validate(body)
+    with pytest.raises(TranslateError, match="format 'pdf' is not supported"):
+        libretranslate.parse_request(body)
