@@ -45,19 +45,28 @@ def file_server(directory: Path) -> Iterator[tuple[str, int]]:
         server.server_close()
 
 
-def _measure(action: Callable[[str], None], relays: list[CountingRelay], repeat: int, label: str, s3) -> tuple[float, float]:
-    """Median seconds and bytes on the wire of action(fresh_bucket), over repeat runs; bucket creation is not counted."""
-    seconds, sizes = [], []
+def _measure(action: Callable[[str], None], relays: list[CountingRelay], repeat: int, label: str, s3) -> tuple[float, float, int]:
+    """Median seconds, bytes on the wire and S3 requests of action(fresh_bucket) over repeat runs; bucket creation not counted."""
+    seconds, sizes, requests = [], [], []
+    sent = [0]
+
+    def count(**_: object) -> None:
+        sent[0] += 1
+
+    s3.meta.events.register("before-send.s3", count)
     for number in range(repeat):
         bucket = f"bench-{label}-{number}"
         s3.create_bucket(Bucket=bucket)
         for relay in relays:
             relay.reset()
+        sent[0] = 0
         started = time.perf_counter()
         action(bucket)
         seconds.append(time.perf_counter() - started)
         sizes.append(sum(relay.total for relay in relays))
-    return median(seconds), median(sizes)
+        requests.append(sent[0])
+    s3.meta.events.unregister("before-send.s3", count)
+    return median(seconds), median(sizes), round(median(requests))
 
 
 def run(repeat: int, model_bytes: int = MODEL_PAYLOAD_BYTES) -> list[Row]:
@@ -86,14 +95,14 @@ def run(repeat: int, model_bytes: int = MODEL_PAYLOAD_BYTES) -> list[Row]:
             for path in artifacts:
                 s3.upload_file(str(path), bucket, settings.model_prefix + path.name)
 
-        floor_s, floor_bytes = _measure(plain_upload, relays, repeat, "upload-file", s3)
+        floor_s, floor_bytes, floor_requests = _measure(plain_upload, relays, repeat, "upload-file", s3)
         staged = sum(path.stat().st_size for path in artifacts)
         for kind in KINDS:
             def staging(bucket: str, source=sources[kind]) -> None:  # noqa: ANN001 - one of the Source kinds
                 stage(s3, bucket, settings, [source], progress=tqdm_progress(False), say=lambda *_: None)
 
-            seconds, wire = _measure(staging, relays, repeat, kind.lower().replace(" ", "-"), s3)
-            note = f"{staged / 2**20:.1f} MiB staged"
+            seconds, wire, requests = _measure(staging, relays, repeat, kind.lower().replace(" ", "-"), s3)
+            note = f"{staged / 2**20:.1f} MiB staged; {requests} S3 requests vs {floor_requests}"
             rows.append(Row("staging", f"from {kind}", seconds, "boto3 upload_file", floor_s, "s", note=note))
             rows.append(Row("staging bytes", f"from {kind}", wire, "boto3 upload_file", floor_bytes, "B", note="on the wire, both ways"))
     return rows
