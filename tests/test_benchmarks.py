@@ -108,6 +108,8 @@ def test_staging_rows_per_source_kind_and_their_bytes():
     assert wire["from S3 copy"].value < wire["from S3 copy"].floor - model_bytes * 0.9
     assert wire["from HTTP"].value > 1.8 * wire["from HTTP"].floor
     assert wire["from directory"].floor <= wire["from directory"].value < 1.2 * wire["from directory"].floor
+    # The plain upload is three PutObject calls; staging also checks, writes scratch copies, promotes and cleans up.
+    assert all(row.note.endswith("S3 requests vs 3") for row in rows if row.figure == "staging")
 
 
 def test_synth_compares_two_fresh_processes():
