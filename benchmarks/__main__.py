@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from benchmarks import REPO_ROOT, cold_start, request_overhead, staging, synth
 from benchmarks.report import Row, format_table, write_json
 
@@ -74,9 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         rows = run_figures(args.only or list(FIGURES), args.repeat, package=not args.no_package)
-    except (RuntimeError, OSError) as error:
+    except (RuntimeError, OSError, ClientError, BotoCoreError) as error:
         print(f"benchmarks: failed: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("benchmarks: interrupted; every server and process it started is stopped", file=sys.stderr)
+        return 130
     command = "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:])
     meta = {**machine(), "command": command.strip(), "repeat": args.repeat, "seconds": round(time.perf_counter() - started, 1)}
     print(format_table(rows))

@@ -52,7 +52,7 @@ class CountingRelay:
         for thread in list(self._threads):
             thread.join(timeout=5)
 
-    def _start(self, target, *args: object) -> None:  # noqa: ANN001 - any callable
+    def _start(self, target, *args: object) -> None:
         thread = threading.Thread(target=target, args=args, daemon=True)
         self._threads.append(thread)
         thread.start()

@@ -71,7 +71,7 @@ def build_package(outdir: Path) -> Path:
     done = subprocess.run([sys.executable, "-c", script, str(outdir)], cwd=REPO_ROOT, env=offline_env(), capture_output=True,
                           text=True, check=False)
     if done.returncode != 0:
-        raise PackageError(f"bundling the Lambda failed (it needs the package registry): "
+        raise PackageError(f"bundling the Lambda failed (it needs the package registry; --no-package skips it): "
                            f"{(done.stderr.strip().splitlines() or ['no output'])[-1]}")
     (key,) = json.loads(done.stdout.strip().splitlines()[-1])
     return outdir / f"asset.{key.removesuffix('.zip')}"

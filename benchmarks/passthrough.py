@@ -14,7 +14,7 @@ from translator.endpoint import CONNECT_TIMEOUT_SECONDS, DEFAULT_READ_TIMEOUT_SE
 
 
 @cache
-def _client():  # noqa: ANN202 - boto3 clients have no importable type without stubs
+def _client():
     config = Config(connect_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=DEFAULT_READ_TIMEOUT_SECONDS,
                     retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS})
     return boto3.client("sagemaker-runtime", config=config)

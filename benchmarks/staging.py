@@ -26,7 +26,7 @@ KINDS = ("S3 copy", "HTTP", "directory")
 
 
 class _QuietFiles(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -88,7 +88,8 @@ def run(repeat: int, model_bytes: int = MODEL_PAYLOAD_BYTES) -> list[Row]:
         s3.create_bucket(Bucket=SOURCE_BUCKET)
         for path in artifacts:
             s3.upload_file(str(path), SOURCE_BUCKET, SOURCE_PREFIX + path.name)
-        sources = {"S3 copy": S3Source(SOURCE_BUCKET, SOURCE_PREFIX), "HTTP": HttpSource(http_relay.url + "/"), "directory": DirectorySource(files)}
+        sources = {"S3 copy": S3Source(SOURCE_BUCKET, SOURCE_PREFIX), "HTTP": HttpSource(http_relay.url + "/"),
+                   "directory": DirectorySource(files)}
         relays = [s3_relay, http_relay]
 
         def plain_upload(bucket: str) -> None:
@@ -98,7 +99,7 @@ def run(repeat: int, model_bytes: int = MODEL_PAYLOAD_BYTES) -> list[Row]:
         floor_s, floor_bytes, floor_requests = _measure(plain_upload, relays, repeat, "upload-file", s3)
         staged = sum(path.stat().st_size for path in artifacts)
         for kind in KINDS:
-            def staging(bucket: str, source=sources[kind]) -> None:  # noqa: ANN001 - one of the Source kinds
+            def staging(bucket: str, source=sources[kind]) -> None:
                 stage(s3, bucket, settings, [source], progress=tqdm_progress(False), say=lambda *_: None)
 
             seconds, wire, requests = _measure(staging, relays, repeat, kind.lower().replace(" ", "-"), s3)
