@@ -87,7 +87,11 @@ def main(argv: list[str] | None = None) -> int:
     print(format_table(rows))
     print(f"\nmedians of {args.repeat} runs; {meta['cpus']} CPUs, {meta['cpu']}, Python {meta['python']}, {meta['os']}; "
           f"{meta['seconds']} s in all")
-    write_json(rows, args.output, meta)
+    try:
+        write_json(rows, args.output, meta)
+    except OSError as error:
+        print(f"benchmarks: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
+        return 1
     return 0
 
 

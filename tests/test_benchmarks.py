@@ -126,5 +126,9 @@ def test_command_line_writes_the_json_and_refuses_bad_counts(tmp_path, capsys):
     assert {"cpus", "cpu", "python", "os", "command", "repeat"} <= set(document["meta"])
     assert [row["case"] for row in document["rows"]] == ["import handler"]
     assert "import handler" in capsys.readouterr().out
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert cli.main(["--only", "cold-start", "--no-package", "--repeat", "1", "--output", str(blocker / "results.json")]) == 1
+    assert "cannot write" in capsys.readouterr().err
     assert cli.main(["--repeat", "0"]) == 2
     assert "'0' is not a whole number from 1" in capsys.readouterr().err
