@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import logging
 import socket
 import subprocess
 import sys
@@ -337,6 +338,8 @@ def test_command_line_with_a_deployed_endpoint_uses_the_stacks_outputs(
     aws_env: Any, runtime_server: Any, stand_in_vocab_dir: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     # "Deployed" here: the endpoint name and bucket come from the caller; sagemaker-runtime is the local wire-protocol server, S3 is moto.
+    # moto's server logs each request through werkzeug; another module may have quietened that logger for the whole session.
+    caplog.set_level(logging.INFO, logger="werkzeug")
     prefix = settings_from_files().model_prefix
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="model-bucket")
