@@ -24,10 +24,12 @@ from stacks.api_contract import (
     LAMBDA_SOURCE,
     LAMBDA_TIMEOUT_SECONDS,
     OPENAPI_DOCUMENT,
+    REQUEST_MODEL_CONTENT_TYPE,
     ROUTES,
     STAGE_NAME,
     THROTTLED_MESSAGE,
     VALIDATED_BODIES,
+    gateway_error_body,
 )
 from stacks.monitoring import Monitoring
 from stacks.python_bundling import python_code
@@ -133,7 +135,7 @@ class ApiStack(Stack):
         validator = self.api.add_request_validator("RequestValidator", validate_request_body=True, validate_request_parameters=True)
         request_model = self.api.add_model(
             "TranslateRequest",
-            content_type="application/json",
+            content_type=REQUEST_MODEL_CONTENT_TYPE,
             schema=apigw.JsonSchema(schema=apigw.JsonSchemaVersion.DRAFT4, type=apigw.JsonSchemaType.OBJECT),
         )
         # The contract lives in the OpenAPI document; the L2 JsonSchema would mean writing it twice.
@@ -143,7 +145,7 @@ class ApiStack(Stack):
             resource = self.api.root.resource_for_path(path)
             for method in sorted(methods):
                 if (method, path) in VALIDATED_BODIES:
-                    resource.add_method(method, integration, request_validator=validator, request_models={"application/json": request_model})
+                    resource.add_method(method, integration, request_validator=validator, request_models={REQUEST_MODEL_CONTENT_TYPE: request_model})
                 else:
                     resource.add_method(method, integration)
 
@@ -177,23 +179,28 @@ class ApiStack(Stack):
             "Access-Control-Expose-Headers": "'" + ",".join(CORS_EXPOSE_HEADERS) + "'",
             "Vary": "'Origin'",
         }
-        self.api.add_gateway_response("Default4xx", type=apigw.ResponseType.DEFAULT_4_XX, response_headers=headers)
-        self.api.add_gateway_response("Default5xx", type=apigw.ResponseType.DEFAULT_5_XX, response_headers=headers)
+        # $context.error.messageString is already a quoted JSON string.
+        default_body = '{"message": $context.error.messageString, "error": $context.error.messageString}'
+        self.api.add_gateway_response(
+            "Default4xx", type=apigw.ResponseType.DEFAULT_4_XX, response_headers=headers, templates={"application/json": default_body}
+        )
+        self.api.add_gateway_response(
+            "Default5xx", type=apigw.ResponseType.DEFAULT_5_XX, response_headers=headers, templates={"application/json": default_body}
+        )
         self.api.add_gateway_response(
             "BadRequestBody",
             type=apigw.ResponseType.BAD_REQUEST_BODY,
             status_code="400",
             response_headers=headers,
-            templates={"application/json": json.dumps({"message": INVALID_BODY_MESSAGE})},
+            templates={"application/json": json.dumps(gateway_error_body(INVALID_BODY_MESSAGE))},
         )
         self.api.add_gateway_response(
             "Throttled",
             type=apigw.ResponseType.THROTTLED,
             status_code="429",
             response_headers={**headers, "Retry-After": "'1'"},
-            templates={"application/json": json.dumps({"message": THROTTLED_MESSAGE})},
+            templates={"application/json": json.dumps(gateway_error_body(THROTTLED_MESSAGE))},
         )
-
 
 def _retention(days: int) -> logs.RetentionDays:
     # RetentionDays lists the same periods as LOG_RETENTION_DAYS, in the same order, then INFINITE.

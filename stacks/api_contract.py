@@ -17,6 +17,8 @@ ROUTES: dict[str, frozenset[str]] = {
     "/languages": frozenset({"GET"}),
     "/detect": frozenset({"POST"}),
 }
+# API Gateway validates bodies of this Content-Type (and bodies without one); others pass through to the Lambda.
+REQUEST_MODEL_CONTENT_TYPE = "application/json"
 # Routes whose JSON body API Gateway checks against the OpenAPI document's TranslateRequest schema.
 VALIDATED_BODIES = frozenset({("POST", "/translate")})
 
@@ -38,3 +40,8 @@ THROTTLED_MESSAGE = "Too many requests: slow down and retry after a second"
 LAMBDA_TIMEOUT_SECONDS = 27
 # API Gateway's REST payload limit.
 MAX_BODY_BYTES = 10 * 1024 * 1024
+
+
+def gateway_error_body(message: str) -> dict[str, str]:
+    """API Gateway's own error body: "message" for our clients, "error" for LibreTranslate's."""
+    return {"message": message, "error": message}

@@ -20,6 +20,7 @@ from scripts.local.api_gateway import INVALID_BODY_MESSAGE, LocalApiGateway, req
 from scripts.local.proxy_event import is_binary
 from scripts.local.runtime_server import DEFAULT_ENDPOINT
 from scripts.local_api import STAND_IN_NOTICE
+from stacks.api_contract import gateway_error_body
 from stacks.settings import settings_from_files
 from tests.fixtures.local_api import LOCAL_API, REPO_ROOT, LocalApiProcess, clean_env, http_call, post_json, start_local_api
 
@@ -175,7 +176,7 @@ def test_a_failing_handler_is_a_502_like_api_gateway(gateway: LocalApiGateway, r
     recorder.result = failure
     reply = http_call("GET", gateway.base_url, headers={"Origin": "https://b.example"})
     assert reply.status == 502
-    assert reply.json() == {"message": "Internal server error"}
+    assert reply.json() == gateway_error_body("Internal server error")
     assert reply.headers["Access-Control-Allow-Origin"] == "https://b.example"
 
 
@@ -185,7 +186,7 @@ def test_a_failing_handler_is_a_502_like_api_gateway(gateway: LocalApiGateway, r
 def test_unknown_routes_are_missing_authentication_token(gateway: LocalApiGateway, recorder: RecordingHandler, method: str, path: str) -> None:
     reply = http_call(method, gateway.base_url + path, headers={"Origin": "https://a.example"})
     assert reply.status == 403
-    assert reply.json() == {"message": "Missing Authentication Token"}
+    assert reply.json() == gateway_error_body("Missing Authentication Token")
     assert reply.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
     assert reply.headers["Access-Control-Allow-Origin"] == "https://a.example"
     assert recorder.events == []
@@ -211,7 +212,7 @@ def test_invalid_bodies_are_refused_before_the_lambda(gateway: LocalApiGateway, 
         pytest.fail("lambda/translate/openapi.json (components.schemas.TranslateRequest) is missing: nothing to validate against")
     reply = http_call("POST", f"{gateway.base_url}translate", body, {"Content-Type": "application/json", "Origin": "https://a.example"})
     assert reply.status == 400
-    assert reply.json() == {"message": INVALID_BODY_MESSAGE}
+    assert reply.json() == gateway_error_body(INVALID_BODY_MESSAGE)
     assert reply.headers["x-amzn-ErrorType"] == "BadRequestException"
     assert reply.headers["Access-Control-Allow-Origin"] == "https://a.example"
     assert recorder.events == []
@@ -253,7 +254,7 @@ def test_preflight_end_to_end(stand_in_api: LocalApiProcess) -> None:
 def test_validation_end_to_end(stand_in_api: LocalApiProcess) -> None:
     reply = post_json(stand_in_api.translate_url, {"words": "Hello"}, {"Origin": "https://site.example"})
     assert reply.status == 400
-    assert reply.json() == {"message": INVALID_BODY_MESSAGE}
+    assert reply.json() == gateway_error_body(INVALID_BODY_MESSAGE)
     assert reply.headers["Access-Control-Allow-Origin"] == "*"
 
 

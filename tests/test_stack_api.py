@@ -95,7 +95,13 @@ def test_cors_on_preflight_and_on_api_gateways_own_errors(default_app):
     for response in responses.values():
         assert response["ResponseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"] == "'*'"
         assert response["ResponseParameters"]["gatewayresponse.header.Access-Control-Expose-Headers"] == "'Retry-After'"
-    assert json.loads(responses["BAD_REQUEST_BODY"]["ResponseTemplates"]["application/json"])["message"].startswith("Invalid request body")
+    bad_body = json.loads(responses["BAD_REQUEST_BODY"]["ResponseTemplates"]["application/json"])
+    assert bad_body["message"].startswith("Invalid request body") and bad_body["error"] == bad_body["message"]
+    # LibreTranslate clients read "error", ours "message": API Gateway's own errors carry both.
+    for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
+        template = responses[kind]["ResponseTemplates"]["application/json"]
+        assert template == '{"message": $context.error.messageString, "error": $context.error.messageString}'
+    assert json.loads(responses["THROTTLED"]["ResponseTemplates"]["application/json"])["error"].startswith("Too many requests")
 
 
 def test_several_origins_are_echoed_on_gateway_errors(custom_app):

@@ -21,25 +21,26 @@ from stacks.api_contract import (  # the deployed API's own contract, free of CD
     BINARY_MEDIA_TYPES,
     CORS_ALLOW_HEADERS,
     CORS_ALLOW_METHODS,
+    CORS_EXPOSE_HEADERS,
     CORS_MAX_AGE_SECONDS,
     INVALID_BODY_MESSAGE,
     LAMBDA_TIMEOUT_SECONDS,
     MAX_BODY_BYTES,
     OPENAPI_DOCUMENT,
     ROUTES,
+    REQUEST_MODEL_CONTENT_TYPE,
     VALIDATED_BODIES,
+    gateway_error_body,
 )
 
 LambdaHandler = Callable[[dict[str, Any], Any], Any]
 BodyValidator = Callable[[Any], Any]
-# stacks/api.py maps the request model to this content type only; API Gateway takes a request without a Content-Type as it.
-MODEL_CONTENT_TYPE = "application/json"
 
 
 def has_request_model(content_type: str | None) -> bool:
     """Whether API Gateway validates a body of this Content-Type: bodies of other types pass through unvalidated."""
     media_type = (content_type or "").split(";")[0].strip().lower()
-    return media_type in ("", MODEL_CONTENT_TYPE)
+    return media_type in ("", REQUEST_MODEL_CONTENT_TYPE)
 
 
 def request_body_validator(document: Path = OPENAPI_DOCUMENT) -> BodyValidator | None:
@@ -218,11 +219,12 @@ class LocalApiGateway(BackgroundServer):
             *headers,
             ("Access-Control-Allow-Headers", ",".join(CORS_ALLOW_HEADERS)),
             ("Access-Control-Allow-Methods", ",".join(CORS_ALLOW_METHODS)),
+            ("Access-Control-Expose-Headers", ",".join(CORS_EXPOSE_HEADERS)),
             ("Vary", "Origin"),
         ]
 
     def _gateway_error(self, status: int, message: str, error_type: str, origin: str | None) -> HttpResponse:
-        return _json_response(status, {"message": message}, [("x-amzn-ErrorType", error_type), *self._gateway_cors(origin)])
+        return _json_response(status, gateway_error_body(message), [("x-amzn-ErrorType", error_type), *self._gateway_cors(origin)])
 
     def _preflight(self, origin: str | None) -> HttpResponse:
         # The CDK's preflight mock: the first allowed origin, or the caller's when it is one of the others.
