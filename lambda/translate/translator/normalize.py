@@ -6,15 +6,33 @@ import re
 import unicodedata
 
 # The training corpus writes apostrophes and quotes in ASCII: "don't" is in the vocabulary, "don’t" is not.
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u2032": "'", "\u00b4": "'",
-                         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"', "\u2033": '"'})
+_QUOTES = {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u2032": "'", "\u00b4": "'",
+           "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"', "\u2033": '"'}
+_DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+_KEPT_CONTROLS = frozenset("\n\t")
+# Bounds the memory a stream of exotic characters can make the table take; past it, lookups are just not cached.
+_TABLE_LIMIT = 65536
 _SPACES = re.compile(r"[^\S\n]+")
 _NEWLINES = re.compile(r" *\n[\s]*")
 
 
+class _Table(dict):
+    """A str.translate table that learns each code point once: quotes made ASCII, control/format characters dropped."""
+
+    def __missing__(self, code_point: int) -> int | None:
+        char = chr(code_point)
+        value = None if char not in _KEPT_CONTROLS and unicodedata.category(char) in _DROPPED_CATEGORIES else code_point
+        if len(self) < _TABLE_LIMIT:
+            self[code_point] = value
+        return value
+
+
+_TABLE = _Table({ord(source): target for source, target in _QUOTES.items()})
+
+
 def normalize(text: str) -> str:
     """Return text in NFC with ASCII quotes, control/format characters removed, runs of spaces collapsed, lines kept."""
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n").translate(_QUOTES)
-    text = "".join(char for char in text if char in "\n\t" or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn"))
+    # str.translate runs in C; the category of each distinct character is looked up once per process.
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n").translate(_TABLE)
     text = _SPACES.sub(" ", text)
     return _NEWLINES.sub("\n", text).strip()

@@ -60,10 +60,10 @@ def split_long(tokens: list[str], limit: int = MAX_SENTENCE_TOKENS) -> list[list
 
 
 def segments_of(texts: list[str], vocabulary: dict[str, int] | None) -> list[Segment]:
-    """Turn texts into model inputs, remembering where each came from."""
+    """Turn normalized texts into model inputs, remembering where each came from."""
     segments = []
     for text_index, text in enumerate(texts):
-        for line_index, line in enumerate(normalize(text).split("\n")):
+        for line_index, line in enumerate(text.split("\n")):
             for sentence in split_sentences(line):
                 tokens = truecase(tokenize_english(sentence), vocabulary)
                 for number, piece in enumerate(split_long(tokens)):
@@ -88,6 +88,7 @@ def batches(instances: list[dict], max_bytes: int = MAX_PAYLOAD_BYTES) -> Iterat
 
 def translate_texts(texts: list[str], invoke: Invoke = endpoint.invoke) -> Result:
     """Translate each English text to German; the answer keeps the texts' order and their line breaks."""
+    texts = [normalize(text) for text in texts]
     segments = segments_of(texts, vocab.source_vocabulary())
     result = Result(translations=[], segments=len(segments), sentences=sum(segment.starts_sentence for segment in segments))
     instances = [{"data": " ".join(segment.tokens), "configuration": {"attention_matrix": "true"}} for segment in segments]
@@ -109,6 +110,6 @@ def translate_texts(texts: list[str], invoke: Invoke = endpoint.invoke) -> Resul
         german = detokenize_german(replace_unknown(target, segment.tokens, prediction.get("matrix")))
         lines.setdefault((segment.text_index, segment.line_index), []).append(capitalize_first(german) if segment.starts_sentence else german)
     for text_index, text in enumerate(texts):
-        line_count = normalize(text).count("\n") + 1
+        line_count = text.count("\n") + 1
         result.translations.append("\n".join(" ".join(lines.get((text_index, line), [])) for line in range(line_count)).strip())
     return result

@@ -1,0 +1,37 @@
+"""The str.translate table in normalize() drops and maps exactly what a per-character category check would."""
+
+import re
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from translator import normalize as module
+from translator.normalize import normalize
+
+QUOTES = str.maketrans(module._QUOTES)
+
+
+def reference(text: str) -> str:
+    # The straightforward version the table replaced (one Python-level category lookup per character).
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n").translate(QUOTES)
+    text = "".join(char for char in text if char in "\n\t" or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn"))
+    text = re.sub(r"[^\S\n]+", " ", text)
+    return re.sub(r" *\n[\s]*", "\n", text).strip()
+
+
+def test_every_code_point_is_treated_as_the_reference_treats_it():
+    for start in range(0, 0x110000, 0x8000):
+        chunk = "".join(chr(c) for c in range(start, min(start + 0x8000, 0x110000)) if not 0xD800 <= c <= 0xDFFF)
+        assert normalize(chunk) == reference(chunk), hex(start)
+
+
+def test_the_table_stays_bounded():
+    normalize("".join(chr(c) for c in range(0x20000, 0x40000)))
+    assert len(module._TABLE) <= module._TABLE_LIMIT
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
+def test_any_text_normalizes_like_the_reference(text):
+    assert normalize(text) == reference(text)
