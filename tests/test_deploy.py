@@ -129,12 +129,7 @@ def test_failed_precondition_deploys_nothing(aws_env, tmp_path, capsys):
     assert "deploy stopped: account 123456789012 is not bootstrapped" in capsys.readouterr().err
 
 
-def test_without_credentials_deploy_says_so_and_deploys_nothing(monkeypatch, tmp_path, capsys):
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+def test_without_credentials_deploy_says_so_and_deploys_nothing(no_aws_credentials, tmp_path, capsys):
     runner = FakeRunner()
     assert deploy.main(["--yes"], runner=runner, outputs_dir=tmp_path) == 1
     assert runner.calls == []

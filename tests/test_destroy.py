@@ -103,12 +103,7 @@ def test_a_failed_cdk_destroy_with_nothing_left_still_fails(aws_env, capsys):
     assert "cdk destroy failed (exit code 5); no SageMaker resource of the project is left" in capsys.readouterr().err
 
 
-def test_without_credentials_destroy_says_so_and_runs_nothing(monkeypatch, tmp_path, capsys):
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+def test_without_credentials_destroy_says_so_and_runs_nothing(no_aws_credentials, capsys):
     runner = FakeRunner()
     assert destroy.main([], runner=runner) == 1
     assert runner.calls == []
