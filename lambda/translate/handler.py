@@ -95,8 +95,7 @@ def build_app(cors: CORSConfig) -> APIGatewayRestResolver:
 
     @app.get("/")
     def page() -> Response:
-        html = PAGE.read_text(encoding="utf-8") if PAGE.is_file() else PLACEHOLDER_PAGE
-        return Response(status_code=200, content_type="text/html; charset=utf-8", body=html)
+        return Response(status_code=200, content_type="text/html; charset=utf-8", body=page_html())
 
     @app.exception_handler(TranslateError)
     def translate_error(error: TranslateError) -> Response:
@@ -120,6 +119,12 @@ def build_app(cors: CORSConfig) -> APIGatewayRestResolver:
                               key=app.context.get("error_key", "message"))
 
     return app
+
+
+@cache
+def page_html() -> str:
+    """The web page, read once per cold start (the package is read-only)."""
+    return PAGE.read_text(encoding="utf-8") if PAGE.is_file() else PLACEHOLDER_PAGE
 
 
 def request_body(app: APIGatewayRestResolver) -> str | None:
