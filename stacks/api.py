@@ -15,8 +15,8 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.api_contract import (
-    CORS_ALLOW_HEADERS,
     BINARY_MEDIA_TYPES,
+    CORS_ALLOW_HEADERS,
     CORS_ALLOW_METHODS,
     CORS_EXPOSE_HEADERS,
     CORS_MAX_AGE_SECONDS,
@@ -32,6 +32,7 @@ from stacks.api_contract import (
     gateway_error_body,
 )
 from stacks.monitoring import Monitoring
+from stacks.names import API_URL_OUTPUT, TRANSLATE_URL_OUTPUT
 from stacks.python_bundling import python_code
 from stacks.settings import LOG_RETENTION_DAYS, Settings
 
@@ -159,8 +160,8 @@ class ApiStack(Stack):
             alarm_email=settings.alarm_email,
         )
 
-        CfnOutput(self, "TranslateUrl", value=self.api.url_for_path("/translate"), description="POST English text here")
-        CfnOutput(self, "ApiUrl", value=self.api.url, description="Stage base URL: the web page, and the base URL for LibreTranslate clients")
+        CfnOutput(self, TRANSLATE_URL_OUTPUT, value=self.api.url_for_path("/translate"), description="POST English text here")
+        CfnOutput(self, API_URL_OUTPUT, value=self.api.url, description="Stage base URL: the web page, and the base URL for LibreTranslate clients")
 
     def _add_gateway_responses(self, origins: tuple[str, ...]) -> None:
         # API Gateway's own errors (throttling, validation, unknown route) must carry CORS headers too,

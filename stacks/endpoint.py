@@ -13,6 +13,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from stacks.image_map import IMAGE_VERSION, seq2seq_image_map
+from stacks.names import ENDPOINT_OUTPUT
 from stacks.settings import Settings
 
 VARIANT_NAME = "AllTraffic"
@@ -115,7 +116,7 @@ class EndpointStack(Stack):
         if settings.autoscaling:
             self._add_autoscaling(settings)
 
-        CfnOutput(self, "EndpointName", value=self.endpoint_name, description="SageMaker endpoint serving the seq2seq model")
+        CfnOutput(self, ENDPOINT_OUTPUT, value=self.endpoint_name, description="SageMaker endpoint serving the seq2seq model")
 
     def _add_autoscaling(self, settings: Settings) -> None:
         target = autoscaling.ScalableTarget(

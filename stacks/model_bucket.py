@@ -8,6 +8,8 @@ from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from stacks.names import BUCKET_OUTPUT
+
 
 class ModelBucketStack(Stack):
     """An encrypted, private, TLS-only bucket; emptied and deleted on destroy unless retained on purpose."""
@@ -26,4 +28,4 @@ class ModelBucketStack(Stack):
             removal_policy=RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY,
             auto_delete_objects=not retain,
         )
-        CfnOutput(self, "ModelBucketName", value=self.bucket.bucket_name, description="Bucket the staging script copies the model into")
+        CfnOutput(self, BUCKET_OUTPUT, value=self.bucket.bucket_name, description="Bucket the staging script copies the model into")

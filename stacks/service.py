@@ -11,10 +11,8 @@ from stacks.api import ApiStack
 from stacks.endpoint import EndpointStack
 from stacks.model_bucket import ModelBucketStack
 from stacks.nag_acknowledgments import acknowledge_findings
+from stacks.names import PROJECT_TAG, STACK_NAMES
 from stacks.settings import Settings, load_settings
-
-PROJECT_TAG = ("Project", "seq2seq-translate")
-STACK_NAMES = ("TranslateModelBucket", "TranslateEndpoint", "TranslateApi")
 
 
 @dataclass(frozen=True)

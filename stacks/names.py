@@ -1,0 +1,13 @@
+"""Stack names, output keys and the project tag: what scripts look up in a deployed account (free of CDK imports)."""
+
+BUCKET_STACK = "TranslateModelBucket"
+ENDPOINT_STACK = "TranslateEndpoint"
+API_STACK = "TranslateApi"
+STACK_NAMES = (BUCKET_STACK, ENDPOINT_STACK, API_STACK)
+
+BUCKET_OUTPUT = "ModelBucketName"
+ENDPOINT_OUTPUT = "EndpointName"
+TRANSLATE_URL_OUTPUT = "TranslateUrl"
+API_URL_OUTPUT = "ApiUrl"
+
+PROJECT_TAG = ("Project", "seq2seq-translate")
