@@ -117,8 +117,9 @@ class ApiStack(Stack):
                     caller=False, http_method=True, ip=True, protocol=True, request_time=True,
                     resource_path=True, response_length=True, status=True, user=False,
                 ),  # fmt: skip
-                logging_level=apigw.MethodLoggingLevel.ERROR,
-                # Request bodies are users' text: never copied into execution logs.
+                # No execution logs: API Gateway would write them to a log group of its own naming that outlives
+                # `cdk destroy`; access logs (declared above) and the Lambda's logs tell what happened.
+                logging_level=apigw.MethodLoggingLevel.OFF,
                 data_trace_enabled=False,
                 metrics_enabled=True,
             ),

@@ -36,7 +36,8 @@ INVALID_BODY_MESSAGE = (
 THROTTLED_MESSAGE = "Too many requests: slow down and retry after a second"
 
 # API Gateway gives up on a REST integration after 29 s; the Lambda must answer (with a 504) before that,
-# and the endpoint client's worst case (2 attempts of 2 s connect + 10 s read, plus backoff: ~25 s) must fit inside it.
+# and the endpoint client's worst case (2 attempts of 2 s connect + 9 s read, plus backoff) after a cold start's
+# vocabulary read (one 3 s attempt) must fit inside it.
 LAMBDA_TIMEOUT_SECONDS = 27
 # API Gateway's REST payload limit.
 MAX_BODY_BYTES = 10 * 1024 * 1024

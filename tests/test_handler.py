@@ -58,7 +58,8 @@ def test_workshop_shape_still_works(api) -> None:
 
 
 def test_line_breaks_survive(api) -> None:
-    assert api("POST", "/translate", {"text": "Hello.\n\nGood night."})["json"]["translation"] == "Hallo.\nGut Nacht."
+    # A blank line (a paragraph break) stays one.
+    assert api("POST", "/translate", {"text": "Hello.\n\nGood night.\nBye."})["json"]["translation"] == "Hallo.\n\nGut Nacht.\nTschüss."
 
 
 def test_unknown_words_come_back_through_attention(api) -> None:
@@ -177,6 +178,10 @@ def test_logs_are_structured_with_request_id_and_no_user_text(api) -> None:
     secret = "Quokkas enjoy Zurich"
     try:
         api("POST", "/translate", {"text": f"{secret}. Hello."})
+        # Refusals too: their messages quote the text ("it starts: ..."), the logs must not.
+        refused = api("POST", "/translate", {"text": " ".join([secret] * 25)})
+        assert refused["statusCode"] == 413 and "Quokkas" in refused["json"]["message"]
+        assert api("POST", "/translate", {"text": "Hi", secret: 1})["statusCode"] == 400
     finally:
         logging.getLogger(handler.logger.name).removeHandler(listener)
     records = [json.loads(line) for line in stream.getvalue().splitlines()]

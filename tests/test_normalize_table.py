@@ -15,9 +15,9 @@ QUOTES = str.maketrans(module._QUOTES)
 def reference(text: str) -> str:
     # The straightforward version the table replaced (one Python-level category lookup per character).
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n").translate(QUOTES)
-    text = "".join(char for char in text if char in "\n\t" or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn"))
+    text = "".join(char for char in text if char in "\n\t\u200c\u200d" or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn"))
     text = re.sub(r"[^\S\n]+", " ", text)
-    return re.sub(r" *\n[\s]*", "\n", text).strip()
+    return re.sub(r"[^\S\n]*\n[^\S\n]*", "\n", text).strip()
 
 
 def test_every_code_point_is_treated_as_the_reference_treats_it():

@@ -75,7 +75,7 @@ def test_stage_is_throttled_and_access_logged(default_app, custom_app):
         "AWS::ApiGateway::Stage",
         {
             "StageName": "prod",
-            "MethodSettings": [Match.object_like({"ThrottlingRateLimit": 10, "ThrottlingBurstLimit": 20, "DataTraceEnabled": False})],
+            "MethodSettings": [Match.object_like({"ThrottlingRateLimit": 10, "ThrottlingBurstLimit": 20, "DataTraceEnabled": False, "LoggingLevel": "OFF"})],
             "AccessLogSetting": {"DestinationArn": Match.any_value(), "Format": Match.string_like_regexp("requestId")},
         },
     )
@@ -172,9 +172,12 @@ def test_routes_are_exactly_the_shared_contract_the_local_server_serves(default_
 
 
 def test_endpoint_client_gives_up_before_the_lambda_which_gives_up_before_api_gateway(default_app):
-    from translator import endpoint
+    from translator import endpoint, vocab
 
-    # Two attempts of connect + read, plus up to a second of botocore's backoff between them.
+    # Two attempts of connect + read, plus up to a second of botocore's backoff between them...
     client_worst_case = endpoint.MAX_ATTEMPTS * (endpoint.CONNECT_TIMEOUT_SECONDS + endpoint.DEFAULT_READ_TIMEOUT_SECONDS) + 1
+    # ...after a cold start's single attempt at the vocabulary.
+    client_worst_case += vocab.S3_CONNECT_TIMEOUT_SECONDS + vocab.S3_READ_TIMEOUT_SECONDS
+    assert vocab._S3_CONFIG.retries["total_max_attempts"] == 1
     lambda_timeout = translate_function(default_app)["Properties"]["Timeout"]
     assert client_worst_case < lambda_timeout < 29

@@ -23,7 +23,9 @@ VOCAB = {"<pad>": 0, "<unk>": 1, "<s>": 2, "</s>": 3, "the": 4, ",": 5, "I": 6, 
     ("e\u0301t\u00e9", "\u00e9t\u00e9"),  # NFC: e + combining acute becomes one character
     ("don\u2019t \u201cquote\u201d", "don't \"quote\""),
     ("bell\x07 and\u200b zero width", "bell and zero width"),
-    ("line one\r\n\r\n  line two ", "line one\nline two"),
+    ("line one\r\n\r\n  line two ", "line one\n\nline two"),
+    ("a  \n   b", "a\nb"),
+    ("👨\u200d👩\u200d👧", "👨\u200d👩\u200d👧"),
     ("\x00\x01 \n ", ""),
 ])
 def test_normalize(raw: str, expected: str) -> None:

@@ -21,6 +21,8 @@ def read_fields(body: str | None, content_type: str | None) -> dict[str, object]
         return _multipart(body, content_type or "")
     try:
         document = json.loads(body)
+    except RecursionError:
+        raise BadRequest("the request body nests JSON too deeply") from None
     except ValueError:
         raise BadRequest("the request body is neither valid JSON nor a form") from None
     if not isinstance(document, dict):

@@ -22,9 +22,29 @@ def _detokenizer() -> MosesDetokenizer:
     return MosesDetokenizer(lang="de")
 
 
+# Kept whole, so that the model sees one unknown word and <unk> replacement brings it back intact:
+# URLs and e-mail addresses (sacremoses' own patterns), times and scores ("10:30", "3:2"), phone prefixes ("+49").
+_EXTRA_PROTECTED = [r"\d+:\d+", r"\+\d+"]
+_TRAILING_PUNCTUATION = re.compile(r"^(.+?)([.,;:!?)]+)$")
+
+
+@cache
+def _protected_patterns() -> list[str]:
+    return [*_tokenizer().WEB_PROTECTED_PATTERNS, *_EXTRA_PROTECTED]
+
+
 def tokenize_english(sentence: str) -> list[str]:
     """Split an English sentence into Moses tokens, unescaped (the corpus has no &amp; and the like)."""
-    return _tokenizer().tokenize(sentence, escape=False, aggressive_dash_splits=False)
+    tokens = _tokenizer().tokenize(sentence, escape=False, aggressive_dash_splits=False, protected_patterns=_protected_patterns())
+    # A protected URL swallows the sentence's final period ("see www.example.org."): give it back.
+    split: list[str] = []
+    for token in tokens:
+        match = _TRAILING_PUNCTUATION.match(token) if ("." in token[:-1] or "@" in token or ":" in token) and len(token) > 1 else None
+        if match and ("/" in token or "@" in token or token.lower().startswith("www.")):
+            split.extend([match.group(1), *match.group(2)])
+        else:
+            split.append(token)
+    return split
 
 
 def detokenize_german(tokens: list[str]) -> str:
@@ -32,9 +52,19 @@ def detokenize_german(tokens: list[str]) -> str:
     return _CURRENCY_AFTER_AMOUNT.sub(r"\1 ", _detokenizer().detokenize(tokens, unescape=True))
 
 
+_FIRST_WORD = re.compile(r"[^\W_]\S*")
+
+
 def capitalize_first(text: str) -> str:
-    """Upper-case the first letter of text (German sentences start with a capital; the model writes them truecased)."""
-    for index, char in enumerate(text):
-        if char.isalpha():
-            return text[:index] + char.upper() + text[index + 1:]
-    return text
+    """Capitalize the sentence's first word (German sentences start with one; the model writes them truecased).
+
+    Only a word written all in lower case is touched: "10km", "iPhone", "eBay" and URLs stay as they are.
+    """
+    match = _FIRST_WORD.search(text)
+    if not match:
+        return text
+    word = match.group().rstrip(".,;:!?\"')]")
+    if not word[0].isalpha() or not word.islower() or "://" in word or "@" in word:
+        return text
+    start = match.start()
+    return text[:start] + word[0].title() + text[start + 1:]

@@ -9,11 +9,13 @@ import unicodedata
 _QUOTES = {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u2032": "'", "\u00b4": "'",
            "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"', "\u2033": '"'}
 _DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
-_KEPT_CONTROLS = frozenset("\n\t")
+# Zero-width (non-)joiners hold emoji sequences and some scripts' words together.
+_KEPT_CONTROLS = frozenset("\n\t\u200c\u200d")
 # Bounds the memory a stream of exotic characters can make the table take; past it, lookups are just not cached.
 _TABLE_LIMIT = 65536
 _SPACES = re.compile(r"[^\S\n]+")
-_NEWLINES = re.compile(r" *\n[\s]*")
+# Spaces around line breaks go; blank lines (paragraphs) stay.
+_NEWLINES = re.compile(r"[^\S\n]*\n[^\S\n]*")
 
 
 class _Table(dict):

@@ -31,6 +31,8 @@ def parse_json_body(body: str | None) -> object:
         raise TooLarge(f"the request body is over {MAX_BODY_BYTES} bytes")
     try:
         return json.loads(body)
+    except RecursionError:
+        raise BadRequest(f"the request body nests JSON too deeply; {_ALLOWED}") from None
     except ValueError as error:
         raise BadRequest(f"the request body is not valid JSON ({error}); {_ALLOWED}") from None
 

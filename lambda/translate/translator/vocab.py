@@ -9,12 +9,18 @@ import time
 from pathlib import Path
 
 import boto3
+from botocore.config import Config
 from aws_lambda_powertools import Logger
 
 logger = Logger(child=True)
 SOURCE_FILE = "vocab.src.json"
 # After a failed read, requests go on without vocabulary-based truecasing; try again this much later.
 RETRY_AFTER_FAILURE_SECONDS = 300.0
+# Read during a (cold) request: one short attempt, so that it and the endpoint call both fit in the Lambda's timeout.
+S3_CONNECT_TIMEOUT_SECONDS = 1.0
+S3_READ_TIMEOUT_SECONDS = 2.0
+_S3_CONFIG = Config(connect_timeout=S3_CONNECT_TIMEOUT_SECONDS, read_timeout=S3_READ_TIMEOUT_SECONDS,
+                    retries={"mode": "standard", "total_max_attempts": 1})
 
 _lock = threading.Lock()
 _state: dict[str, object] = {"vocabulary": None, "loaded": False, "failed_at": None}
@@ -53,7 +59,7 @@ def _read_source_file() -> bytes:
     if not bucket:
         raise LookupError("neither VOCAB_DIR nor MODEL_BUCKET is set")
     key = f"{prefix.rstrip('/')}/{SOURCE_FILE}" if prefix.strip("/") else SOURCE_FILE
-    return boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    return boto3.client("s3", config=_S3_CONFIG).get_object(Bucket=bucket, Key=key)["Body"].read()
 
 
 def _parse(raw: bytes) -> dict[str, int]:
