@@ -67,3 +67,14 @@ def test_deeply_nested_json_is_a_clear_400_not_a_500(api):
 def test_urls_survive_translation_through_unk_replacement(api):
     response = api("POST", "/translate", {"text": "Visit https://example.com/a?b=1 now."})
     assert "https://example.com/a?b=1" in response["json"]["translation"]
+
+
+def test_direct_speech_after_a_colon_keeps_its_capital(api):
+    german = api("POST", "/translate", {"text": 'He said: "The car is red."'})["json"]["translation"]
+    assert german.startswith("Er sagte:") and ': "Die Auto ist rot."' in german
+
+
+def test_inline_html_fragments_are_not_capitalized(api):
+    answer = api("POST", "/translate", {"q": "<p>The car is <b>red</b> and the dog sleeps.</p>", "source": "en", "target": "de", "format": "html"})
+    assert answer["statusCode"] == 200, answer
+    assert answer["json"]["translatedText"].startswith("<p>Die Auto ist <b>rot</b> ")

@@ -9,7 +9,7 @@ from translator.forms import read_fields
 from translator.html_text import split_html, translate_html
 
 
-def upper(texts: list[str]) -> list[str]:
+def upper(texts: list[str], continuing=()) -> list[str]:
     return [text.upper() for text in texts]
 
 
@@ -26,8 +26,21 @@ def test_translate_html_keeps_markup(markup: str, expected: str) -> None:
 
 def test_all_text_nodes_go_in_one_call() -> None:
     calls = []
-    translate_html("<ul><li>one</li><li>two</li></ul>", lambda texts: calls.append(texts) or texts)
-    assert calls == [["one", "two"]]
+    translate_html("<ul><li>one</li><li>two</li></ul>", lambda texts, continuing: calls.append((texts, continuing)) or texts)
+    assert calls == [(["one", "two"], set())]
+
+
+@pytest.mark.parametrize(("markup", "continuing"), [
+    ("<p>The car is <b>red</b> and <a href='x'>the dog</a> sleeps.</p>", {1, 2, 3, 4}),
+    ("<p>One.</p><p>Two <i>three</i>.</p>", {2, 3}),
+    ("Stop. <b>Go</b> now", {2}),
+    ("<li>a</li><li>b</li>", set()),
+    ("line<br>next", set()),
+])
+def test_inline_fragments_continue_the_sentence_blocks_and_full_stops_end_it(markup: str, continuing: set) -> None:
+    seen = []
+    translate_html(markup, lambda texts, continuing: seen.append(continuing) or texts)
+    assert seen == [continuing]
 
 
 def test_split_html_round_trips_markup() -> None:

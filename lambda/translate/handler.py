@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import binascii
+from collections.abc import Collection
 import os
 import time
 from functools import cache
@@ -54,9 +55,9 @@ def build_app(cors: CORSConfig) -> APIGatewayRestResolver:
     """The resolver with every route and error handler; CORS comes from the caller."""
     app = APIGatewayRestResolver(cors=cors, debug=False)
 
-    def translate_logged(texts: list[str], shape: str) -> service.Result:
+    def translate_logged(texts: list[str], shape: str, continuing: Collection[int] = ()) -> service.Result:
         started = time.perf_counter()
-        result = service.translate_texts(texts)
+        result = service.translate_texts(texts, continuing=continuing)
         logger.info("translated", extra={"shape": shape, "texts": len(texts), "characters": sum(map(len, texts)),
                                          "sentences": result.sentences, "segments": result.segments, "endpoint_calls": result.endpoint_calls,
                                          "endpoint_ms": round(result.endpoint_ms, 1), "total_ms": round((time.perf_counter() - started) * 1000, 1),
@@ -79,7 +80,8 @@ def build_app(cors: CORSConfig) -> APIGatewayRestResolver:
         document = None if is_form else payload.parse_json_body(request_body(app))
         if is_form or (isinstance(document, dict) and "q" in document):
             request = libretranslate.parse_request(libre_fields())
-            return libretranslate.translate(request, lambda texts: translate_logged(texts, f"libretranslate-{request.format}").translations)
+            shape = f"libretranslate-{request.format}"
+            return libretranslate.translate(request, lambda texts, continuing=(): translate_logged(texts, shape, continuing).translations)
         request = payload.parse_translate_request(document)
         result = translate_logged(request.texts, request.shape)
         return payload.response_body(request, result.translations, sentences=result.sentences)

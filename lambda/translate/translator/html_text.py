@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Collection
 from html import escape, unescape
 from html.parser import HTMLParser
 
 # Text inside these elements is code or metadata, not prose.
 _SKIP = frozenset({"script", "style", "code", "pre", "template", "noscript"})
+# A sentence never runs across these: text after one starts afresh (with a capital).
+_BLOCKS = frozenset({"address", "article", "aside", "blockquote", "body", "br", "caption", "dd", "div", "dl", "dt", "figcaption",
+                     "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "html", "li", "main", "nav", "ol", "p",
+                     "section", "table", "tbody", "td", "tfoot", "th", "thead", "title", "tr", "ul"})
+_TAG_NAME = re.compile(r"<\s*/?\s*([A-Za-z][A-Za-z0-9-]*)")
+_SENTENCE_END = ('.', '!', '?', ':', '."', '!"', '?"', '…')
+Translate = Callable[..., list[str]]
 
 
 def split_html(markup: str) -> list[tuple[bool, str]]:
@@ -72,11 +80,12 @@ class _Recorder(HTMLParser):
         self._done = start + len(text)
 
 
-def translate_html(markup: str, translate: Callable[[list[str]], list[str]]) -> str:
-    """Translate every prose text node of markup with one call of translate(texts); markup stays as written."""
+def translate_html(markup: str, translate: Translate) -> str:
+    """Translate every prose text node of markup with one call of translate(texts, continuing=...); markup stays as written."""
     pieces = _merged(split_html(markup))
     texts = [content for is_text, content in pieces if is_text and content.strip()]
-    translated = iter(translate([" ".join(text.split()) for text in texts]) if texts else [])
+    continuing = _continuing(pieces)
+    translated = iter(translate([" ".join(text.split()) for text in texts], continuing=continuing) if texts else [])
     out = []
     for is_text, content in pieces:
         if is_text and content.strip():
@@ -85,6 +94,24 @@ def translate_html(markup: str, translate: Callable[[list[str]], list[str]]) -> 
         else:
             out.append(escape(content, quote=False) if is_text else content)
     return "".join(out)
+
+
+def _continuing(pieces: list[tuple[bool, str]]) -> Collection[int]:
+    """Indexes (among the prose text nodes) of nodes that go on a sentence an earlier node began."""
+    continuing, index, open_sentence = set(), 0, False
+    for is_text, content in pieces:
+        if not is_text:
+            match = _TAG_NAME.match(content.lstrip())
+            if match and match.group(1).lower() in _BLOCKS:
+                open_sentence = False
+            continue
+        if not content.strip():
+            continue
+        if open_sentence:
+            continuing.add(index)
+        open_sentence = not content.rstrip().endswith(_SENTENCE_END)
+        index += 1
+    return continuing
 
 
 def _merged(pieces: list[tuple[bool, str]]) -> list[tuple[bool, str]]:

@@ -58,7 +58,7 @@ def _code(value: object, name: str) -> str:
     return value.strip().lower()
 
 
-def translate(request: LibreRequest, translate_texts: Callable[[list[str]], list[str]]) -> dict:
+def translate(request: LibreRequest, translate_texts: Callable[..., list[str]]) -> dict:
     """Translate and answer in LibreTranslate's shape: {"translatedText": ..., "detectedLanguage": ...}."""
     if request.format == "html":
         translated = [translate_html(text, translate_texts) for text in request.texts]

@@ -68,3 +68,13 @@ def capitalize_first(text: str) -> str:
         return text
     start = match.start()
     return text[:start] + word[0].title() + text[start + 1:]
+
+
+# Direct speech after a colon opens with a capital in German ("Er sagte: "Das Auto ist rot.""); the source's
+# capital was truecased away before the model saw it.
+_DIRECT_SPEECH = re.compile(r'(:\s*["\u201e\u201c\u00bb\u00ab])([^"\u201c\u201d\u00ab\u00bb]*)')
+
+
+def capitalize_direct_speech(text: str) -> str:
+    """Capitalize the first word of quoted speech that follows a colon."""
+    return _DIRECT_SPEECH.sub(lambda match: match.group(1) + capitalize_first(match.group(2)), text)

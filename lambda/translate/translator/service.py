@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 
 from translator import endpoint, vocab
 from translator.errors import ModelFailed, TooLarge
 from translator.limits import MAX_PAYLOAD_BYTES, MAX_SENTENCE_TOKENS
-from translator.moses import capitalize_first, detokenize_german, tokenize_english
+from translator.moses import capitalize_direct_speech, capitalize_first, detokenize_german, tokenize_english
 from translator.normalize import normalize
 from translator.sentences import split_sentences
 from translator.truecase import truecase
@@ -29,6 +29,8 @@ class Segment:
     line_index: int
     tokens: list[str]
     starts_sentence: bool
+    # The text goes on a sentence begun elsewhere (an inline HTML fragment): no capital of its own.
+    continues: bool = False
 
 
 @dataclass
@@ -59,15 +61,18 @@ def split_long(tokens: list[str], limit: int = MAX_SENTENCE_TOKENS) -> list[list
     return pieces
 
 
-def segments_of(texts: list[str], vocabulary: dict[str, int] | None) -> list[Segment]:
+def segments_of(texts: list[str], vocabulary: dict[str, int] | None, continuing: Collection[int] = ()) -> list[Segment]:
     """Turn normalized texts into model inputs, remembering where each came from."""
     segments = []
     for text_index, text in enumerate(texts):
         for line_index, line in enumerate(text.split("\n")):
-            for sentence in split_sentences(line):
-                tokens = truecase(tokenize_english(sentence), vocabulary)
+            for sentence_index, sentence in enumerate(split_sentences(line)):
+                continues = text_index in continuing and line_index == 0 and sentence_index == 0
+                tokens = tokenize_english(sentence)
+                # A continued sentence's first word is mid-sentence: it keeps the case the user wrote.
+                tokens = tokens if continues else truecase(tokens, vocabulary)
                 for number, piece in enumerate(split_long(tokens)):
-                    segments.append(Segment(text_index, line_index, piece, starts_sentence=number == 0))
+                    segments.append(Segment(text_index, line_index, piece, starts_sentence=number == 0, continues=continues))
     return segments
 
 
@@ -86,10 +91,13 @@ def batches(instances: list[dict], max_bytes: int = MAX_PAYLOAD_BYTES) -> Iterat
         yield batch
 
 
-def translate_texts(texts: list[str], invoke: Invoke = endpoint.invoke) -> Result:
-    """Translate each English text to German; the answer keeps the texts' order and their line breaks."""
+def translate_texts(texts: list[str], invoke: Invoke = endpoint.invoke, *, continuing: Collection[int] = ()) -> Result:
+    """Translate each English text to German; the answer keeps the texts' order and their line breaks.
+
+    Texts whose index is in `continuing` go on a sentence begun before them (inline HTML): they get no capital.
+    """
     texts = [normalize(text) for text in texts]
-    segments = segments_of(texts, vocab.source_vocabulary())
+    segments = segments_of(texts, vocab.source_vocabulary(), continuing)
     result = Result(translations=[], segments=len(segments), sentences=sum(segment.starts_sentence for segment in segments))
     instances = [{"data": " ".join(segment.tokens), "configuration": {"attention_matrix": "true"}} for segment in segments]
     predictions: list[dict] = []
@@ -108,7 +116,10 @@ def translate_texts(texts: list[str], invoke: Invoke = endpoint.invoke) -> Resul
         target = prediction["target"].split()
         result.unknown_words += target.count(UNK)
         german = detokenize_german(replace_unknown(target, segment.tokens, prediction.get("matrix")))
-        lines.setdefault((segment.text_index, segment.line_index), []).append(capitalize_first(german) if segment.starts_sentence else german)
+        german = capitalize_direct_speech(german)
+        if segment.starts_sentence and not segment.continues:
+            german = capitalize_first(german)
+        lines.setdefault((segment.text_index, segment.line_index), []).append(german)
     for text_index, text in enumerate(texts):
         line_count = text.count("\n") + 1
         result.translations.append("\n".join(" ".join(lines.get((text_index, line), [])) for line in range(line_count)).strip())
