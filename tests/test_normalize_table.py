@@ -14,7 +14,8 @@ QUOTES = str.maketrans(module._QUOTES)
 
 def reference(text: str) -> str:
     # The straightforward version the table replaced (one Python-level category lookup per character).
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n").translate(QUOTES)
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub("\u2018([^\u2018\u2019\n]*)\u2019", r'"\1"', text).translate(QUOTES)
     text = "".join(char for char in text if char in "\n\t\u200c\u200d" or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn"))
     text = re.sub(r"[^\S\n]+", " ", text)
     return re.sub(r"[^\S\n]*\n[^\S\n]*", "\n", text).strip()

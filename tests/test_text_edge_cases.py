@@ -78,3 +78,8 @@ def test_inline_html_fragments_are_not_capitalized(api):
     answer = api("POST", "/translate", {"q": "<p>The car is <b>red</b> and the dog sleeps.</p>", "source": "en", "target": "de", "format": "html"})
     assert answer["statusCode"] == 200, answer
     assert answer["json"]["translatedText"].startswith("<p>Die Auto ist <b>rot</b> ")
+
+
+def test_curly_single_quotes_read_as_quotation_apostrophes_stay(api):
+    german = api("POST", "/translate", {"text": "He said ‘yes’ and I don’t care."})["json"]["translation"]
+    assert '"ja"' in german and "' " not in german

@@ -13,6 +13,8 @@ _DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 _KEPT_CONTROLS = frozenset("\n\t\u200c\u200d")
 # Bounds the memory a stream of exotic characters can make the table take; past it, lookups are just not cached.
 _TABLE_LIMIT = 65536
+# An opening ‘ is never an apostrophe: a ‘…’ pair is a quotation, which Moses handles as "…" (a lone ' it glues on).
+_SINGLE_QUOTED = re.compile("\u2018([^\u2018\u2019\n]*)\u2019")
 _SPACES = re.compile(r"[^\S\n]+")
 # Spaces around line breaks go; blank lines (paragraphs) stay.
 _NEWLINES = re.compile(r"[^\S\n]*\n[^\S\n]*")
@@ -35,6 +37,7 @@ _TABLE = _Table({ord(source): target for source, target in _QUOTES.items()})
 def normalize(text: str) -> str:
     """Return text in NFC with ASCII quotes, control/format characters removed, runs of spaces collapsed, lines kept."""
     # str.translate runs in C; the category of each distinct character is looked up once per process.
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n").translate(_TABLE)
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _SINGLE_QUOTED.sub(r'"\1"', text).translate(_TABLE)
     text = _SPACES.sub(" ", text)
     return _NEWLINES.sub("\n", text).strip()
