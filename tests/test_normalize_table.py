@@ -9,14 +9,15 @@ from hypothesis import strategies as st
 from translator import normalize as module
 from translator.normalize import normalize
 
-QUOTES = str.maketrans(module._QUOTES)
+QUOTES = str.maketrans(module._QUOTES | dict.fromkeys(module.LINE_BREAKS, "\n"))
 
 
 def reference(text: str) -> str:
     # The straightforward version the table replaced (one Python-level category lookup per character).
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = re.sub("\u2018([^\u2018\u2019\n]*)\u2019", r'"\1"', text).translate(QUOTES)
-    text = "".join(char for char in text if char in "\n\t\u200c\u200d" or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn"))
+    text = "".join(char for char in text
+                   if char in "\n\t\u200c\u200d" or char.isspace() or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn"))
     text = re.sub(r"[^\S\n]+", " ", text)
     return re.sub(r"[^\S\n]*\n[^\S\n]*", "\n", text).strip()
 
@@ -36,3 +37,9 @@ def test_the_table_stays_bounded():
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
 def test_any_text_normalizes_like_the_reference(text):
     assert normalize(text) == reference(text)
+
+
+def test_whitespace_controls_separate_words_and_line_separators_break_lines():
+    assert normalize("The cat\tis\x0bblack.\x0cThe dog.\x1fIs\x85here") == "The cat is\nblack.\nThe dog. Is\nhere"
+    assert normalize("Hello.\u2028World.\u2029Again.") == "Hello.\nWorld.\nAgain."
+    assert normalize("a\x00b\u200bc") == "abc"

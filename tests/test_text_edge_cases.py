@@ -1,8 +1,13 @@
 """Real-world English the model can't know word by word: URLs, addresses, times, casing of the first word."""
 
+import json
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import handler
+from translator.limits import MAX_TEXT_CHARS
 from translator.moses import capitalize_first, tokenize_english
 
 
@@ -83,3 +88,48 @@ def test_inline_html_fragments_are_not_capitalized(api):
 def test_curly_single_quotes_read_as_quotation_apostrophes_stay(api):
     german = api("POST", "/translate", {"text": "He said ‘yes’ and I don’t care."})["json"]["translation"]
     assert '"ja"' in german and "' " not in german
+
+
+@pytest.mark.parametrize("emoji", ["\u2764\ufe0f", "\U0001F44D\U0001F3FD", "\U0001F1E9\U0001F1EA",
+                                   "\U0001F468\u200d\U0001F469\u200d\U0001F467"])
+def test_emoji_sequences_stay_whole(api, emoji):
+    assert emoji in tokenize_english(f"I {emoji} you.")
+    assert emoji in api("POST", "/translate", {"text": f"The family {emoji} is here."})["json"]["translation"]
+
+
+@pytest.mark.parametrize("text", ["1:2 " * 1001, "+1 " * 1001, "\U0001F44D " * 1001])
+def test_a_sentence_of_a_thousand_urls_numbers_or_times_is_refused_not_a_500(api, text):
+    response = api("POST", "/translate", {"text": text[:MAX_TEXT_CHARS]})
+    assert response["statusCode"] == 413, response["body"]
+    assert "more than 500 URLs, numbers, times or emoji" in response["json"]["message"]
+
+
+def test_lower_case_sentences_are_translated_one_by_one(api):
+    answer = api("POST", "/translate", {"text": "i love the dog. it is good."})["json"]
+    assert answer["sentences"] == 2 and "dog." not in answer["translation"]
+
+
+def test_word_and_pdf_line_breaks_separate_words(api):
+    answer = api("POST", "/translate", {"text": "The car\x0bis red.\x0cThe dog."})["json"]["translation"]
+    assert answer.split("\n") == ["Die Auto", "Ist rot.", "Die Hund."]
+
+
+def test_errors_before_the_contract_is_known_carry_both_keys(api):
+    too_large = api("POST", "/translate", {"q": "a" * 300_000, "target": "de"})
+    assert too_large["statusCode"] == 413 and too_large["json"]["error"] == too_large["json"]["message"]
+    missing = api("GET", "/nowhere")
+    assert missing["statusCode"] == 404 and "GET /nowhere" in missing["json"]["error"] == missing["json"]["message"]
+
+
+# Long runs of what is costly to split or tokenize: protected spans, dots, abbreviations, emoji.
+PIECES = ["1:2", "+1", ".", "...", "Dr.", "e.g.", "etc.", "a", "I", ",", ";", "!", "?", "\U0001F44D\U0001F3FD", "http://x.example/",
+          "\"", "(", ")", "\u2026", "\x0b", "3.14"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pieces=st.lists(st.sampled_from(PIECES), min_size=1, max_size=2500), joiner=st.sampled_from(["", " "]))
+def test_long_pathological_texts_never_make_the_handler_crash_or_answer_5xx(api, pieces, joiner):
+    text = joiner.join(pieces)[:MAX_TEXT_CHARS]
+    response = api("POST", "/translate", {"text": text})
+    assert response["statusCode"] in (200, 400, 413), response["body"]
+    assert ("message" in json.loads(response["body"])) == (response["statusCode"] != 200)

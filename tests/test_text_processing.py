@@ -41,6 +41,13 @@ def test_normalize(raw: str, expected: str) -> None:
     ("Wait... and see. Well... Then go!", ["Wait... and see.", "Well...", "Then go!"]),
     ("See Fig. 3 and No. 5 today. J. R. R. Tolkien agrees.", ["See Fig. 3 and No. 5 today.", "J. R. R. Tolkien agrees."]),
     ("Really? Yes! Good.", ["Really?", "Yes!", "Good."]),
+    # Chat-style lower-case starts still end a sentence; abbreviations and mid-sentence ellipses still do not.
+    ("i love the dog. it is good.", ["i love the dog.", "it is good."]),
+    ("wow! that was great? yes", ["wow!", "that was great?", "yes"]),
+    ("apples, pears etc. are fine. e.g. this.", ["apples, pears etc. are fine.", "e.g. this."]),
+    ("I was... tired. ok", ["I was... tired.", "ok"]),
+    ("A 5 ft. tall man went to the U.S. he said", ["A 5 ft. tall man went to the U.S. he said"]),
+    ('"Stop." she said.', ['"Stop." she said.']),
     ("no final stop", ["no final stop"]),
     ("", []),
 ])
@@ -106,6 +113,11 @@ def test_split_long_cuts_at_strongest_clause_boundary() -> None:
     pieces = split_long(tokens, limit=60)
     assert [len(piece) for piece in pieces] == [52, 20]
     assert pieces[0][-1] == ";" and sum(pieces, []) == tokens
+
+
+def test_split_long_prefers_a_sentence_end_it_was_given() -> None:
+    tokens = ["w"] * 20 + [","] + ["w"] * 20 + ["."] + ["w"] * 10 + [","] + ["w"] * 20
+    assert [len(piece) for piece in split_long(tokens, limit=60)] == [42, 31]
 
 
 def test_split_long_refuses_rather_than_truncates() -> None:

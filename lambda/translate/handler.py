@@ -38,10 +38,15 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 ROUTES = "POST /translate, GET /languages, POST /detect and GET /"
 
 
-def error_response(status: int, message: str, retry_after: int | None = None, *, key: str = "message") -> Response:
-    """A JSON error {"message": ...} (LibreTranslate routes: {"error": ...}) with Retry-After when the client should come back later."""
+def error_response(status: int, message: str, retry_after: int | None = None, *, key: str | None = "message") -> Response:
+    """A JSON error {"message": ...} (LibreTranslate routes: {"error": ...}) with Retry-After when the client should come back later.
+
+    With key None (the request's contract is not known yet: a 404, a body too large to read), both keys, as API
+    Gateway's own errors carry them, so that either kind of client reads the message.
+    """
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
-    return Response(status_code=int(status), content_type=content_types.APPLICATION_JSON, body={key: message}, headers=headers)
+    body = {key: message} if key else {"message": message, "error": message}
+    return Response(status_code=int(status), content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
 
 
 def libre_status(error: TranslateError) -> int:
@@ -82,6 +87,7 @@ def build_app(cors: CORSConfig) -> APIGatewayRestResolver:
             request = libretranslate.parse_request(libre_fields())
             shape = f"libretranslate-{request.format}"
             return libretranslate.translate(request, lambda texts, continuing=(): translate_logged(texts, shape, continuing).translations)
+        app.append_context(error_key="message")
         request = payload.parse_translate_request(document)
         result = translate_logged(request.texts, request.shape)
         return payload.response_body(request, result.translations, sentences=result.sentences)
@@ -105,20 +111,21 @@ def build_app(cors: CORSConfig) -> APIGatewayRestResolver:
         logger.info("request refused" if error.status < 500 else "endpoint failed", extra={"status": error.status, "error": type(error).__name__})
         if error.status >= 500:
             metrics.add_metric(name="EndpointErrors", unit=MetricUnit.Count, value=1)
-        if app.context.get("error_key") == "error":
+        key = app.context.get("error_key")
+        if key == "error":
             return error_response(libre_status(error), error.message, error.retry_after, key="error")
-        return error_response(error.status, error.message, error.retry_after)
+        return error_response(error.status, error.message, error.retry_after, key=key)
 
     @app.not_found
     def not_found(_: NotFoundError) -> Response:
         event = app.current_event
-        return error_response(HTTPStatus.NOT_FOUND, f"no route {event.http_method} {event.path}; the API serves {ROUTES}")
+        return error_response(HTTPStatus.NOT_FOUND, f"no route {event.http_method} {event.path}; the API serves {ROUTES}", key=None)
 
     @app.exception_handler(Exception)
     def unexpected(error: Exception) -> Response:
         logger.exception("unexpected error")
         return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error; quote request id {app.lambda_context.aws_request_id}",
-                              key=app.context.get("error_key", "message"))
+                              key=app.context.get("error_key"))
 
     return app
 

@@ -36,7 +36,10 @@ def parse_request(fields: dict[str, object]) -> LibreRequest:
     target = _code(fields.get("target"), "target")
     if source not in (SOURCE, "auto") or target != TARGET:
         raise BadRequest(f"language pair {source} -> {target or '(none)'} is not supported; this server translates {PAIRS} only")
-    text_format = str(fields.get("format") or "text").lower()
+    text_format = fields.get("format")
+    if not isinstance(text_format, str | None):
+        raise BadRequest(f"Invalid request: format must be a string, one of: {', '.join(FORMATS)}")
+    text_format = (text_format or "").strip().lower() or "text"
     if text_format not in FORMATS:
         raise BadRequest(f"format {text_format!r} is not supported; use one of: {', '.join(FORMATS)}")
     is_list = isinstance(q, list)

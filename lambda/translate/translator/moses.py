@@ -7,6 +7,8 @@ from functools import cache
 
 from sacremoses import MosesDetokenizer, MosesTokenizer
 
+from translator.errors import TooLarge
+
 
 # Moses glues a currency symbol to what follows ("5 €pro Tag"); German puts it after the amount, spaced.
 _CURRENCY_AFTER_AMOUNT = re.compile(r"(?<=\d )([$€£¥])(?=[^\s\d.,;:!?)\]])")
@@ -23,8 +25,14 @@ def _detokenizer() -> MosesDetokenizer:
 
 
 # Kept whole, so that the model sees one unknown word and <unk> replacement brings it back intact:
-# URLs and e-mail addresses (sacremoses' own patterns), times and scores ("10:30", "3:2"), phone prefixes ("+49").
-_EXTRA_PROTECTED = [r"\d+:\d+", r"\+\d+"]
+# URLs and e-mail addresses (sacremoses' own patterns), times and scores ("10:30", "3:2"), phone prefixes ("+49"),
+# and emoji sequences (a skin tone, a variation selector, a flag's two halves or a ZWJ family stay one symbol).
+_PICTOGRAPH = "[\u2600-\u27bf\U0001F000-\U0001F1E5\U0001F200-\U0001FAFF][\ufe0f\U0001F3FB-\U0001F3FF]*"
+_EMOJI = f"[\U0001F1E6-\U0001F1FF]{{2}}|{_PICTOGRAPH}(?:\u200d{_PICTOGRAPH})*"
+_EXTRA_PROTECTED = [r"\d+:\d+", r"\+\d+", _EMOJI]
+# sacremoses swaps each protected span for a numbered placeholder and refuses (or, in older releases, garbles)
+# past a thousand; a sentence that long is far over the model's limit anyway.
+_MAX_PROTECTED = 500
 _TRAILING_PUNCTUATION = re.compile(r"^(.+?)([.,;:!?)]+)$")
 
 
@@ -33,8 +41,25 @@ def _protected_patterns() -> list[str]:
     return [*_tokenizer().WEB_PROTECTED_PATTERNS, *_EXTRA_PROTECTED]
 
 
+@cache
+def _protected_regexes() -> list[re.Pattern[str]]:
+    # The same patterns and flags sacremoses compiles, to count matches before it does.
+    return [re.compile(pattern, re.IGNORECASE) for pattern in _protected_patterns()]
+
+
+def _check_protected(sentence: str) -> None:
+    found = 0
+    for regex in _protected_regexes():
+        for _ in regex.finditer(sentence):
+            found += 1
+            if found > _MAX_PROTECTED:
+                raise TooLarge(f"a sentence has more than {_MAX_PROTECTED} URLs, numbers, times or emoji; "
+                               "split it into sentences of at most 60 words")
+
+
 def tokenize_english(sentence: str) -> list[str]:
     """Split an English sentence into Moses tokens, unescaped (the corpus has no &amp; and the like)."""
+    _check_protected(sentence)
     tokens = _tokenizer().tokenize(sentence, escape=False, aggressive_dash_splits=False, protected_patterns=_protected_patterns())
     # A protected URL swallows the sentence's final period ("see www.example.org."): give it back.
     split: list[str] = []

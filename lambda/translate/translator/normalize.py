@@ -11,6 +11,9 @@ _QUOTES = {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u2032": "'", "\u00b4":
 _DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 # Zero-width (non-)joiners hold emoji sequences and some scripts' words together.
 _KEPT_CONTROLS = frozenset("\n\t\u200c\u200d")
+# Breaks that editors and PDFs put between lines (Word's Shift+Enter is a vertical tab): kept as line breaks, so
+# that no two words are glued together. Other whitespace controls (unit separator...) become plain spaces later.
+LINE_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 # Bounds the memory a stream of exotic characters can make the table take; past it, lookups are just not cached.
 _TABLE_LIMIT = 65536
 # An opening ‘ is never an apostrophe: a ‘…’ pair is a quotation, which Moses handles as "…" (a lone ' it glues on).
@@ -25,17 +28,21 @@ class _Table(dict):
 
     def __missing__(self, code_point: int) -> int | None:
         char = chr(code_point)
-        value = None if char not in _KEPT_CONTROLS and unicodedata.category(char) in _DROPPED_CATEGORIES else code_point
+        dropped = char not in _KEPT_CONTROLS and not char.isspace() and unicodedata.category(char) in _DROPPED_CATEGORIES
+        value = None if dropped else code_point
         if len(self) < _TABLE_LIMIT:
             self[code_point] = value
         return value
 
 
-_TABLE = _Table({ord(source): target for source, target in _QUOTES.items()})
+_TABLE = _Table({ord(source): target for source, target in _QUOTES.items()} | {ord(char): "\n" for char in LINE_BREAKS})
 
 
 def normalize(text: str) -> str:
-    """Return text in NFC with ASCII quotes, control/format characters removed, runs of spaces collapsed, lines kept."""
+    """Return text in NFC with ASCII quotes, control/format characters removed, runs of spaces collapsed, lines kept.
+
+    Whitespace control characters count as spaces, and line or page separators as line breaks, not as nothing.
+    """
     # str.translate runs in C; the category of each distinct character is looked up once per process.
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = _SINGLE_QUOTED.sub(r'"\1"', text).translate(_TABLE)

@@ -8,11 +8,14 @@ from functools import cache
 from sacremoses.corpus import NonbreakingPrefixes
 
 # A sentence may end where terminal punctuation (and closing quotes or brackets) meets whitespace.
-_CANDIDATE = re.compile(r"([.!?\u2026]+)([\"')\]]*)\s+(?=\S)")
+# The lookbehind and possessive runs keep a long run of dots linear: a match only starts where a run does.
+_CANDIDATE = re.compile(r"(?<![.!?\u2026])([.!?\u2026]++)([\"')\]]*+)\s+(?=\S)")
 # Common abbreviations Moses' list lacks: before a number ("Fig. 3"), and anywhere ("approx. Five").
 _EXTRA_NUMERIC = frozenset({"Fig", "Figs", "Vol", "Vols", "Ch", "Sec", "Eq", "Tab", "Ref", "Refs", "p", "no", "nr"})
 _EXTRA_ALWAYS = frozenset({"approx", "ca", "cf", "Mt", "Ave", "Blvd", "Dept", "Univ", "Sept"})
 _ACRONYM = re.compile(r"^(?:[^\W\d_]+\.)+[^\W\d_]+$")  # U.S, e.g, i.e, Ph.D
+# Written in lower case and followed by lower case mid-sentence ("apples, pears etc. are"): never a sentence end.
+_LOWER_ABBREVIATIONS = frozenset({"etc", "vs", "incl", "esp", "resp", "min", "max", "ft", "lb", "lbs", "oz", "sq", "pp", "yr", "yrs"})
 
 
 @cache
@@ -29,6 +32,19 @@ def _starts_sentence(char: str) -> bool:
     return char.isupper() or char.isdigit() or char in "\"'(["
 
 
+def _ends_lower_case_sentence(marks: str, word: str) -> bool:
+    """Chat-style text starts sentences in lower case ("i love it. it is good."): a '.', '!' or '?' after a
+    real word still ends one; an ellipsis ("I was... tired") or an abbreviation does not."""
+    if "\u2026" in marks or ".." in marks:
+        return False
+    if marks != ".":
+        return True
+    prefix = word.lstrip("\"'([")[:-1]
+    always, numeric = _nonbreaking()
+    return (len(prefix) > 1 and prefix.isalpha() and prefix.lower() not in _LOWER_ABBREVIATIONS
+            and prefix not in always and prefix not in numeric)
+
+
 def _is_abbreviation(word: str, next_char: str) -> bool:
     always, numeric = _nonbreaking()
     prefix = word.lstrip("\"'([")[:-1]  # the word before its final period
@@ -42,12 +58,14 @@ def split_sentences(line: str) -> list[str]:
     sentences, start = [], 0
     for match in _CANDIDATE.finditer(line):
         next_char = line[match.end()]
-        if not _starts_sentence(next_char):
-            continue
-        if match.group(1) == "." and not match.group(2):
-            words = line[start:match.end(1)].split()
-            if words and _is_abbreviation(words[-1], next_char):
+        words = line[start:match.end(1)].split()
+        if next_char.islower():
+            if match.group(2) or not words or not _ends_lower_case_sentence(match.group(1), words[-1]):
                 continue
+        elif not _starts_sentence(next_char):
+            continue
+        elif match.group(1) == "." and not match.group(2) and words and _is_abbreviation(words[-1], next_char):
+            continue
         sentences.append(line[start:match.end(2)].strip())
         start = match.end()
     rest = line[start:].strip()

@@ -17,8 +17,8 @@ from translator.truecase import truecase
 from translator.unk import UNK, replace_unknown
 
 Invoke = Callable[[dict], dict]
-# Clause boundaries where an over-long sentence may be cut, strongest first.
-_CLAUSE_BOUNDARIES = (";", ":", ",")
+# Where an over-long sentence may be cut, strongest first (a '.' inside one is a sentence end the splitter kept).
+_CLAUSE_BOUNDARIES = (".", "!", "?", ";", ":", ",")
 
 
 @dataclass(frozen=True)
@@ -46,13 +46,13 @@ class Result:
 
 
 def split_long(tokens: list[str], limit: int = MAX_SENTENCE_TOKENS) -> list[list[str]]:
-    """Cut a token list into pieces of at most limit tokens, after a ; : or , (strongest first); refuse otherwise."""
+    """Cut a token list into pieces of at most limit tokens, after a . ! ? ; : or , (strongest first); refuse otherwise."""
     pieces = []
     while len(tokens) > limit:
         window = tokens[:limit]
         cut = next((index for mark in _CLAUSE_BOUNDARIES for index in range(limit - 1, -1, -1) if window[index] == mark), None)
         if cut is None:
-            raise TooLarge(f"a sentence has more than {limit} words with no ; : or , to split it at; "
+            raise TooLarge(f"a sentence has more than {limit} words with no . ; : or , to split it at; "
                            f"shorten it or add punctuation (it starts: {' '.join(tokens[:5])} ...)")
         pieces.append(tokens[: cut + 1])
         tokens = tokens[cut + 1:]
