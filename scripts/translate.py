@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import sys
 import urllib.error
@@ -17,6 +18,7 @@ if str(REPO_ROOT) not in sys.path:
 API_STACK = "TranslateApi"
 URL_OUTPUT = "TranslateUrl"
 DEFAULT_TIMEOUT_SECONDS = 35.0
+URL_HINT = "give an http(s) URL such as https://abc123.execute-api.us-east-1.amazonaws.com/prod/translate"
 
 
 class TranslateError(RuntimeError):
@@ -35,13 +37,13 @@ def api_url(stack_name: str = API_STACK) -> str:
 
 def translate(url: str, text: str, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> tuple[str, str | None]:
     """POST {"text": text} to url; return the German and the API's stand-in notice (None from a real model)."""
-    request = urllib.request.Request(
-        url,
-        data=json.dumps({"text": text}).encode("utf-8"),
-        headers={"Content-Type": "application/json", "Accept": "application/json"},
-        method="POST",
-    )
     try:
+        request = urllib.request.Request(
+            url,
+            data=json.dumps({"text": text}).encode("utf-8"),
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+            method="POST",
+        )
         with urllib.request.urlopen(request, timeout=timeout) as response:
             body, stand_in = response.read(), response.headers.get("X-Stand-In")
     except urllib.error.HTTPError as error:
@@ -52,6 +54,9 @@ def translate(url: str, text: str, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> 
         raise TranslateError(f"{url} did not answer within {timeout:g} s") from None
     except OSError as error:
         raise TranslateError(f"cannot reach {url}: {error}") from None
+    except (ValueError, http.client.InvalidURL) as error:
+        # A malformed URL (e.g. from a stack output) that urllib only finds while connecting; InvalidURL is no ValueError.
+        raise TranslateError(f"{url!r} is not a usable URL ({error}); {URL_HINT}") from None
     try:
         translation = json.loads(body)["translation"]
     except (ValueError, KeyError, TypeError):
@@ -85,8 +90,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _url_allowed(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in {"http", "https"} and bool(parts.netloc)
+    # urllib only finds a bad port, host or bracket when it connects, and then as a traceback; check them up front.
+    if any(char.isspace() or not char.isprintable() for char in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - reading it is the check: ValueError for a port that is not a number in range
+        (parts.hostname or "").encode("idna")
+    except ValueError:  # UnicodeError (an empty or too long host label) is a ValueError too
+        return False
+    return parts.scheme in {"http", "https"} and bool(parts.hostname)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --timeout {args.timeout:g} is not allowed: use more than 0 and at most 600 seconds", file=sys.stderr)
         return 2
     if args.url and not _url_allowed(args.url):
-        print(f"error: --url {args.url!r} is not allowed: give an http(s) URL such as https://abc123.execute-api.us-east-1.amazonaws.com/prod/translate", file=sys.stderr)
+        print(f"error: --url {args.url!r} is not allowed: {URL_HINT}", file=sys.stderr)
         return 2
     try:
         url = args.url or api_url(args.stack_name)

@@ -218,6 +218,49 @@ def test_invalid_bodies_are_refused_before_the_lambda(gateway: LocalApiGateway, 
     assert recorder.events == []
 
 
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize("body", [DEEP, '{"text": ' + DEEP + "}"], ids=["array", "in-text"])
+def test_deeply_nested_json_is_a_400_like_api_gateway(gateway: LocalApiGateway, recorder: RecordingHandler, body: str) -> None:
+    # Deeper than Python's recursion limit: parsing it must still end in API Gateway's answer, not a dropped connection.
+    reply = http_call("POST", f"{gateway.base_url}translate", body, {"Content-Type": "application/json", "Origin": "https://a.example"})
+    assert reply.status == 400
+    assert reply.json() == gateway_error_body(INVALID_BODY_MESSAGE)
+    assert reply.headers["x-amzn-ErrorType"] == "BadRequestException"
+    assert reply.headers["Access-Control-Allow-Origin"] == "https://a.example"
+    assert recorder.events == []
+
+
+def _failing_validator(error: Exception) -> Any:
+    def validate(document: Any) -> None:
+        raise error
+
+    return validate
+
+
+def test_a_fault_in_the_server_is_logged_not_swallowed(recorder: RecordingHandler, capsys: pytest.CaptureFixture[str]) -> None:
+    validator = _failing_validator(RuntimeError("validator bug\nsecond line"))
+    with LocalApiGateway(recorder, body_validator=validator, access_log=False) as server:
+        with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
+            post_raw(f"{server.base_url}translate", '{"text": "Hello."}', "application/json")
+    # socketserver reports the fault before it closes the socket, so the line is there once the client sees the close.
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1, lines
+    assert "LocalApiGateway: request from 127.0.0.1:" in lines[0]
+    assert "RuntimeError: validator bug second line" in lines[0]
+
+
+@pytest.mark.parametrize(
+    "error", [BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "Connection reset by peer")], ids=["broken-pipe", "reset"]
+)
+def test_a_client_that_hung_up_is_not_logged(recorder: RecordingHandler, capsys: pytest.CaptureFixture[str], error: Exception) -> None:
+    with LocalApiGateway(recorder, body_validator=_failing_validator(error), access_log=False) as server:
+        with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
+            post_raw(f"{server.base_url}translate", '{"text": "Hello."}', "application/json")
+    assert capsys.readouterr().err == ""
+
+
 def test_stage_prefix_is_served_and_stripped(recorder: RecordingHandler) -> None:
     with LocalApiGateway(recorder, stage="prod", access_log=False) as server:
         assert server.base_url.endswith("/prod/")
@@ -253,6 +296,13 @@ def test_preflight_end_to_end(stand_in_api: LocalApiProcess) -> None:
 
 def test_validation_end_to_end(stand_in_api: LocalApiProcess) -> None:
     reply = post_json(stand_in_api.translate_url, {"words": "Hello"}, {"Origin": "https://site.example"})
+    assert reply.status == 400
+    assert reply.json() == gateway_error_body(INVALID_BODY_MESSAGE)
+    assert reply.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_deeply_nested_json_end_to_end(stand_in_api: LocalApiProcess) -> None:
+    reply = http_call("POST", stand_in_api.translate_url, '{"text": ' + DEEP + "}", {"Content-Type": "application/json"})
     assert reply.status == 400
     assert reply.json() == gateway_error_body(INVALID_BODY_MESSAGE)
     assert reply.headers["Access-Control-Allow-Origin"] == "*"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -13,6 +14,12 @@ from tests.fixtures.local_api import LocalApiProcess, post_json
 
 PAGE_FILE = Path(__file__).resolve().parent.parent / "lambda" / "translate" / "static" / "index.html"
 pytestmark = pytest.mark.browser
+# What the page says instead of the gateway's or the endpoint's own words.
+UNREACHABLE = "This page cannot reach the translation API. Open the page from the API's own address, then try again."
+BUSY = "The service is busy; try again in a moment."
+MODEL_FAILED = "The translation model failed on this text. Try again, or try a shorter or simpler text."
+TOO_SLOW = "The translation took too long. Try again, or try a shorter text."
+SERVER_FAULT = "The translation service had a problem. Please try again later."
 
 
 def _open(page: Page, api: LocalApiProcess) -> None:
@@ -43,16 +50,94 @@ def test_ctrl_enter_translates(browser_page: Page, stand_in_api: LocalApiProcess
     expect(browser_page.locator("#result")).to_have_text("Die Katze ist schwarz.")
 
 
-def test_the_api_error_message_is_shown_in_plain_words(browser_page: Page, stand_in_api: LocalApiProcess) -> None:
-    stand_in_api.fail_next("ModelError", count=5)
-    expected = post_json(stand_in_api.translate_url, {"text": "Hello."}).json()["message"]
-    stand_in_api.fail_next("ModelError", count=5)
+def test_the_stage_url_without_a_trailing_slash_translates(browser_page: Page, stand_in_api: LocalApiProcess) -> None:
+    # API Gateway serves the page at .../prod as well as .../prod/; the API must still resolve under the stage.
+    requests: list[str] = []
+    browser_page.on("request", lambda request: requests.append(request.url))
+    browser_page.goto(stand_in_api.base_url.removesuffix("/"))
+    browser_page.get_by_label("English text").fill("The cat is black.")
+    browser_page.get_by_role("button", name="Translate").click()
+    expect(browser_page.locator("#result")).to_have_text("Die Katze ist schwarz.")
+    expect(browser_page.get_by_role("alert")).to_be_hidden()
+    assert stand_in_api.translate_url in requests
+    assert stand_in_api.base_url + "languages" in requests
+
+
+def test_the_stand_in_is_named_before_any_translation(browser_page: Page, stand_in_api: LocalApiProcess) -> None:
+    posted: list[str] = []
+    browser_page.on("request", lambda request: posted.append(request.url) if request.method == "POST" else None)
+    _open(browser_page, stand_in_api)
+    expect(browser_page.locator("#stand-in")).to_contain_text(STAND_IN_NOTICE)
+    assert posted == []
+
+
+def test_ctrl_enter_while_translating_sends_no_second_request(browser_page: Page, stand_in_api: LocalApiProcess) -> None:
+    # fetch() runs synchronously inside the key handler, so counting calls in the page needs no waiting.
+    browser_page.add_init_script(
+        "window.posts = 0; const realFetch = window.fetch;"
+        "window.fetch = function (resource, init) { if (init && init.method === 'POST') window.posts += 1;"
+        " return realFetch.apply(this, arguments); };"
+    )
+    held: list[Route] = []
+    browser_page.route("**/translate", lambda route: held.append(route) if not held else route.continue_())
+    _open(browser_page, stand_in_api)
+    box = browser_page.get_by_label("English text")
+    box.fill("The cat is black.")
+    box.press("Control+Enter")
+    expect(browser_page.get_by_role("button")).to_be_disabled()
+    box.press("Control+Enter")
+    assert browser_page.evaluate("window.posts") == 1
+    held[0].continue_()
+    expect(browser_page.locator("#result")).to_have_text("Die Katze ist schwarz.")
+    assert browser_page.evaluate("window.posts") == 1
+    assert len(held) == 1
+
+
+@pytest.mark.parametrize(
+    ("code", "plain"), [("ModelError", MODEL_FAILED), ("ServiceUnavailable", BUSY), ("ThrottlingException", BUSY)]
+)
+def test_endpoint_errors_are_shown_in_plain_words(browser_page: Page, stand_in_api: LocalApiProcess, code: str, plain: str) -> None:
+    stand_in_api.fail_next(code, count=5)
     _open(browser_page, stand_in_api)
     browser_page.get_by_label("English text").fill("Hello.")
     browser_page.get_by_role("button", name="Translate").click()
-    expect(browser_page.get_by_role("alert")).to_have_text(expected)
+    expect(browser_page.get_by_role("alert")).to_have_text(plain)
     expect(browser_page.locator("#result")).to_have_text("")
     expect(browser_page.get_by_role("button", name="Translate")).to_be_enabled()
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "plain"),
+    [
+        (403, "Missing Authentication Token", UNREACHABLE),
+        (403, "Forbidden", UNREACHABLE),
+        (429, "Too Many Requests", BUSY),
+        (504, "Endpoint request timed out", TOO_SLOW),
+        (500, "internal error; quote request id 1234", SERVER_FAULT),
+    ],
+)
+def test_gateway_errors_are_shown_in_plain_words(
+    browser_page: Page, stand_in_api: LocalApiProcess, status: int, message: str, plain: str
+) -> None:
+    def gateway_error(route: Route) -> None:
+        route.fulfill(status=status, content_type="application/json", body=json.dumps({"message": message}))
+
+    _open(browser_page, stand_in_api)
+    browser_page.route("**/translate", gateway_error)
+    browser_page.get_by_label("English text").fill("Hello.")
+    browser_page.get_by_role("button", name="Translate").click()
+    expect(browser_page.get_by_role("alert")).to_have_text(plain)
+
+
+def test_the_apis_message_for_the_user_is_kept(browser_page: Page, stand_in_api: LocalApiProcess) -> None:
+    # The handler writes its 400 and 413 messages for the person typing: the page shows them as they are.
+    too_long = "Hello. " * 1000
+    reply = post_json(stand_in_api.translate_url, {"text": too_long.strip()})
+    assert reply.status == 413
+    _open(browser_page, stand_in_api)
+    browser_page.get_by_label("English text").fill(too_long)
+    browser_page.get_by_role("button", name="Translate").click()
+    expect(browser_page.get_by_role("alert")).to_have_text(reply.json()["message"])
 
 
 def test_a_network_failure_is_explained(browser_page: Page, stand_in_api: LocalApiProcess) -> None:
@@ -64,14 +149,14 @@ def test_a_network_failure_is_explained(browser_page: Page, stand_in_api: LocalA
 
 
 def test_an_error_without_a_message_names_the_status(browser_page: Page, stand_in_api: LocalApiProcess) -> None:
-    def gateway_timeout(route: Route) -> None:
-        route.fulfill(status=504, content_type="text/plain", body="upstream timed out")
+    def refused(route: Route) -> None:
+        route.fulfill(status=400, content_type="text/plain", body="bad request")
 
     _open(browser_page, stand_in_api)
-    browser_page.route("**/translate", gateway_timeout)
+    browser_page.route("**/translate", refused)
     browser_page.get_by_label("English text").fill("Hello.")
     browser_page.get_by_role("button", name="Translate").click()
-    expect(browser_page.get_by_role("alert")).to_contain_text("HTTP 504")
+    expect(browser_page.get_by_role("alert")).to_contain_text("HTTP 400")
 
 
 def test_empty_text_is_refused_without_a_request(browser_page: Page, stand_in_api: LocalApiProcess) -> None:

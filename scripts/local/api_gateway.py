@@ -200,9 +200,10 @@ class LocalApiGateway(BackgroundServer):
 
     def _valid_body(self, body: bytes) -> bool:
         # API Gateway validates against the application/json model; a body that is not JSON fails like one that breaks the schema.
+        # JSON nested deeper than Python's recursion limit is refused the same way: API Gateway answers it with a 400 too.
         try:
             self.body_validator(json.loads(body.decode("utf-8")))  # type: ignore[misc]
-        except (ValueError, fastjsonschema.JsonSchemaException):
+        except (ValueError, RecursionError, fastjsonschema.JsonSchemaException):
             return False
         return True
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
@@ -14,7 +15,15 @@ class QuietThreadingServer(ThreadingHTTPServer):
 
     def handle_error(self, request, client_address) -> None:  # noqa: ANN001 - signature of socketserver
         # A client that gave up (read timeout) closes its socket while we still write: expected, not a fault.
-        pass
+        # Anything else is a bug in the server that left the client without an answer, so it must not pass silently.
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            return
+        server = type(getattr(self, "owner", self)).__name__
+        detail = " ".join(str(error).split())[:300]
+        host, port = client_address[:2]
+        message = f"{server}: request from {host}:{port} failed ({type(error).__name__}: {detail}); closed without an answer"
+        print(message, file=sys.stderr, flush=True)
 
 
 class BackgroundServer:
