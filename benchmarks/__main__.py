@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,6 +24,16 @@ def machine() -> dict[str, object]:
     """What the figures were measured on."""
     model = next((line.split(":", 1)[1].strip() for line in _cpuinfo() if line.startswith("model name")), platform.processor() or "?")
     return {"cpus": os.cpu_count(), "cpu": model, "python": platform.python_version(), "os": platform.platform()}
+
+
+def commit() -> str:
+    """The short commit the work tree is on (`git rev-parse --short HEAD`), or "unknown" without git or a repository."""
+    try:
+        done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10,
+                              check=False)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else "unknown"
 
 
 def _cpuinfo() -> list[str]:
@@ -76,17 +87,19 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         rows = run_figures(args.only or list(FIGURES), args.repeat, package=not args.no_package)
-    except (RuntimeError, OSError, ClientError, BotoCoreError) as error:
+    # A child process's failure or time-out already arrives as a RuntimeError; SubprocessError is the net under it.
+    except (RuntimeError, OSError, subprocess.SubprocessError, ClientError, BotoCoreError) as error:
         print(f"benchmarks: failed: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("benchmarks: interrupted; every server and process it started is stopped", file=sys.stderr)
         return 130
     command = "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:])
-    meta = {**machine(), "command": command.strip(), "repeat": args.repeat, "seconds": round(time.perf_counter() - started, 1)}
+    meta = {**machine(), "commit": commit(), "command": command.strip(), "repeat": args.repeat,
+            "seconds": round(time.perf_counter() - started, 1)}
     print(format_table(rows))
-    print(f"\nmedians of {args.repeat} runs; {meta['cpus']} CPUs, {meta['cpu']}, Python {meta['python']}, {meta['os']}; "
-          f"{meta['seconds']} s in all")
+    print(f"\nmedians of {args.repeat} runs at commit {meta['commit']}; {meta['cpus']} CPUs, {meta['cpu']}, Python {meta['python']}, "
+          f"{meta['os']}; {meta['seconds']} s in all")
     try:
         write_json(rows, args.output, meta)
     except OSError as error:

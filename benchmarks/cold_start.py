@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
 from benchmarks import LAMBDA_SOURCE, REPO_ROOT
+from benchmarks.child import last_line, run_child
 from benchmarks.local_aws import offline_env
 from benchmarks.report import Row, median
 
@@ -22,6 +22,11 @@ LAMBDA_ENV = {"ENDPOINT_NAME": "translate-bench", "CORS_ORIGINS": "*", "MODEL_BU
 # Measured inside the child, so interpreter start-up (the same for both) is left out.
 _TIMED_IMPORT = "import sys, time; sys.path[:0] = {path!r}; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
 _OWN_CODE_SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "requirements.txt")
+# Generous limits (an import takes a second, pip and the bundling a minute): reached only when something hangs.
+IMPORT_TIMEOUT_SECONDS = 120
+BUNDLING_TIMEOUT_SECONDS = 900
+PIP_TIMEOUT_SECONDS = 600
+COMPILEALL_TIMEOUT_SECONDS = 300
 
 
 class PackageError(RuntimeError):
@@ -32,11 +37,12 @@ def import_seconds(module: str, path: list[str], repeat: int, env: dict[str, str
     """Median seconds of `import module` in `repeat` fresh interpreters with `path` first on sys.path."""
     samples = []
     for _ in range(repeat):
-        done = subprocess.run([sys.executable, "-c", _TIMED_IMPORT.format(path=path, module=module)], cwd=REPO_ROOT,
-                              env=env or offline_env(**LAMBDA_ENV), capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise PackageError(f"import {module} failed: {(done.stderr.strip().splitlines() or ['no output'])[-1]}")
-        samples.append(float(done.stdout.strip().splitlines()[-1]))
+        done = run_child([sys.executable, "-c", _TIMED_IMPORT.format(path=path, module=module)], failure=f"import {module} failed",
+                         timeout=IMPORT_TIMEOUT_SECONDS, error=PackageError, cwd=REPO_ROOT, env=env or offline_env(**LAMBDA_ENV))
+        try:
+            samples.append(float(done.stdout.strip().splitlines()[-1]))
+        except (IndexError, ValueError):
+            raise PackageError(f"import {module} printed no time: {last_line(done.stdout)[:200]}") from None
     return median(samples)
 
 
@@ -68,23 +74,30 @@ def build_package(outdir: Path) -> Path:
         "        if r['Type'] == 'AWS::Lambda::Function' and r['Properties'].get('Handler') == 'handler.handler']\n"
         "print(json.dumps(keys))\n"
     )
-    done = subprocess.run([sys.executable, "-c", script, str(outdir)], cwd=REPO_ROOT, env=offline_env(), capture_output=True,
-                          text=True, check=False)
-    if done.returncode != 0:
-        raise PackageError(f"bundling the Lambda failed (it needs the package registry; --no-package skips it): "
-                           f"{(done.stderr.strip().splitlines() or ['no output'])[-1]}")
-    (key,) = json.loads(done.stdout.strip().splitlines()[-1])
-    return outdir / f"asset.{key.removesuffix('.zip')}"
+    done = run_child([sys.executable, "-c", script, str(outdir)], timeout=BUNDLING_TIMEOUT_SECONDS, error=PackageError,
+                     failure="bundling the Lambda failed (it needs the package registry; --no-package skips it)",
+                     cwd=REPO_ROOT, env=offline_env())
+    return outdir / f"asset.{handler_asset_key(done.stdout).removesuffix('.zip')}"
+
+
+def handler_asset_key(stdout: str) -> str:
+    """The one S3 key of the handler's code that the synth script prints as its last line (a JSON list)."""
+    try:
+        keys = json.loads((stdout.strip().splitlines() or [""])[-1])
+    except ValueError:
+        keys = None
+    if not isinstance(keys, list) or len(keys) != 1 or not isinstance(keys[0], str):
+        raise PackageError(f"expected the S3 key of one Lambda function with handler.handler in TranslateApi, "
+                           f"the synth printed {last_line(stdout)[:200]}")
+    return keys[0]
 
 
 def host_package(target: Path) -> Path:
     """The Lambda's sources and dependencies for this machine's Python, without bytecode, as the bundle ships them."""
     shutil.copytree(LAMBDA_SOURCE, target, ignore=_OWN_CODE_SKIP)
-    done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
-                           "--only-binary=:all:", "--requirement", str(LAMBDA_SOURCE / "requirements.txt"), "--target", str(target)],
-                          capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise PackageError(f"pip could not install the Lambda's requirements: {(done.stderr.strip().splitlines() or ['no output'])[-1]}")
+    run_child([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
+               "--only-binary=:all:", "--requirement", str(LAMBDA_SOURCE / "requirements.txt"), "--target", str(target)],
+              failure="pip could not install the Lambda's requirements", timeout=PIP_TIMEOUT_SECONDS, error=PackageError)
     return target
 
 
@@ -107,7 +120,8 @@ def run(repeat: int, package: bool = True) -> list[Row]:
         host = host_package(scratch_dir / "host")
         env = offline_env(**LAMBDA_ENV, PYTHONDONTWRITEBYTECODE="1")
         cold = import_seconds("handler", [str(host)], repeat, env)
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(host)], check=True, capture_output=True)
+        run_child([sys.executable, "-m", "compileall", "-q", str(host)], failure="compileall of the host package failed",
+                  timeout=COMPILEALL_TIMEOUT_SECONDS, error=PackageError)
         compiled = import_seconds("handler", [str(host)], repeat, env)
         rows.append(Row("cold start", "import handler, package as bundled (no .pyc)", cold, "same package with .pyc", compiled, "s",
                         note=f"Python {sys.version_info.major}.{sys.version_info.minor} here"))

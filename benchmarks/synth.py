@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
 import time
 
 from benchmarks import REPO_ROOT
+from benchmarks.child import run_child
 from benchmarks.local_aws import offline_env
 from benchmarks.report import Row, median
 
@@ -28,6 +28,8 @@ EMPTY_SCRIPT = (
     "Stack(app, 'Empty')\n"
     "app.synth()\n"
 )
+# A synth takes seconds; this is reached only when jsii or the app hangs.
+SYNTH_TIMEOUT_SECONDS = 300
 
 
 class SynthError(RuntimeError):
@@ -40,11 +42,9 @@ def wall_seconds(script: str, repeat: int) -> float:
     for _ in range(repeat):
         with tempfile.TemporaryDirectory() as outdir:
             started = time.perf_counter()
-            done = subprocess.run([sys.executable, "-c", script, outdir], cwd=REPO_ROOT, env=offline_env(), capture_output=True,
-                                  text=True, check=False)
+            run_child([sys.executable, "-c", script, outdir], failure="synth failed", timeout=SYNTH_TIMEOUT_SECONDS, error=SynthError,
+                      cwd=REPO_ROOT, env=offline_env())
             samples.append(time.perf_counter() - started)
-        if done.returncode != 0:
-            raise SynthError(f"synth failed: {(done.stderr.strip().splitlines() or ['no output'])[-1]}")
     return median(samples)
 
 

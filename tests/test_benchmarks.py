@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 import threading
+import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -12,14 +16,17 @@ import pytest
 from benchmarks import __main__ as cli
 from benchmarks import cold_start, request_overhead, staging, synth
 from benchmarks.byte_counter import CountingRelay
+from benchmarks.child import run_child
+from benchmarks.instant_runtime import InstantRuntime
 from benchmarks.report import Row, format_table, median, write_json
 
 
 def _shape_ok(rows: list[Row], figures: set[str]) -> None:
     assert rows
+    assert {row.figure for row in rows} == figures, "every figure has at least one row"
     for row in rows:
-        assert row.figure in figures
         assert row.value > 0 and row.floor > 0, row
+        assert row.floor_case and row.floor_case != row.case, row
         assert row.ratio == pytest.approx(row.value / row.floor)
     table = format_table(rows).splitlines()
     assert table[0].split()[:2] == ["figure", "case"]
@@ -89,13 +96,75 @@ def test_cold_start_import_failure_is_one_clear_error():
         cold_start.import_seconds("no_such_module", [], 1)
 
 
+@pytest.mark.parametrize("printed", ["[]", '["a.zip", "b.zip"]', "Traceback? no", ""])
+def test_package_asset_key_other_than_one_is_one_clear_error(printed):
+    assert cold_start.handler_asset_key('notice\n["abc.zip"]\n') == "abc.zip"
+    with pytest.raises(cold_start.PackageError, match="expected the S3 key of one Lambda function"):
+        cold_start.handler_asset_key(printed)
+
+
+def test_child_failure_names_its_last_line_from_stderr_or_else_stdout():
+    with pytest.raises(RuntimeError, match=r"^compileall failed: \*\*\* Error compiling$"):
+        run_child([sys.executable, "-c", "print('*** Error compiling'); raise SystemExit(1)"], failure="compileall failed", timeout=60)
+    with pytest.raises(RuntimeError, match=r"^x failed: ValueError: bad$"):
+        run_child([sys.executable, "-c", "print('out'); raise ValueError('bad')"], failure="x failed", timeout=60)
+    assert run_child([sys.executable, "-c", "print('ok')"], failure="x", timeout=60).stdout == "ok\n"
+
+
+def test_a_hung_child_is_stopped_and_is_one_error():
+    with pytest.raises(synth.SynthError, match=r"^synth failed: no answer within 0.5 s, stopped$"):
+        run_child([sys.executable, "-c", "import time; time.sleep(60)"], failure="synth failed", timeout=0.5, error=synth.SynthError)
+
+
+def test_a_hung_figure_is_one_line_on_the_command_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(cold_start, "IMPORT_TIMEOUT_SECONDS", 0.01)
+    output = tmp_path / "results.json"
+    assert cli.main(["--only", "cold-start", "--no-package", "--repeat", "1", "--output", str(output)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1] == "benchmarks: failed: import handler failed: no answer within 0.01 s, stopped"
+    assert not any("Traceback" in line for line in err)
+    assert not output.exists()
+
+
+def test_a_timeout_from_subprocess_run_itself_is_one_line(monkeypatch, capsys):
+    def hung(*args, **kwargs):
+        raise subprocess.TimeoutExpired(args[0], 1)
+
+    monkeypatch.setattr(cli, "run_figures", lambda *args, **kwargs: hung(["pip"]))
+    assert cli.main(["--only", "synth", "--repeat", "1"]) == 1
+    assert capsys.readouterr().err.strip().splitlines() == ["benchmarks: failed: Command '['pip']' timed out after 1 seconds"]
+
+
 def test_request_overhead_rows_count_endpoint_calls_at_the_server():
     rows = request_overhead.run(1, sizes=(1, 3))
     _shape_ok(rows, {"per request", "endpoint calls", "cold start"})
     calls = {row.case: (row.value, row.floor) for row in rows if row.figure == "endpoint calls"}
     # Both handlers batch every sentence into one invoke_endpoint call.
     assert calls == {"front end, 1 sentence": (1.0, 1.0), "front end, 3 sentences": (1.0, 1.0)}
-    assert [row.case for row in rows if row.figure == "per request"] == ["front end, 1 sentence", "front end, 3 sentences"]
+    per_request = [row for row in rows if row.figure == "per request"]
+    assert [row.case for row in per_request] == ["front end, 1 sentence", "front end, 3 sentences"]
+    assert all(row.floor_case == "pass-through" and "endpoint's work excluded" in row.note for row in per_request)
+    assert all(re.match(r"overhead -?\d+\.\d ms", row.note) for row in per_request)
+
+
+def test_instant_runtime_replays_the_stand_ins_answer_once_computed():
+    from scripts.local.container_stand_in import answer
+
+    request = {"instances": [{"data": "I love you .", "configuration": {"attention_matrix": "true"}}, {"data": "Anna"}]}
+    body = json.dumps(request).encode()
+    with InstantRuntime({"bench"}) as runtime:
+        answers = []
+        for _ in range(3):
+            invoke = urllib.request.Request(runtime.url + "/endpoints/bench/invocations", data=body, method="POST",
+                                            headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(invoke, timeout=10) as response:
+                answers.append(json.loads(response.read()))
+        assert answers == [answer(request)] * 3
+        assert (runtime.computed, runtime.invocations) == (1, 3)
+        missing = urllib.request.Request(runtime.url + "/endpoints/other/invocations", data=body, method="POST")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(missing, timeout=10)
+        assert refused.value.code == 400
 
 
 def test_staging_rows_per_source_kind_and_their_bytes():
@@ -123,7 +192,9 @@ def test_command_line_writes_the_json_and_refuses_bad_counts(tmp_path, capsys):
     output = tmp_path / "results.json"
     assert cli.main(["--only", "cold-start", "--no-package", "--repeat", "1", "--output", str(output)]) == 0
     document = json.loads(output.read_text())
-    assert {"cpus", "cpu", "python", "os", "command", "repeat"} <= set(document["meta"])
+    assert {"cpus", "cpu", "python", "os", "commit", "command", "repeat"} <= set(document["meta"])
+    assert document["meta"]["commit"] == cli.commit()
+    assert re.fullmatch(r"[0-9a-f]{4,40}|unknown", document["meta"]["commit"])
     assert [row["case"] for row in document["rows"]] == ["import handler"]
     assert "import handler" in capsys.readouterr().out
     blocker = tmp_path / "a-file"
@@ -132,3 +203,11 @@ def test_command_line_writes_the_json_and_refuses_bad_counts(tmp_path, capsys):
     assert "cannot write" in capsys.readouterr().err
     assert cli.main(["--repeat", "0"]) == 2
     assert "'0' is not a whole number from 1" in capsys.readouterr().err
+
+
+def test_commit_is_unknown_without_git(monkeypatch):
+    def no_git(*args, **kwargs):
+        raise FileNotFoundError("git")
+
+    monkeypatch.setattr(cli.subprocess, "run", no_git)
+    assert cli.commit() == "unknown"

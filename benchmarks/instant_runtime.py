@@ -1,0 +1,45 @@
+"""A local sagemaker-runtime that answers InvokeEndpoint at once: the stand-in's answer, computed once per distinct body."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+from scripts.local.container_stand_in import answer
+from scripts.local.runtime_server import VARIANT, RuntimeServer
+
+
+class InstantRuntime(RuntimeServer):
+    """RuntimeServer (same paths, errors and invocation count) that replays answers instead of forwarding to a container.
+
+    The first request with a given body has the stand-in's answer() computed (its word-by-word translation and attention
+    matrices) and kept as bytes; every later request with that body gets those bytes back, so a timed request pays for
+    HTTP and the payload's bytes, not for the endpoint's work. `computed` counts the bodies answered the slow way.
+    """
+
+    def __init__(self, endpoints: set[str] | frozenset[str]) -> None:
+        super().__init__("http://127.0.0.1:9", endpoints)  # no container: nothing is forwarded
+        self.computed = 0
+        self._answers: dict[bytes, bytes] = {}
+        self._answers_lock = threading.Lock()
+
+    def answer_bytes(self, body: bytes) -> bytes:
+        """The stand-in's JSON answer to body, from the cache when this body was seen before."""
+        with self._answers_lock:
+            cached = self._answers.get(body)
+        if cached is None:
+            cached = json.dumps(answer(json.loads(body)), ensure_ascii=False).encode()
+            with self._answers_lock:
+                self._answers[body] = cached
+                self.computed += 1
+        return cached
+
+    class handler_class(RuntimeServer.handler_class):  # noqa: N801 - the attribute name BackgroundServer expects
+        def _forward(self, name: str, body: bytes) -> None:
+            try:
+                payload = self.runtime.answer_bytes(body)  # type: ignore[attr-defined]
+            except (ValueError, UnicodeDecodeError) as error:
+                self._error("ModelError", f"Received client error (400) from primary with message \"{error}\".",
+                            OriginalStatusCode=400, OriginalMessage=str(error))
+                return
+            self._send(200, payload, {"Content-Type": "application/json", "x-Amzn-Invoked-Production-Variant": VARIANT})
