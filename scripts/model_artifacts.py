@@ -92,9 +92,16 @@ def verify_vocab(name: str, data: bytes, where: str) -> int:
     if len(data) > MAX_VOCAB_BYTES:
         raise ArtifactError(f"{name} from {where} is {len(data)} bytes, more than a vocabulary's {MAX_VOCAB_BYTES} at most")
     try:
-        vocab = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ArtifactError(f"{name} from {where} is not UTF-8 JSON: it is {_describe(data)}") from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ArtifactError(f"{name} from {where} is not UTF-8 text (byte {error.start}): it is {_describe(data)}") from None
+    try:
+        vocab = json.loads(text)
+    except json.JSONDecodeError as error:
+        # An error page is valid UTF-8 too: say what it looks like, not only where the JSON parser stopped.
+        looks_like = f": it is {_describe(data)}" if not data.strip() or data.lstrip().startswith(b"<") else ""
+        position = f"line {error.lineno}, column {error.colno}"
+        raise ArtifactError(f"{name} from {where} is not valid JSON ({error.msg}: {position}){looks_like}") from None
     if not isinstance(vocab, dict) or not vocab:
         raise ArtifactError(f"{name} from {where} is not a JSON object mapping tokens to ids")
     ids = set()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import http.client
 import os
+import re
 import shutil
 import tempfile
 import urllib.error
@@ -29,9 +31,17 @@ HEAD_BYTES = 64 * 1024
 TAIL_BYTES = 4 * 1024
 CHUNK = 1024 * 1024
 HTTP_TIMEOUT_S = 60
+USER_AGENT = "seq2seq-translate-stage-model"
 # Files smaller than this stay in memory while they are checked; larger ones spill to the temp directory.
 IN_MEMORY_BYTES = 16 * 1024 * 1024
 DISK_MARGIN_BYTES = 64 * 1024 * 1024
+# An S3 error document is a few hundred bytes; a larger error body is some other server's page.
+MAX_ERROR_BODY = 8 * 1024
+# Written into every object this script stages: only metadata carrying it is taken as the script's own record.
+STAGED_BY = ("staged-by", "seq2seq-translate/stage_model")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_VERSION = re.compile(r"[0-9a-f]{16}")
+_S3_ERROR_CODE = re.compile(rb"<Error>.*?<Code>([A-Za-z0-9.]{1,64})</Code>", re.S)
 
 Progress = Callable[[int, str], tqdm]
 
@@ -50,6 +60,7 @@ class Artifact:
     content_type: str
     sha256: str = ""
     etag: str = ""
+    ends: str = ""
     s3_object: tuple[str, str] | None = None
     body: BinaryIO | None = field(default=None, repr=False)
 
@@ -61,12 +72,46 @@ class Artifact:
 
     def metadata(self) -> dict[str, str]:
         """User metadata kept with the staged object, so a later run can tell whether it is the same content."""
-        meta = {"version": self.version, "source": urllib.parse.quote(self.source, safe=":/@=+,")[:1024]}
+        meta = {STAGED_BY[0]: STAGED_BY[1], "version": self.version, "source": urllib.parse.quote(self.source, safe=":/@=+,")[:1024]}
         if self.sha256:
             meta["sha256"] = self.sha256
+        if self.ends:
+            meta["ends-sha256"] = self.ends
         if self.etag:
             meta["source-etag"] = self.etag.strip('"')
         return meta
+
+
+def ends_digest(head: bytes, tail: bytes, size: int) -> str:
+    """A fingerprint of an archive's size, first HEAD_BYTES and last TAIL_BYTES: what a ranged check of an S3 copy can see."""
+    return hashlib.sha256(f"{size}:".encode() + head + b":" + tail).hexdigest()
+
+
+def _ends_of(body: BinaryIO, size: int) -> str:
+    body.seek(0)
+    head = body.read(HEAD_BYTES)
+    body.seek(max(0, size - TAIL_BYTES))
+    tail = body.read(TAIL_BYTES)
+    body.seek(0)
+    return ends_digest(head, tail, size)
+
+
+def recorded_version(metadata: dict[str, str]) -> str:
+    """The content id this script kept with an object it staged; '' for metadata it did not write (or that contradicts itself)."""
+    version, sha256 = metadata.get("version", ""), metadata.get("sha256", "")
+    if metadata.get(STAGED_BY[0]) != STAGED_BY[1] or not _VERSION.fullmatch(version):
+        return ""
+    if sha256 and (not _SHA256.fullmatch(sha256) or sha256[:16] != version):
+        return ""
+    return version
+
+
+def recorded_sha256(metadata: dict[str, str], ends: str) -> str:
+    """The sha256 this script kept with an object it staged, if the object's ends still match the ones it recorded; else ''."""
+    sha256 = metadata.get("sha256", "")
+    if not recorded_version(metadata) or not sha256 or metadata.get("ends-sha256") != ends:
+        return ""
+    return sha256
 
 
 def tqdm_progress(enabled: bool) -> Progress:
@@ -127,9 +172,12 @@ class S3Source:
         size = int(head.get("ContentRange", "").rpartition("/")[2] or head["ContentLength"])
         _, tail = self._get(s3, MODEL_NAME, Range=f"bytes=-{TAIL_BYTES}", IfMatch=etag)
         verify_model_ends(start, tail, where)
-        sha256 = head.get("Metadata", {}).get("sha256", "")
+        ends = ends_digest(start, tail, size)
+        # Hashing the model would mean reading all of it; a sha256 is taken from its metadata only when this script
+        # wrote it there (staging from a bucket staged before) and the ends still match: then every source kind agrees.
+        sha256 = recorded_sha256(head.get("Metadata", {}), ends)
         location = (self.bucket, self.prefix + MODEL_NAME)
-        return Artifact(MODEL_NAME, size, where, "application/x-gzip", sha256=sha256, etag=etag, s3_object=location)
+        return Artifact(MODEL_NAME, size, where, "application/x-gzip", sha256=sha256, etag=etag, ends=ends, s3_object=location)
 
     def _vocab(self, s3, name: str) -> Artifact:
         # A vocabulary is small: read it whole to check it, then copy it server-side like the model.
@@ -189,14 +237,44 @@ def _verify_local(name: str, body: BinaryIO, where: str) -> None:
     body.seek(0)
 
 
+def public_url(url: str) -> str:
+    """url without user:password@, query or fragment (a token or a presigned signature): what may be printed and kept."""
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
+
+
+def _s3_error_code(error: urllib.error.HTTPError) -> str:
+    """S3's error code (AccessDenied, NoSuchKey...) when an HTTP error's body is a small S3 XML error document; else ''."""
+    try:
+        body = error.read(MAX_ERROR_BODY + 1)
+    except (OSError, http.client.HTTPException):
+        return ""
+    if len(body) > MAX_ERROR_BODY or not body.lstrip().startswith((b"<?xml", b"<Error>")):
+        return ""
+    match = _S3_ERROR_CODE.search(body)
+    return match.group(1).decode("ascii") if match else ""
+
+
 class HttpSource:
     """http(s)://base/url/: each file streamed into a temp file (memory for small ones), hashed, checked."""
 
     def __init__(self, base_url: str) -> None:
-        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        parts = urllib.parse.urlsplit(base_url)
+        # A user:token@ or a ?token applies to every file; neither is ever printed or stored with the objects.
+        self._credentials = (urllib.parse.unquote(parts.username or ""), urllib.parse.unquote(parts.password or ""))
+        self._query = parts.query
+        public = public_url(base_url)
+        self.base_url = public if public.endswith("/") else public + "/"
 
     def __str__(self) -> str:
         return self.base_url
+
+    def _request(self, url: str) -> urllib.request.Request:
+        request = urllib.request.Request(url + (f"?{self._query}" if self._query else ""), headers={"User-Agent": USER_AGENT})
+        if any(self._credentials):
+            token = base64.b64encode(":".join(self._credentials).encode()).decode("ascii")
+            request.add_unredirected_header("Authorization", f"Basic {token}")  # not sent on to a host it redirects to
+        return request
 
     def fetch(self, s3, files: ExitStack, progress: Progress) -> list[Artifact]:
         """Download and check the three files."""
@@ -204,12 +282,13 @@ class HttpSource:
 
     def _download(self, name: str, files: ExitStack, progress: Progress) -> Artifact:
         url = urllib.parse.urljoin(self.base_url, name)
-        request = urllib.request.Request(url, headers={"User-Agent": "seq2seq-translate-stage-model"})
         try:
-            response = files.enter_context(urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_S))
+            response = files.enter_context(urllib.request.urlopen(self._request(url), timeout=HTTP_TIMEOUT_S))
         except urllib.error.HTTPError as error:
+            code = _s3_error_code(error)
             error.close()
-            raise SourceError(f"cannot download {name}: {url} answered HTTP {error.code} {error.reason}") from None
+            said = f" (S3 error code {code})" if code else ""
+            raise SourceError(f"cannot download {name}: {url} answered HTTP {error.code} {error.reason}{said}") from None
         except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
             reason = getattr(error, "reason", error)
             raise SourceError(f"cannot download {name}: {url} could not be reached ({reason})") from None
@@ -224,7 +303,8 @@ class HttpSource:
         body.seek(0)
         _verify_local(name, body, url)
         content_type = "application/x-gzip" if name == MODEL_NAME else "application/json"
-        return Artifact(name, total, url, content_type, sha256=sha256, body=body)
+        ends = _ends_of(body, total) if name == MODEL_NAME else ""
+        return Artifact(name, total, url, content_type, sha256=sha256, ends=ends, body=body)
 
 
 class DirectorySource:
@@ -258,7 +338,8 @@ class DirectorySource:
         body.seek(0)
         _verify_local(name, body, str(path))
         content_type = "application/x-gzip" if name == MODEL_NAME else "application/json"
-        return Artifact(name, size, str(path.resolve()), content_type, sha256=digest.hexdigest(), body=body)
+        ends = _ends_of(body, size) if name == MODEL_NAME else ""
+        return Artifact(name, size, str(path.resolve()), content_type, sha256=digest.hexdigest(), ends=ends, body=body)
 
 
 Source = S3Source | HttpSource | DirectorySource
@@ -274,11 +355,11 @@ def parse_source(spec: str) -> Source:
         prefix = parsed.path.lstrip("/")
         return S3Source(parsed.netloc, prefix if not prefix or prefix.endswith("/") else prefix + "/")
     if parsed.scheme in {"http", "https"}:
-        if not parsed.netloc:
-            raise ValueError(f"--source {spec!r} names no host: use {allowed}")
+        if not parsed.hostname:
+            raise ValueError(f"--source {public_url(spec)!r} names no host: use {allowed}")
         return HttpSource(spec)
     if parsed.scheme and len(parsed.scheme) > 1:
-        raise ValueError(f"--source {spec!r} has an unsupported scheme {parsed.scheme!r}: use {allowed}")
+        raise ValueError(f"--source {public_url(spec)!r} has an unsupported scheme {parsed.scheme!r}: use {allowed}")
     path = Path(spec).expanduser()
     if not path.is_dir():
         raise ValueError(f"--source {spec!r} is not a directory: use {allowed}")

@@ -11,6 +11,7 @@ if __package__ in (None, ""):  # run as `python scripts/stage_model.py`: make th
 import argparse
 import re
 import uuid
+from collections.abc import Callable
 from contextlib import ExitStack
 
 import boto3
@@ -19,21 +20,37 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from scripts.model_artifacts import MODEL_NAME, VOCAB_NAMES, ArtifactError
-from scripts.model_sources import Artifact, Progress, Source, SourceError, default_sources, parse_source, s3_answer, tqdm_progress
+from scripts.model_artifacts import ARTIFACT_NAMES, MODEL_NAME, VOCAB_NAMES, ArtifactError
+from scripts.model_sources import (
+    Artifact,
+    Progress,
+    Source,
+    SourceError,
+    default_sources,
+    parse_source,
+    recorded_version,
+    s3_answer,
+    tqdm_progress,
+)
 from scripts.stack_outputs import StackOutputError, stack_output
+from stacks.names import BUCKET_OUTPUT, BUCKET_STACK
 from stacks.settings import Settings, SettingsError, parse_overrides, settings_from_files
 
-BUCKET_STACK = "TranslateModelBucket"
-BUCKET_OUTPUT = "ModelBucketName"
 # S3 needs multipart above 5 GB; below that, parts of 64 MB copy and upload in parallel and retry cheaply.
 MULTIPART_THRESHOLD = 64 * 1024 * 1024
 MULTIPART_CHUNK = 64 * 1024 * 1024
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+# Each run writes under <model prefix>.staging-<12 hex>/new/ and old/; nothing else in the bucket is ever removed.
+SCRATCH_MARK = ".staging-"
+_SCRATCH_NAME = re.compile(r"[0-9a-f]{12}/(?:new|old)/(?:" + "|".join(re.escape(name) for name in ARTIFACT_NAMES) + ")")
 
 
 class StageError(RuntimeError):
     """Staging failed; the message says what failed, where, and what state the bucket is in."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C stopped staging; the message says what state the bucket was left in."""
 
 
 class UsageError(ValueError):
@@ -68,7 +85,8 @@ def _staged(s3, bucket: str, key: str) -> dict | None:
         if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
             return None
         raise StageError(f"cannot read s3://{bucket}/{key}: {s3_answer(error)}") from None
-    return {"size": head["ContentLength"], "version": head.get("Metadata", {}).get("version", "")}
+    # Only a version this script recorded counts: anything else is staged again.
+    return {"size": head["ContentLength"], "version": recorded_version(head.get("Metadata", {}))}
 
 
 def _fetch_first_readable(sources: list[Source], s3, files: ExitStack, progress: Progress, say) -> tuple[Source, list[Artifact]]:
@@ -116,29 +134,81 @@ def _copy_within(s3, bucket: str, source_key: str, key: str) -> None:
     s3.copy({"Bucket": bucket, "Key": source_key}, bucket, key, Config=transfer_config())
 
 
-def _clean_scratch(s3, bucket: str, scratch: str) -> str:
-    """Remove every object and unfinished multipart upload under scratch; return what could not be removed ('' if all)."""
+def _is_scratch(prefix: str, key: str) -> bool:
+    return key.startswith(prefix + SCRATCH_MARK) and bool(_SCRATCH_NAME.fullmatch(key[len(prefix + SCRATCH_MARK) :]))
+
+
+def _delete(s3, bucket: str, objects: list[dict]) -> None:
+    for start in range(0, len(objects), 1000):  # DeleteObjects takes at most 1000 keys
+        failed = s3.delete_objects(Bucket=bucket, Delete={"Objects": objects[start : start + 1000], "Quiet": True}).get("Errors", [])
+        if failed:
+            first = failed[0]
+            error = {"Code": first.get("Code", "?"), "Message": f"{first.get('Key')}: {first.get('Message', '')}"}
+            raise ClientError({"Error": error}, "DeleteObjects")
+
+
+def _scratch_versions(s3, bucket: str, prefix: str, under: str) -> list[dict] | None:
+    """Every version and delete marker of the scratch keys under `under`; None when versions cannot be listed."""
     try:
-        for page in s3.get_paginator("list_multipart_uploads").paginate(Bucket=bucket, Prefix=scratch):
-            for upload in page.get("Uploads", []):
+        pages = list(s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=under))
+    except ClientError:  # a store without versioning, or no s3:ListBucketVersions permission
+        return None
+    found = [item for page in pages for item in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+    return [{"Key": item["Key"], "VersionId": item["VersionId"]} for item in found if _is_scratch(prefix, item["Key"])]
+
+
+def _remove_scratch(s3, bucket: str, prefix: str, under: str) -> int:
+    """Remove this script's scratch objects (every version) and unfinished uploads under `under`; return how many keys.
+
+    Raises ClientError or BotoCoreError when S3 refuses; nothing but <prefix>.staging-<id>/new|old/<artifact> is touched.
+    """
+    keys: set[str] = set()
+    for page in s3.get_paginator("list_multipart_uploads").paginate(Bucket=bucket, Prefix=under):
+        for upload in page.get("Uploads", []):
+            if _is_scratch(prefix, upload["Key"]):
                 s3.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
-        # Every version, so that a versioned bucket keeps no hidden scratch copies either.
-        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=scratch):
-            found = page.get("Versions", []) + page.get("DeleteMarkers", [])
-            versions = [{"Key": item["Key"], "VersionId": item["VersionId"]} for item in found]
-            if versions:
-                s3.delete_objects(Bucket=bucket, Delete={"Objects": versions, "Quiet": True})
+                keys.add(upload["Key"])
+    # Every version, so that a versioned bucket keeps no hidden scratch copies either; else the current objects.
+    objects = _scratch_versions(s3, bucket, prefix, under)
+    if objects is None:
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=under)
+        objects = [{"Key": item["Key"]} for page in pages for item in page.get("Contents", []) if _is_scratch(prefix, item["Key"])]
+    _delete(s3, bucket, objects)
+    return len(keys | {item["Key"] for item in objects})
+
+
+def _clean_scratch(s3, bucket: str, prefix: str, scratch: str) -> str:
+    """Remove this run's scratch copies; return what could not be removed ('' if all)."""
+    try:
+        _remove_scratch(s3, bucket, prefix, scratch)
     except (ClientError, BotoCoreError) as error:
-        return f"could not remove the scratch copies under s3://{bucket}/{scratch} ({s3_answer(error)}): delete them by hand"
+        return f"could not remove the scratch copies under s3://{bucket}/{scratch} ({s3_answer(error)}); the next run removes them"
     return ""
+
+
+def _to_the_end(step: Callable[[], str], stopped: str) -> tuple[str, bool]:
+    """Run a repeatable repair step to its end: a first Ctrl-C during it starts it once more, a second stops it.
+
+    Returns the step's problem ('' if none; `stopped` after a second Ctrl-C) and whether a Ctrl-C arrived.
+    """
+    try:
+        return step(), False
+    except KeyboardInterrupt:
+        try:
+            return step(), True
+        except KeyboardInterrupt:
+            return stopped, True
 
 
 def _write(
     s3, bucket: str, keys: dict[str, str], prefix: str, changed: list[Artifact], previous: dict[str, bool], progress: Progress
-) -> None:
-    """Put all changed artifacts in place or none: scratch copies first, then promotion with rollback."""
-    scratch = f"{prefix}.staging-{uuid.uuid4().hex[:12]}/"
-    promoted: list[str] = []
+) -> str:
+    """Put all changed artifacts in place or none: scratch copies first, then promotion with rollback; return a warning or ''."""
+    scratch = f"{prefix}{SCRATCH_MARK}{uuid.uuid4().hex[:12]}/"
+    # Names whose promotion has begun: a copy cut short (an error, Ctrl-C) may still have landed, so each is rolled back.
+    begun: list[str] = []
+    failure: BaseException | None = None
+    restore_problem = ""
     try:
         # The slow, failure-prone part (uploads, large copies) lands in scratch keys the endpoint never reads.
         for artifact in changed:
@@ -148,30 +218,55 @@ def _write(
                 _copy_within(s3, bucket, keys[name], scratch + "old/" + name)
         # Promotion is a few server-side copies; the model goes last, so the endpoint never sees a new model with old vocabularies.
         for artifact in sorted(changed, key=lambda item: item.name == MODEL_NAME):
+            begun.append(artifact.name)
             _copy_within(s3, bucket, scratch + "new/" + artifact.name, keys[artifact.name])
-            promoted.append(artifact.name)
-    except BaseException as error:
-        restore_problem = _roll_back(s3, bucket, keys, scratch, previous, promoted)
-        cleanup_problem = _clean_scratch(s3, bucket, scratch)
+    except BaseException as error:  # Ctrl-C too: the bucket must not stay half-promoted
+        failure = error
+    interrupted = isinstance(failure, KeyboardInterrupt)
+    if failure is not None and begun:
+        restore_problem, again = _to_the_end(
+            lambda: _roll_back(s3, bucket, keys, scratch, previous, begun),
+            "a second Ctrl-C stopped putting the previous files back: run stage_model again",
+        )
+        interrupted = interrupted or again
+    # Always, after success, failure or Ctrl-C: scratch copies are full-size objects nobody else removes.
+    cleanup_problem, again = _to_the_end(
+        lambda: _clean_scratch(s3, bucket, prefix, scratch),
+        f"a second Ctrl-C stopped the removal of the scratch copies under s3://{bucket}/{scratch}; the next run removes them",
+    )
+    interrupted = interrupted or again
+    left = f"; {cleanup_problem}" if cleanup_problem else ""
+    if interrupted:
+        where = f"s3://{bucket}/{prefix}"
+        if failure is None:
+            state = f"after the new files were put in place: {', '.join(a.name for a in changed)} from this run are staged in {where}"
+        elif not begun:
+            state = f"before the new files were put in place: the files in {where} are as they were"
+        elif restore_problem:
+            state = f"while putting the new files in place in {where}; {restore_problem}"
+        else:
+            state = f"while putting the new files in place in {where}: the previous files were put back"
+        raise Interrupted(f"interrupted {state}{left}") from None
+    if failure is not None:
         if restore_problem or cleanup_problem:
-            what = s3_answer(error) if isinstance(error, ClientError) else repr(error)
-            raise StageError(f"writing to s3://{bucket}/{prefix} failed ({what}); {restore_problem or cleanup_problem}") from None
-        raise
-    cleanup_problem = _clean_scratch(s3, bucket, scratch)
-    if cleanup_problem:
-        print(f"stage_model: warning: {cleanup_problem}", file=sys.stderr)
+            what = s3_answer(failure) if isinstance(failure, ClientError) else repr(failure)
+            state = restore_problem or "the bucket is as it was"
+            raise StageError(f"writing to s3://{bucket}/{prefix} failed ({what}); {state}{left}") from None
+        raise failure
+    return cleanup_problem
 
 
-def _roll_back(s3, bucket: str, keys: dict[str, str], scratch: str, previous: dict[str, bool], promoted: list[str]) -> str:
-    """Put back what promotion replaced; return what could not be put back ('' if all)."""
+def _roll_back(s3, bucket: str, keys: dict[str, str], scratch: str, previous: dict[str, bool], begun: list[str]) -> str:
+    """Put back what promotion replaced (safe to repeat); return what could not be put back ('' if all)."""
     try:
-        for name in promoted:
+        for name in begun:
             if previous[name]:
                 _copy_within(s3, bucket, scratch + "old/" + name, keys[name])
             else:
                 s3.delete_object(Bucket=bucket, Key=keys[name])
     except (ClientError, BotoCoreError, Boto3Error) as error:
-        return f"could not restore the previous files ({s3_answer(error)}): run stage_model again"
+        what = s3_answer(error) if isinstance(error, (ClientError, BotoCoreError)) else str(error)
+        return f"could not restore the previous files ({what}): run stage_model again"
     return ""
 
 
@@ -185,6 +280,13 @@ def stage(
         s3.head_bucket(Bucket=bucket)
     except ClientError as error:
         raise StageError(f"cannot use the model bucket {bucket}: {s3_answer(error)}") from None
+    # A run killed outright (power, network, a second Ctrl-C) may have left its scratch copies: remove them first.
+    leftovers = f"s3://{bucket}/{settings.model_prefix}{SCRATCH_MARK}*"
+    try:
+        if swept := _remove_scratch(s3, bucket, settings.model_prefix, settings.model_prefix + SCRATCH_MARK):
+            say(f"removed {swept} scratch file(s) an earlier, interrupted run left under {leftovers}")
+    except (ClientError, BotoCoreError) as error:
+        print(f"stage_model: warning: could not look for scratch copies left under {leftovers} ({s3_answer(error)})", file=sys.stderr)
     with ExitStack() as files:
         source, artifacts = _fetch_first_readable(sources, s3, files, progress, say)
         version = next(artifact.version for artifact in artifacts if artifact.name == MODEL_NAME)
@@ -196,12 +298,14 @@ def stage(
             return version
         try:
             previous = {name: staged[name] is not None for name in staged}
-            _write(s3, bucket, keys, settings.model_prefix, changed, previous, progress)
+            warning = _write(s3, bucket, keys, settings.model_prefix, changed, previous, progress)
         except ClientError as error:
             raise StageError(f"writing to {where} failed: {s3_answer(error)}; the bucket is as it was") from None
         except (BotoCoreError, Boto3Error, OSError) as error:
             raise StageError(f"writing to {where} failed: {error}; the bucket is as it was") from None
         say(f"staged {', '.join(artifact.name for artifact in changed)} from {source} to {where} (model version {version})")
+        if warning:
+            print(f"stage_model: warning: {warning}", file=sys.stderr)
         return version
 
 
@@ -263,8 +367,12 @@ def main(argv: list[str] | None = None) -> int:
     except (ClientError, BotoCoreError, Boto3Error, OSError) as error:
         print(f"stage_model: failed: {s3_answer(error) if isinstance(error, ClientError) else error}", file=sys.stderr)
         return 1
+    except Interrupted as error:
+        print(f"stage_model: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
-        print("stage_model: interrupted; the previously staged files were left or put back as they were", file=sys.stderr)
+        # Before any write (checking, downloading): removing an earlier run's scratch copies is all that may have happened.
+        print("stage_model: interrupted before anything was written; the staged files are as they were", file=sys.stderr)
         return 1
     return 0
 

@@ -18,7 +18,9 @@ EXPECTED_REASON = {
     "vocab-list": "not a JSON object",
     "vocab-no-specials": "special tokens",
     "vocab-string-ids": "whole numbers",
-    "vocab-truncated": "not UTF-8 JSON",
+    "vocab-truncated": "not valid JSON (Unterminated string",
+    "vocab-trailing-comma": "not valid JSON (Expecting property name enclosed in double quotes: line 1, column",
+    "vocab-latin-1": "not UTF-8 text (byte",
 }
 
 
@@ -43,6 +45,18 @@ def test_each_broken_artifact_is_refused_with_a_message_naming_file_place_and_re
     assert name in message and "the test source" in message
     assert EXPECTED_REASON[case] in message
     assert "\n" not in message
+
+
+def test_valid_utf8_that_is_broken_json_is_not_called_a_utf8_problem():
+    with pytest.raises(ArtifactError) as caught:
+        verify_vocab("vocab.trg.json", '{"<pad>": 0, "<unk>": 1, "<s>": 2, "</s>": 3, "Straße": 4,}'.encode(), "x")
+    assert "not valid JSON (" in str(caught.value) and "line 1, column 59" in str(caught.value)
+    assert "UTF-8" not in str(caught.value)
+
+
+def test_an_error_page_served_as_a_vocabulary_is_recognised():
+    with pytest.raises(ArtifactError, match=r"not valid JSON \(Expecting value: line 1, column 1\): it is an HTML page"):
+        verify_vocab("vocab.src.json", HTML_ERROR_PAGE, "x")
 
 
 def test_vocab_with_duplicate_ids_is_refused():

@@ -1,3 +1,5 @@
+import ast
+import base64
 import errno
 import hashlib
 import io
@@ -5,6 +7,8 @@ import os
 import shutil
 import subprocess
 import sys
+import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 
 import boto3
@@ -15,6 +19,7 @@ from scripts import model_sources, stage_model
 from scripts.model_sources import S3Source, parse_source
 from scripts.stack_outputs import StackOutputError, stack_output
 from scripts.stage_model import destination_keys, main, stage, staged_model_version
+from stacks.names import BUCKET_STACK, ENDPOINT_STACK
 from stacks.settings import parse_overrides, settings_from_files
 from tests.fixtures.artifacts import broken_artifacts, make_vocab, valid_artifacts, write_artifacts
 
@@ -87,6 +92,35 @@ def record_calls(client) -> list[tuple[str, dict]]:
     return calls
 
 
+def s3_error(code: str, status: int, message: str, operation: str) -> ClientError:
+    """The error botocore raises when S3 answers status with this code."""
+    return ClientError({"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}, operation)
+
+
+@pytest.fixture
+def s3_hooks(monkeypatch) -> list[tuple[str, Callable]]:
+    """(event, handler) pairs registered on every S3 client made after they are added, main()'s own included.
+
+    Moto's server still answers every call a handler lets through.
+    """
+    hooks: list[tuple[str, Callable]] = []
+    real_client = boto3.session.Session.client
+
+    def client(self, service_name, *args, **kwargs):
+        made = real_client(self, service_name, *args, **kwargs)
+        if service_name == "s3":
+            for event, handler in hooks:
+                made.meta.events.register(event, handler)
+        return made
+
+    monkeypatch.setattr(boto3.session.Session, "client", client)
+    return hooks
+
+
+def scratch_keys(s3) -> list[str]:
+    return [key for key, _ in snapshot(s3)[0] if ".staging-" in key]
+
+
 def stage_previous(s3, tmp_path) -> tuple[list, list]:
     """Stage OLD as an earlier run would have, and return the bucket's state."""
     stage(s3, BUCKET, SETTINGS, [parse_source(str(write_artifacts(tmp_path / "old", OLD)))], say=lambda _: None)
@@ -118,6 +152,24 @@ def test_stages_an_http_base_url(s3, http_files, model_files, capsys):
     assert staged_bytes(s3) == model_files
     assert sorted(http_files.requests) == sorted(model_sources.urllib.parse.urlparse(url).path + n for n in NAMES)
     assert s3.head_object(Bucket=BUCKET, Key=KEYS["vocab.trg.json"])["Metadata"]["source"] == url + "vocab.trg.json"
+
+
+def test_credentials_and_query_in_an_http_source_are_used_but_never_printed_or_stored(s3, http_files, model_files, capsys):
+    url = http_files.serve(model_files)
+    parts = urllib.parse.urlsplit(url)
+    secret_url = f"http://reader:s3cr%40t@{parts.netloc}{parts.path}?token=abc123"
+    code, out, err = run(capsys, "--source", secret_url, "--bucket", BUCKET)
+    assert (code, err) == (0, "")
+    assert all(request.endswith("?token=abc123") for request in http_files.requests)
+    assert set(http_files.authorizations) == {"Basic " + base64.b64encode(b"reader:s3cr@t").decode()}
+    for name in NAMES:
+        assert s3.head_object(Bucket=BUCKET, Key=KEYS[name])["Metadata"]["source"] == url + name
+    assert "s3cr" not in out and "abc123" not in out and "reader" not in out
+    http_files.serve(model_files, {"vocab.src.json": "403"})
+    code, out, err = run(capsys, "--source", secret_url, "--bucket", BUCKET, "--force")
+    assert code == 1
+    assert_one_line_failure(err, f"{url}vocab.src.json answered HTTP 403")
+    assert "s3cr" not in out + err and "abc123" not in out + err and "reader" not in out + err
 
 
 def test_http_without_content_length_is_staged_too(s3, http_files, model_files, capsys):
@@ -186,6 +238,48 @@ def test_changed_content_is_staged_again_and_changes_the_version(s3, tmp_path, m
     assert staged_bytes(s3)["model.tar.gz"] == OLD["model.tar.gz"]
 
 
+def test_an_s3_copy_of_a_staged_bucket_keeps_the_version_of_the_original_source(s3, model_dir, model_files, capsys):
+    assert run(capsys, "--source", str(model_dir), "--bucket", BUCKET)[0] == 0
+    sha = hashlib.sha256(model_files["model.tar.gz"]).hexdigest()
+    staged_prefix = f"s3://{BUCKET}/{SETTINGS.model_prefix}"
+    # The same bytes through S3 (server-side copy, never hashed here): same version, so no needless endpoint replacement.
+    code, out, _ = run(capsys, "--source", staged_prefix, "--bucket", BUCKET, "-c", "model_key=copy/model.tar.gz")
+    assert code == 0 and f"model version {sha[:16]}" in out
+    assert staged_model_version(s3, BUCKET, "copy/model.tar.gz") == sha[:16]
+    before = snapshot(s3)
+    code, out, _ = run(capsys, "--source", f"s3://{BUCKET}/copy/", "--bucket", BUCKET)
+    assert code == 0 and "nothing uploaded" in out
+    assert snapshot(s3) == before
+
+
+@pytest.mark.parametrize("metadata", ["someone else's sha256", "our metadata copied onto other bytes"])
+def test_a_sha256_in_source_metadata_counts_only_if_this_script_wrote_it_for_those_bytes(metadata, s3, model_dir, model_files, capsys):
+    assert run(capsys, "--source", str(model_dir), "--bucket", BUCKET)[0] == 0
+    staged_metadata = s3.head_object(Bucket=BUCKET, Key=SETTINGS.model_key)["Metadata"]
+    claims = {"sha256": staged_metadata["sha256"]} if metadata == "someone else's sha256" else staged_metadata
+    put_source(s3, "other-copy", "m/", {**model_files, "model.tar.gz": OLD["model.tar.gz"]})
+    s3.copy_object(
+        Bucket="other-copy", Key="m/model.tar.gz", CopySource={"Bucket": "other-copy", "Key": "m/model.tar.gz"},
+        Metadata=claims, MetadataDirective="REPLACE",
+    )
+    code, out, _ = run(capsys, "--source", "s3://other-copy/m/", "--bucket", BUCKET)
+    assert code == 0 and "staged model.tar.gz from s3://other-copy/m/" in out
+    assert staged_bytes(s3)["model.tar.gz"] == OLD["model.tar.gz"]
+    assert staged_model_version(s3, BUCKET, SETTINGS.model_key) not in {"", staged_metadata["version"]}
+
+
+def test_a_staged_object_whose_metadata_this_script_did_not_write_is_staged_again(s3, model_dir, model_files, capsys):
+    sha = hashlib.sha256(model_files["model.tar.gz"]).hexdigest()
+    for name in NAMES:
+        data = model_files[name]
+        digest = hashlib.sha256(data).hexdigest()
+        s3.put_object(Bucket=BUCKET, Key=KEYS[name], Body=data, Metadata={"version": digest[:16], "sha256": digest})
+    code, out, _ = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
+    assert code == 0 and "staged model.tar.gz, vocab.src.json, vocab.trg.json" in out
+    assert s3.head_object(Bucket=BUCKET, Key=SETTINGS.model_key)["Metadata"]["staged-by"]
+    assert staged_model_version(s3, BUCKET, SETTINGS.model_key) == sha[:16]
+
+
 def test_staged_model_version_is_empty_without_an_object_or_metadata(s3):
     assert staged_model_version(s3, BUCKET, "nothing/here/model.tar.gz") == ""
     s3.put_object(Bucket=BUCKET, Key="plain/model.tar.gz", Body=b"x")
@@ -205,6 +299,8 @@ def test_staged_model_version_is_empty_without_an_object_or_metadata(s3):
         ("drop", "vocab.trg.json", "dropped after"),
         ("html", "model.tar.gz", "HTML page"),
         ("html", "vocab.src.json", "HTML page"),
+        ("s3-403", "model.tar.gz", "answered HTTP 403 Forbidden (S3 error code AccessDenied)"),
+        ("s3-404", "vocab.src.json", "answered HTTP 404 Not Found (S3 error code NoSuchKey)"),
     ],
 )
 def test_http_failures_leave_the_bucket_unchanged(fault, name, expected, s3, tmp_path, http_files, model_files, capsys):
@@ -311,6 +407,150 @@ def test_a_failure_while_promoting_puts_the_previous_files_back(failing_copy, s3
     assert promotions == [KEYS["vocab.src.json"], KEYS["vocab.trg.json"], KEYS["model.tar.gz"]][:failing_copy]
 
 
+@pytest.mark.parametrize("failing_copy", [1, 2, 3])
+@pytest.mark.parametrize("fault", ["SlowDown", "Ctrl-C"])
+def test_a_failed_first_ever_staging_leaves_the_bucket_empty(failing_copy, fault, s3, model_dir, monkeypatch, capsys):
+    real_copy = stage_model._copy_within
+    promotions = []
+
+    def flaky_copy(client, bucket, source_key, key):
+        if "/new/" in source_key:
+            promotions.append(key)
+            if len(promotions) == failing_copy:
+                if fault == "Ctrl-C":
+                    raise KeyboardInterrupt
+                raise s3_error("SlowDown", 503, "Please reduce your request rate.", "CopyObject")
+        real_copy(client, bucket, source_key, key)
+
+    monkeypatch.setattr(stage_model, "_copy_within", flaky_copy)
+    code, _, err = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
+    assert code == 1
+    expected = "the previous files were put back" if fault == "Ctrl-C" else "the bucket is as it was"
+    assert_one_line_failure(err, expected)
+    assert snapshot(s3) == ([], [])
+
+
+def test_ctrl_c_just_after_the_models_copy_landed_still_puts_the_previous_files_back(s3, tmp_path, model_dir, monkeypatch, capsys):
+    before = stage_previous(s3, tmp_path)
+    real_copy = stage_model._copy_within
+
+    def interrupted_after_the_copy(client, bucket, source_key, key):
+        real_copy(client, bucket, source_key, key)
+        if "/new/" in source_key and key == SETTINGS.model_key:
+            raise KeyboardInterrupt  # the copy is done in S3, but this run never heard back
+
+    monkeypatch.setattr(stage_model, "_copy_within", interrupted_after_the_copy)
+    code, _, err = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
+    assert code == 1
+    assert_one_line_failure(err, "stage_model: interrupted while putting the new files in place", "the previous files were put back")
+    assert snapshot(s3) == before
+
+
+def test_ctrl_c_while_uploading_removes_the_scratch_copies(s3, tmp_path, model_dir, monkeypatch, capsys):
+    before = stage_previous(s3, tmp_path)
+    real_upload = stage_model._upload
+
+    def interrupted_upload(client, bucket, key, artifact, progress):
+        if artifact.name == "vocab.trg.json":
+            raise KeyboardInterrupt
+        real_upload(client, bucket, key, artifact, progress)
+
+    monkeypatch.setattr(stage_model, "_upload", interrupted_upload)
+    code, _, err = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
+    assert code == 1
+    assert_one_line_failure(err, "interrupted before the new files were put in place", "are as they were")
+    assert snapshot(s3) == before
+
+
+def test_ctrl_c_during_cleanup_after_promotion_finishes_the_cleanup_and_says_the_model_is_staged(
+    s3, tmp_path, model_dir, model_files, s3_hooks, capsys
+):
+    stage_previous(s3, tmp_path)
+    deletes = []
+
+    def ctrl_c_once(**_):
+        deletes.append(1)
+        if len(deletes) == 1:
+            raise KeyboardInterrupt
+
+    s3_hooks.append(("before-call.s3.DeleteObjects", ctrl_c_once))
+    code, _, err = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
+    assert code == 1
+    assert_one_line_failure(err, "interrupted after the new files were put in place", "are staged in s3://model-bucket/")
+    assert "put back" not in err and "as they were" not in err
+    assert staged_bytes(s3) == model_files
+    assert scratch_keys(s3) == [] and snapshot(s3)[1] == []
+
+
+def test_a_second_ctrl_c_during_cleanup_leaves_scratch_that_the_next_run_removes(s3, tmp_path, model_dir, model_files, s3_hooks, capsys):
+    stage_previous(s3, tmp_path)
+
+    def ctrl_c(**_):
+        raise KeyboardInterrupt
+
+    s3_hooks.append(("before-call.s3.DeleteObjects", ctrl_c))
+    code, _, err = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
+    assert code == 1
+    assert_one_line_failure(err, "are staged", "a second Ctrl-C stopped the removal of the scratch copies", "the next run removes them")
+    assert len(scratch_keys(s3)) == 6  # new/ and old/ of each file
+    s3_hooks.clear()
+    code, out, err = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
+    assert (code, err) == (0, "")
+    assert "removed 6 scratch file(s) an earlier, interrupted run left" in out and "nothing uploaded" in out
+    assert staged_bytes(s3) == model_files
+    assert scratch_keys(s3) == []
+
+
+def test_the_sweep_removes_only_this_scripts_scratch_keys(s3, model_dir, model_files, capsys):
+    prefix = SETTINGS.model_prefix
+    leftovers = [f"{prefix}.staging-0123456789ab/new/model.tar.gz", f"{prefix}.staging-0123456789ab/old/vocab.src.json"]
+    others = [
+        f"{prefix}.staging-notes.txt",
+        f"{prefix}.staging-0123456789ab/new/notes.txt",
+        f"{prefix}.staging-0123456789abc/new/model.tar.gz",
+        f"{prefix}backup/model.tar.gz",
+        "elsewhere/.staging-0123456789ab/new/model.tar.gz",
+    ]
+    for key in leftovers + others:
+        s3.put_object(Bucket=BUCKET, Key=key, Body=b"left behind")
+    s3.create_multipart_upload(Bucket=BUCKET, Key=f"{prefix}.staging-ba9876543210/new/model.tar.gz")
+    code, out, err = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
+    assert (code, err) == (0, "")
+    assert f"removed 3 scratch file(s) an earlier, interrupted run left under s3://{BUCKET}/{prefix}.staging-*" in out
+    assert {key for key, _ in snapshot(s3)[0]} == set(KEYS.values()) | set(others)
+    assert snapshot(s3)[1] == []
+
+
+@pytest.mark.parametrize(("code", "status"), [("AccessDenied", 403), ("NotImplemented", 501)])
+@pytest.mark.parametrize("outcome", ["staged", "rolled back"])
+def test_scratch_is_removed_when_versions_cannot_be_listed(code, status, outcome, s3, tmp_path, model_dir, s3_hooks, monkeypatch, capsys):
+    # No s3:ListBucketVersions permission, or an S3-compatible store without versioning.
+    before = stage_previous(s3, tmp_path)
+
+    def refuse(**_):
+        raise s3_error(code, status, "refused", "ListObjectVersions")
+
+    s3_hooks.append(("before-call.s3.ListObjectVersions", refuse))
+    if outcome == "rolled back":
+        real_copy = stage_model._copy_within
+
+        def fail_on_model(client, bucket, source_key, key):
+            if "/new/" in source_key and key == SETTINGS.model_key:
+                raise s3_error("InternalError", 500, "We encountered an internal error.", "CopyObject")
+            real_copy(client, bucket, source_key, key)
+
+        monkeypatch.setattr(stage_model, "_copy_within", fail_on_model)
+    exit_code, _, err = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
+    assert scratch_keys(s3) == []
+    if outcome == "staged":
+        assert (exit_code, err) == (0, "")
+        assert {key for key, _ in snapshot(s3)[0]} == set(KEYS.values())
+    else:
+        assert exit_code == 1
+        assert_one_line_failure(err, "InternalError", "the bucket is as it was")
+        assert snapshot(s3) == before
+
+
 def test_a_versioned_bucket_keeps_no_scratch_versions_after_success_or_failure(s3, tmp_path, model_dir, monkeypatch, capsys):
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
     stage_previous(s3, tmp_path)
@@ -386,10 +626,42 @@ def test_model_key_setting_decides_where_everything_goes(s3, model_dir, model_fi
     assert {key for key, _ in snapshot(s3)[0]} == set(keys.values())
 
 
-def test_default_key_is_the_endpoints_model_data_key():
-    # The endpoint stack builds ModelDataUrl from the same setting; its template test asserts that side.
-    assert KEYS["model.tar.gz"] == SETTINGS.model_key == "sagemaker/seq2seq/eng-german/pretrained_model/model.tar.gz"
-    assert KEYS["vocab.src.json"] == SETTINGS.model_prefix + "vocab.src.json"
+def resolve_model_data_url(templates: dict, bucket: str) -> str:
+    """The endpoint's ModelDataUrl with the bucket stack's exported bucket name replaced by bucket."""
+    bucket_template = templates[BUCKET_STACK]
+    exports = {
+        output["Export"]["Name"]: output["Value"] for output in bucket_template["Outputs"].values() if "Export" in output
+    }
+    (model,) = [r for r in templates[ENDPOINT_STACK]["Resources"].values() if r["Type"] == "AWS::SageMaker::Model"]
+    separator, parts = model["Properties"]["PrimaryContainer"]["ModelDataUrl"]["Fn::Join"]
+
+    def resolve(part) -> str:
+        if isinstance(part, str):
+            return part
+        ref = exports[part["Fn::ImportValue"]]["Ref"]
+        assert bucket_template["Resources"][ref]["Type"] == "AWS::S3::Bucket"
+        return bucket
+
+    return separator.join(resolve(part) for part in parts)
+
+
+def test_the_staged_key_is_the_endpoint_stacks_model_data_url(s3, model_dir, model_files, synthesize, capsys):
+    model_key = "releases/2024-06/seq2seq/model.tar.gz"
+    url = urllib.parse.urlsplit(resolve_model_data_url(synthesize({"model_key": model_key}).templates, BUCKET))
+    assert (url.scheme, url.netloc) == ("s3", BUCKET)
+    assert run(capsys, "--source", str(model_dir), "--bucket", BUCKET, "-c", f"model_key={model_key}")[0] == 0
+    head = s3.head_object(Bucket=BUCKET, Key=url.path.lstrip("/"))
+    assert head["Metadata"]["sha256"] == hashlib.sha256(model_files["model.tar.gz"]).hexdigest()
+    assert {key for key, _ in snapshot(s3)[0]} == {"releases/2024-06/seq2seq/" + name for name in NAMES}
+
+
+def test_stack_and_output_names_come_from_the_stacks_names_module():
+    tree = ast.parse(Path(stage_model.__file__).read_text(encoding="utf-8"))
+    assigned = {target.id for node in tree.body if isinstance(node, ast.Assign) for target in node.targets if isinstance(target, ast.Name)}
+    assert not {"BUCKET_STACK", "BUCKET_OUTPUT"} & assigned
+    imports = [node for node in tree.body if isinstance(node, ast.ImportFrom) and node.module == "stacks.names"]
+    imported = {alias.name for node in imports for alias in node.names}
+    assert {"BUCKET_STACK", "BUCKET_OUTPUT"} <= imported
 
 
 def test_default_sources_fall_back_from_the_regional_copy_to_the_global_one(s3, model_files, capsys):
@@ -420,6 +692,31 @@ def test_no_readable_default_source_names_each_one_and_what_s3_answered(s3, mode
         "404 NoSuchBucket",
         "--source",
     )
+    assert snapshot(s3) == ([], [])
+
+
+def test_default_sources_refusing_access_name_both_and_what_s3_answered(s3, model_files, s3_hooks, capsys):
+    # The likeliest real failure: the public copies exist but are no longer public (S3 answers 403 AccessDenied).
+    defaults = {"sagemaker-example-files-prod-us-east-1", "sagemaker-sample-files"}
+    for bucket in defaults:
+        put_source(s3, bucket, "models/seq2seq-data/", model_files)
+
+    def refuse(params, **_):
+        if params["Bucket"] in defaults:
+            raise s3_error("AccessDenied", 403, "Access Denied", "GetObject")
+
+    s3_hooks.append(("provide-client-params.s3.GetObject", refuse))
+    code, _, err = run(capsys, "--bucket", BUCKET)
+    assert code == 1
+    assert_one_line_failure(
+        err,
+        "no default source could be read",
+        "s3://sagemaker-example-files-prod-us-east-1/models/seq2seq-data/: cannot read model.tar.gz",
+        "s3://sagemaker-sample-files/models/seq2seq-data/: cannot read model.tar.gz",
+        "S3 answered 403 AccessDenied (Access Denied)",
+        "--source",
+    )
+    assert err.count("403 AccessDenied") == 2
     assert snapshot(s3) == ([], [])
 
 
