@@ -385,20 +385,26 @@ def test_disk_filling_up_mid_download_is_one_clear_failure(s3, tmp_path, http_fi
     assert snapshot(s3) == before
 
 
-@pytest.mark.parametrize("failing_copy", [1, 2, 3])
-def test_a_failure_while_promoting_puts_the_previous_files_back(failing_copy, s3, tmp_path, model_dir, monkeypatch, capsys):
-    before = stage_previous(s3, tmp_path)
+def fail_promotion(monkeypatch, failing_copy: int, error: BaseException) -> list[str]:
+    """Make the failing_copy-th promotion copy (scratch -> final key) raise error; return the keys promoted so far."""
     real_copy = stage_model._copy_within
-    promotions = []
+    promotions: list[str] = []
 
     def flaky_copy(client, bucket, source_key, key):
         if "/new/" in source_key:
             promotions.append(key)
             if len(promotions) == failing_copy:
-                raise ClientError({"Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."}}, "CopyObject")
+                raise error
         real_copy(client, bucket, source_key, key)
 
     monkeypatch.setattr(stage_model, "_copy_within", flaky_copy)
+    return promotions
+
+
+@pytest.mark.parametrize("failing_copy", [1, 2, 3])
+def test_a_failure_while_promoting_puts_the_previous_files_back(failing_copy, s3, tmp_path, model_dir, monkeypatch, capsys):
+    before = stage_previous(s3, tmp_path)
+    promotions = fail_promotion(monkeypatch, failing_copy, ClientError({"Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."}}, "CopyObject"))
     code, _, err = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
     assert code == 1
     assert_one_line_failure(err, "SlowDown", "the bucket is as it was")
@@ -410,19 +416,8 @@ def test_a_failure_while_promoting_puts_the_previous_files_back(failing_copy, s3
 @pytest.mark.parametrize("failing_copy", [1, 2, 3])
 @pytest.mark.parametrize("fault", ["SlowDown", "Ctrl-C"])
 def test_a_failed_first_ever_staging_leaves_the_bucket_empty(failing_copy, fault, s3, model_dir, monkeypatch, capsys):
-    real_copy = stage_model._copy_within
-    promotions = []
-
-    def flaky_copy(client, bucket, source_key, key):
-        if "/new/" in source_key:
-            promotions.append(key)
-            if len(promotions) == failing_copy:
-                if fault == "Ctrl-C":
-                    raise KeyboardInterrupt
-                raise s3_error("SlowDown", 503, "Please reduce your request rate.", "CopyObject")
-        real_copy(client, bucket, source_key, key)
-
-    monkeypatch.setattr(stage_model, "_copy_within", flaky_copy)
+    error = KeyboardInterrupt() if fault == "Ctrl-C" else s3_error("SlowDown", 503, "Please reduce your request rate.", "CopyObject")
+    fail_promotion(monkeypatch, failing_copy, error)
     code, _, err = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
     assert code == 1
     expected = "the previous files were put back" if fault == "Ctrl-C" else "the bucket is as it was"
