@@ -18,11 +18,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from scripts.cdk_cli import REPO_ROOT, Runner, add_context_option, cdk, context_flags, run_command
 from scripts.preflight import CLIENT_CONFIG, PreflightError, aws_session, check_caller, check_image, describe_error, run_preflight
+from scripts import endpoint_logs
+from stacks.names import API_STACK, API_URL_OUTPUT, BUCKET_OUTPUT, BUCKET_STACK, ENDPOINT_OUTPUT, ENDPOINT_STACK, TRANSLATE_URL_OUTPUT
 from stacks.settings import Settings, SettingsError, parse_overrides, settings_from_files
 
-BUCKET_STACK = "TranslateModelBucket"
-ENDPOINT_STACK = "TranslateEndpoint"
-API_STACK = "TranslateApi"
 OUTPUTS_FILE = "outputs.json"
 # On-demand real-time inference in us-east-1 (DESIGN.md); other regions and types: the SageMaker pricing page.
 HOURLY_USD_US_EAST_1 = {"ml.m4.xlarge": 0.28}
@@ -162,8 +161,11 @@ def main(
         print(f"[2/4] Deploying the model bucket ({BUCKET_STACK})")
         retry = "Fix the cause shown above and run make deploy again; `make destroy` removes what was created."
         deploy_flags = ["--require-approval", "never", "--outputs-file", str(outputs_file)]
-        _run_phase(runner, cdk("deploy", BUCKET_STACK, *deploy_flags, *context), f"cdk deploy {BUCKET_STACK}", retry)
-        bucket = _read_output(outputs_file, BUCKET_STACK, "ModelBucketName", session)
+        # The bucket stack depends on nothing, so --exclusively deploys the same; it also makes the CLI bundle this
+        # stack's assets only, not pip-install the API's Lambda for nothing (which needs the package index).
+        first = cdk("deploy", BUCKET_STACK, "--exclusively", *deploy_flags, *context)
+        _run_phase(runner, first, f"cdk deploy {BUCKET_STACK}", retry)
+        bucket = _read_output(outputs_file, BUCKET_STACK, BUCKET_OUTPUT, session)
 
         print(f"[3/4] Staging the model into s3://{bucket}/{settings.model_prefix}")
         source = ["--source", args.source] if args.source else []
@@ -178,7 +180,7 @@ def main(
         )
         second = cdk("deploy", ENDPOINT_STACK, API_STACK, *deploy_flags, *context, "-c", f"model_version={version}")
         _run_phase(runner, second, f"cdk deploy {ENDPOINT_STACK} {API_STACK}", endpoint_advice)
-        url = _read_output(outputs_file, API_STACK, "TranslateUrl", session)
+        url = _read_output(outputs_file, API_STACK, TRANSLATE_URL_OUTPUT, session)
     except PreflightError as error:
         print(f"deploy stopped: {error}", file=sys.stderr)
         return 1
@@ -189,10 +191,14 @@ def main(
         print("\ndeploy interrupted: run make deploy again to finish, or make destroy to remove what was created.", file=sys.stderr)
         return 130
 
+    endpoint_name = _optional_output(outputs_file, ENDPOINT_STACK, ENDPOINT_OUTPUT)
+    if endpoint_name:
+        logs = session.client("logs", region_name=caller.region, config=CLIENT_CONFIG)
+        print(endpoint_logs.keep_for(logs, endpoint_name, settings.log_retention_days))
     sample = json.dumps({"text": SAMPLE_TEXT})
     print()
     print(f"The translation service is up: POST {url}")
-    page = _optional_output(outputs_file, API_STACK, "ApiUrl")
+    page = _optional_output(outputs_file, API_STACK, API_URL_OUTPUT)
     if page:
         print(f"Web page: {page}")
     print("Try it:")

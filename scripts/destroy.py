@@ -14,13 +14,15 @@ if __package__ in (None, ""):  # run as `python scripts/destroy.py`: make the re
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from scripts import endpoint_logs
 from scripts.cdk_cli import Runner, add_context_option, cdk, context_flags, run_command
 from scripts.preflight import CLIENT_CONFIG, PreflightError, aws_session, check_caller, describe_error
+from scripts.stack_outputs import StackOutputError, stack_output
+from stacks.names import ENDPOINT_OUTPUT, ENDPOINT_STACK, PROJECT_TAG, STACK_NAMES
 from stacks.settings import SettingsError, parse_overrides, settings_from_files
 
-# The same tag and stack names as stacks/service.py (not imported: that module loads the whole CDK).
-PROJECT_TAG = ("Project", "seq2seq-translate")
-PROJECT_STACKS = frozenset({"TranslateModelBucket", "TranslateEndpoint", "TranslateApi"})
+# stacks/names.py is free of CDK imports: reading the names costs nothing and they can't drift from the stacks'.
+PROJECT_STACKS = frozenset(STACK_NAMES)
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,14 @@ def leftover_report(leftovers: list[Leftover], region: str) -> str:
     return "\n".join(lines)
 
 
+def deployed_endpoint_name(session: boto3.Session) -> str | None:
+    """The endpoint stack's endpoint, read before destroying it: its log group is SageMaker's, not the stack's."""
+    try:
+        return stack_output(ENDPOINT_STACK, ENDPOINT_OUTPUT, session=session)
+    except StackOutputError:
+        return None
+
+
 def main(argv: list[str] | None = None, *, runner: Runner = run_command, session: boto3.Session | None = None) -> int:
     """Destroy every stack and confirm nothing of the project is left; non-zero, with what to do, otherwise."""
     parser = argparse.ArgumentParser(prog="make destroy", description="Remove every stack; check that nothing keeps billing.")
@@ -117,11 +127,16 @@ def main(argv: list[str] | None = None, *, runner: Runner = run_command, session
         session = session or aws_session()
         caller = check_caller(session)
         print(f"  ok    {caller.arn}, region {caller.region}")
+        endpoint_name = deployed_endpoint_name(session)
         print("[2/3] Removing every stack (cdk destroy --all --force); deleting the endpoint takes a few minutes")
         code = runner(cdk("destroy", "--all", "--force", *context_flags(args.context)))
         print("[3/3] Checking that no SageMaker model, endpoint config or endpoint of the project is left")
         sagemaker = session.client("sagemaker", region_name=caller.region, config=CLIENT_CONFIG)
         leftovers = project_leftovers(sagemaker)
+        # Only once the endpoint is gone: a running one would create its group again.
+        logs_left = None
+        if endpoint_name and not leftovers:
+            logs_left = endpoint_logs.delete(session.client("logs", region_name=caller.region, config=CLIENT_CONFIG), endpoint_name)
     except PreflightError as error:
         print(f"destroy stopped: {error}", file=sys.stderr)
         return 1
@@ -145,6 +160,9 @@ def main(argv: list[str] | None = None, *, runner: Runner = run_command, session
             file=sys.stderr,
         )
         return code
+    if logs_left:
+        print(f"destroy incomplete: {logs_left}", file=sys.stderr)
+        return 1
     print(f"Done: no model, endpoint config or endpoint of the project is left in {caller.region}; the endpoint no longer bills.")
     if settings.retain_model_bucket:
         print("The model bucket was kept (retain_model_bucket=true): empty and delete it in the S3 console when you no longer need it.")

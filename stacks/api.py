@@ -20,6 +20,7 @@ from stacks.api_contract import (
     CORS_ALLOW_METHODS,
     CORS_EXPOSE_HEADERS,
     CORS_MAX_AGE_SECONDS,
+    ENDPOINT_READ_TIMEOUT_SECONDS,
     INVALID_BODY_MESSAGE,
     LAMBDA_SOURCE,
     LAMBDA_TIMEOUT_SECONDS,
@@ -31,10 +32,11 @@ from stacks.api_contract import (
     VALIDATED_BODIES,
     gateway_error_body,
 )
+from stacks.log_groups import retention
 from stacks.monitoring import Monitoring
 from stacks.names import API_URL_OUTPUT, TRANSLATE_URL_OUTPUT
 from stacks.python_bundling import python_code
-from stacks.settings import LOG_RETENTION_DAYS, Settings
+from stacks.settings import Settings
 
 VOCABULARY_FILES = ("vocab.src.json", "vocab.trg.json")
 LAMBDA_TIMEOUT = Duration.seconds(LAMBDA_TIMEOUT_SECONDS)
@@ -66,7 +68,7 @@ class ApiStack(Stack):
         function_logs = logs.LogGroup(
             self,
             "TranslateFunctionLogs",
-            retention=_retention(settings.log_retention_days),
+            retention=retention(settings.log_retention_days),
             removal_policy=RemovalPolicy.DESTROY,
         )
         runtime = lambda_.Runtime.PYTHON_3_14
@@ -88,6 +90,8 @@ class ApiStack(Stack):
                 "CORS_ORIGINS": ",".join(settings.cors_origins),
                 "MODEL_BUCKET": model_bucket.bucket_name,
                 "VOCAB_PREFIX": settings.model_prefix,
+                # The model latency alarm is set below this (stacks/monitoring.py): one value for both.
+                "ENDPOINT_READ_TIMEOUT_SECONDS": str(ENDPOINT_READ_TIMEOUT_SECONDS),
                 "POWERTOOLS_SERVICE_NAME": "translate",
                 "POWERTOOLS_METRICS_NAMESPACE": "Seq2SeqTranslate",
                 "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -98,7 +102,7 @@ class ApiStack(Stack):
         for vocabulary in VOCABULARY_FILES:
             model_bucket.grant_read(self.translate_fn, f"{settings.model_prefix}{vocabulary}")
 
-        access_logs = logs.LogGroup(self, "ApiAccessLogs", retention=_retention(settings.log_retention_days), removal_policy=RemovalPolicy.DESTROY)
+        access_logs = logs.LogGroup(self, "ApiAccessLogs", retention=retention(settings.log_retention_days), removal_policy=RemovalPolicy.DESTROY)
         self.api = apigw.RestApi(
             self,
             "TranslateApi",
@@ -203,7 +207,3 @@ class ApiStack(Stack):
             response_headers={**headers, "Retry-After": "'1'"},
             templates={"application/json": json.dumps(gateway_error_body(THROTTLED_MESSAGE))},
         )
-
-def _retention(days: int) -> logs.RetentionDays:
-    # RetentionDays lists the same periods as LOG_RETENTION_DAYS, in the same order, then INFINITE.
-    return dict(zip(LOG_RETENTION_DAYS, logs.RetentionDays, strict=False))[days]

@@ -39,6 +39,9 @@ THROTTLED_MESSAGE = "Too many requests: slow down and retry after a second"
 # and the endpoint client's worst case (2 attempts of 2 s connect + 9 s read, plus backoff) after a cold start's
 # vocabulary read (one 3 s attempt) must fit inside it.
 LAMBDA_TIMEOUT_SECONDS = 27
+# How long the Lambda waits for the endpoint's answer before it gives up with a 504 (ENDPOINT_READ_TIMEOUT_SECONDS in
+# its environment); the model latency alarm fires below it, before users see those 504s.
+ENDPOINT_READ_TIMEOUT_SECONDS = 9
 # API Gateway's REST payload limit.
 MAX_BODY_BYTES = 10 * 1024 * 1024
 

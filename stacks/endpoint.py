@@ -13,7 +13,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from stacks.image_map import IMAGE_VERSION, seq2seq_image_map
-from stacks.names import ENDPOINT_OUTPUT
+from stacks.names import ENDPOINT_LOG_GROUP_PREFIX, ENDPOINT_OUTPUT
 from stacks.settings import Settings
 
 VARIANT_NAME = "AllTraffic"
@@ -61,12 +61,15 @@ class EndpointStack(Stack):
             repository_name=image_map.repository,
             repository_arn=self.format_arn(service="ecr", account=registry, resource="repository", resource_name=image_map.repository),
         ).grant_pull(self.execution_role)
+        # SageMaker names the group after the endpoint, whose name CloudFormation picks after this policy exists, and
+        # creates it itself (declaring it would need a fixed endpoint name): make deploy sets its retention
+        # (scripts/endpoint_logs.py) and make destroy deletes it.
         self.execution_role.add_to_policy(
             iam.PolicyStatement(
                 actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                 resources=[
                     self.format_arn(
-                        service="logs", resource="log-group", resource_name="/aws/sagemaker/Endpoints/*", arn_format=ArnFormat.COLON_RESOURCE_NAME
+                        service="logs", resource="log-group", resource_name=f"{ENDPOINT_LOG_GROUP_PREFIX}*", arn_format=ArnFormat.COLON_RESOURCE_NAME
                     )
                 ],
             )
@@ -107,7 +110,14 @@ class EndpointStack(Stack):
                 )
             ],
         )
-        self.endpoint = sagemaker.CfnEndpoint(self, "Endpoint", endpoint_config_name=self.endpoint_config.attr_endpoint_config_name)
+        self.endpoint = sagemaker.CfnEndpoint(
+            self,
+            "Endpoint",
+            endpoint_config_name=self.endpoint_config.attr_endpoint_config_name,
+            # Autoscaling moves the instance count away from instance_count; a rollout (a new config) must keep the
+            # scaled fleet, not shrink it back. Only count and weight are kept: a new instance type still applies.
+            retain_all_variant_properties=True if settings.autoscaling else None,
+        )
         self.endpoint_name = self.endpoint.attr_endpoint_name
         # Ref is the ARN with the name as SageMaker writes it (lower case): the only safe IAM resource.
         self.endpoint_arn = self.endpoint.ref

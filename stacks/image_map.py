@@ -54,10 +54,3 @@ def seq2seq_image_map(version: str = IMAGE_VERSION) -> ImageMap:
         raise ImageMapError(f"the SageMaker SDK's image map {path.name} lists no region for version {version!r}")
     return ImageMap(repository=repository, registries=registries)
 
-
-def image_uri(region: str, url_suffix: str = "amazonaws.com", version: str = IMAGE_VERSION) -> str:
-    """The seq2seq image URI for a region, as SageMaker pulls it (for scripts; stacks use the mapping)."""
-    image_map = seq2seq_image_map(version)
-    if region not in image_map.registries:
-        raise ImageMapError(f"the seq2seq image is not offered in {region}; regions that have it: {', '.join(image_map.regions)}")
-    return f"{image_map.registries[region]}.dkr.ecr.{region}.{url_suffix}/{image_map.repository}:{version}"

@@ -11,11 +11,17 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from stacks.api_contract import ENDPOINT_READ_TIMEOUT_SECONDS
+
 PERIOD = Duration.minutes(5)
 # Near API Gateway's 29 s ceiling, users start seeing 504s.
 API_LATENCY_P99_MS = 20_000
-# SageMaker reports ModelLatency in microseconds.
-MODEL_LATENCY_P90_US = 10_000_000
+# The Lambda answers 504 once a read from the endpoint takes ENDPOINT_READ_TIMEOUT_SECONDS: warn while the slowest
+# tenth of requests is at half that, before users get those 504s. SageMaker reports ModelLatency in microseconds.
+MODEL_LATENCY_P90_SECONDS = ENDPOINT_READ_TIMEOUT_SECONDS / 2
+MODEL_LATENCY_P90_US = int(MODEL_LATENCY_P90_SECONDS * 1_000_000)
+# Two periods in a row: one slow period (a cold instance after scale-out) is not worth a page.
+MODEL_LATENCY_PERIODS = 2
 API_5XX_PER_PERIOD = 5
 
 
@@ -48,7 +54,8 @@ class Monitoring(Construct):
         fn_errors = function.metric_errors(period=PERIOD, statistic="Sum")
         fn_throttles = function.metric_throttles(period=PERIOD, statistic="Sum")
         model_errors = cloudwatch.MathExpression(
-            expression="e4 + e5",
+            # A period with 4XX but no 5XX datapoint (or the reverse) would otherwise have no sum at all.
+            expression="FILL(e4, 0) + FILL(e5, 0)",
             using_metrics={"e4": endpoint_metric("Invocation4XXErrors", "Sum"), "e5": endpoint_metric("Invocation5XXErrors", "Sum")},
             label="Endpoint invocation errors",
             period=PERIOD,
@@ -61,7 +68,14 @@ class Monitoring(Construct):
             ("LambdaErrors", fn_errors, 1, 1, "The translate Lambda failed (unhandled error or timeout)"),
             ("LambdaThrottles", fn_throttles, 1, 1, "The translate Lambda was throttled"),
             ("EndpointInvocationErrors", model_errors, 1, 1, "The SageMaker endpoint answered invocation errors"),
-            ("ModelLatency", model_latency, MODEL_LATENCY_P90_US, 3, "The model's p90 latency is above 10 s"),
+            (
+                "ModelLatency",
+                model_latency,
+                MODEL_LATENCY_P90_US,
+                MODEL_LATENCY_PERIODS,
+                f"The model's p90 latency is at least {MODEL_LATENCY_P90_SECONDS:g} s; "
+                f"the API answers 504 when the endpoint takes {ENDPOINT_READ_TIMEOUT_SECONDS} s",
+            ),
         ]
         self.alarms: dict[str, cloudwatch.Alarm] = {}
         for name, metric, threshold, periods, description in specs:
@@ -71,6 +85,7 @@ class Monitoring(Construct):
                 alarm_description=description,
                 threshold=threshold,
                 evaluation_periods=periods,
+                datapoints_to_alarm=periods,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )

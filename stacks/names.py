@@ -11,3 +11,6 @@ TRANSLATE_URL_OUTPUT = "TranslateUrl"
 API_URL_OUTPUT = "ApiUrl"
 
 PROJECT_TAG = ("Project", "seq2seq-translate")
+
+# SageMaker writes an endpoint's container logs to this prefix + the endpoint's name, in a group it creates itself.
+ENDPOINT_LOG_GROUP_PREFIX = "/aws/sagemaker/Endpoints/"

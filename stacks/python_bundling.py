@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import jsii
@@ -13,6 +16,7 @@ from aws_cdk import aws_lambda as lambda_
 
 # Never copied into the package: caches, local-only data, and the pin file itself.
 _SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "requirements.txt")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _PLATFORMS = {
     lambda_.Architecture.ARM_64.name: "manylinux2014_aarch64",
     lambda_.Architecture.X86_64.name: "manylinux2014_x86_64",
@@ -21,6 +25,23 @@ _PLATFORMS = {
 
 class BundlingError(RuntimeError):
     """The Lambda's dependencies could not be installed for its platform."""
+
+
+# try_bundle runs as a jsii callback: what it raises reaches the app as a bare RuntimeError wrapped in CDK's
+# "Failed to bundle asset" and a long trace. Kept here so that bundling_errors() can raise the original instead.
+_failures: list[BundlingError] = []
+
+
+@contextmanager
+def bundling_errors() -> Iterator[None]:
+    """Let a local bundling failure inside the block surface as the BundlingError it was, with its one-line message."""
+    seen = len(_failures)
+    try:
+        yield
+    except RuntimeError as error:
+        if isinstance(error, BundlingError) or len(_failures) == seen:
+            raise
+        raise _failures[-1] from None
 
 
 @jsii.implements(ILocalBundling)
@@ -40,13 +61,29 @@ class _PipBundler:
                 sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                 "--requirement", str(requirements), "--target", str(out),
                 "--platform", self._platform, "--python-version", self._python_version,
-                "--implementation", "cp", "--only-binary=:all:", "--no-compile",
+                "--implementation", "cp", "--only-binary=:all:", "--no-compile", "--no-color",
             ]  # fmt: skip
             result = subprocess.run(command, capture_output=True, text=True, check=False)
             if result.returncode != 0:
-                detail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
-                raise BundlingError(f"pip could not install {requirements.name} for {self._platform} / Python {self._python_version}: {detail[0]}")
+                where = f"{self._source.parent.name}/{self._source.name}/{requirements.name}"
+                failure = BundlingError(
+                    f"bundling the Lambda failed: pip could not install {where} for {self._platform} / Python {self._python_version} "
+                    f"({_pip_error(result.stderr or result.stdout)}); bundling downloads wheels from the package index at synth time"
+                )
+                _failures.append(failure)
+                raise failure
+            # pip's console scripts: their shebang holds this machine's interpreter path, and Lambda never runs them.
+            if not (self._source / "bin").exists():
+                shutil.rmtree(out / "bin", ignore_errors=True)
         return True
+
+
+def _pip_error(output: str) -> str:
+    # pip ends with its verdict ("ERROR: No matching distribution found for ..."), after retries and warnings;
+    # under the CDK CLI (FORCE_COLOR) it may still colour it.
+    lines = [line.strip() for line in _ANSI.sub("", output).splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("ERROR:")]
+    return (errors or lines or ["no output"])[-1].removeprefix("ERROR:").strip()
 
 
 def python_code(source: Path, runtime: lambda_.Runtime, architecture: lambda_.Architecture) -> lambda_.Code:

@@ -9,6 +9,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from stacks.api import ApiStack
 from stacks.endpoint import EndpointStack
+from stacks.log_groups import declare_provider_log_groups
 from stacks.model_bucket import ModelBucketStack
 from stacks.nag_acknowledgments import acknowledge_findings
 from stacks.names import PROJECT_TAG, STACK_NAMES
@@ -44,6 +45,9 @@ def build_service(app: App) -> Service:
         variant_name=endpoint.variant_name,
         description="Public HTTPS translate API in front of the seq2seq endpoint",
     )
+    # Last, once every construct exists: CDK adds its own functions (the bucket's auto-delete) as constructs need them.
+    for stack in (bucket, endpoint, api):
+        declare_provider_log_groups(stack, retention_days=settings.log_retention_days)
     Tags.of(app).add(*PROJECT_TAG)
     acknowledge_findings(bucket, endpoint, api)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))

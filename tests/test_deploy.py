@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import sys
 from pathlib import Path
@@ -76,7 +77,8 @@ def run(argv, account, tmp_path, runner, **kwargs):
 def expected_calls(outputs: Path, context: list[str], source: list[str] | None = None) -> list[list[str]]:
     flags = ["--require-approval", "never", "--outputs-file", str(outputs)]
     return [
-        [*CDK, "deploy", "TranslateModelBucket", *flags, *context],
+        # --exclusively: the CLI bundles no other stack's assets (the API's Lambda) for the bucket alone.
+        [*CDK, "deploy", "TranslateModelBucket", "--exclusively", *flags, *context],
         [sys.executable, "scripts/stage_model.py", "--bucket", BUCKET, *(source or []), *context],
         [*CDK, "deploy", "TranslateEndpoint", "TranslateApi", *flags, *context, "-c", "model_version=3f2a9c"],
     ]
@@ -226,3 +228,28 @@ def test_the_pinned_cdk_cli_runs_offline(capfd):
 
     assert run_command(cdk("--version")) == 0
     assert capfd.readouterr().out.startswith(json.loads((REPO_ROOT / "package.json").read_text())["devDependencies"]["aws-cdk"])
+
+
+def test_stack_and_output_names_come_from_the_stacks_names_module():
+    tree = ast.parse(Path(deploy.__file__).read_text(encoding="utf-8"))
+    assigned = {target.id for node in tree.body if isinstance(node, ast.Assign) for target in node.targets if isinstance(target, ast.Name)}
+    assert not {"BUCKET_STACK", "ENDPOINT_STACK", "API_STACK"} & assigned
+    imported = {alias.name for node in tree.body if isinstance(node, ast.ImportFrom) and node.module == "stacks.names" for alias in node.names}
+    assert {"BUCKET_STACK", "ENDPOINT_STACK", "API_STACK", "BUCKET_OUTPUT", "TRANSLATE_URL_OUTPUT"} <= imported
+    literals = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+    assert not {"TranslateModelBucket", "TranslateEndpoint", "TranslateApi", "ModelBucketName", "TranslateUrl"} & literals
+
+
+def test_the_endpoints_log_group_gets_the_retention_setting(account, tmp_path, capsys):
+    # SageMaker creates /aws/sagemaker/Endpoints/<name> itself, with no retention: deploy sets it.
+    logs = boto3.client("logs")
+    logs.create_log_group(logGroupName="/aws/sagemaker/Endpoints/Endpoint-xyz")
+    assert run(["--yes", "-c", "log_retention_days=14"], account, tmp_path, FakeRunner()) == 0
+    (group,) = logs.describe_log_groups(logGroupNamePrefix="/aws/sagemaker/Endpoints/")["logGroups"]
+    assert group["retentionInDays"] == 14
+    assert "  ok    endpoint logs /aws/sagemaker/Endpoints/Endpoint-xyz are kept 14 days" in capsys.readouterr().out
+
+
+def test_a_log_group_not_created_yet_is_a_note_not_a_failure(account, tmp_path, capsys):
+    assert run(["--yes"], account, tmp_path, FakeRunner()) == 0
+    assert "  note  /aws/sagemaker/Endpoints/Endpoint-xyz does not exist yet" in capsys.readouterr().out

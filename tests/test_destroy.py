@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import ast
+import json
 from pathlib import Path
 
 import boto3
+from botocore.stub import Stubber
 
 from scripts import destroy
+from stacks.names import PROJECT_TAG, STACK_NAMES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DESTROY = ["npx", "--no-install", "cdk", "destroy", "--all", "--force"]
@@ -115,3 +119,62 @@ def test_a_bad_setting_is_named_before_anything_runs(capsys):
     assert destroy.main(["-c", "nonsense"], runner=runner) == 2
     assert runner.calls == []
     assert "-c 'nonsense' is not allowed: use -c key=value" in capsys.readouterr().err
+
+
+def test_project_tag_and_stack_names_come_from_the_stacks_names_module():
+    assert destroy.PROJECT_STACKS == frozenset(STACK_NAMES) and destroy.PROJECT_TAG == PROJECT_TAG
+    tree = ast.parse(Path(destroy.__file__).read_text(encoding="utf-8"))
+    literals = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+    assert not {*STACK_NAMES, PROJECT_TAG[1]} & literals
+
+
+def deployed_endpoint_stack(endpoint_name: str) -> None:
+    """The endpoint stack as CloudFormation reports it: an EndpointName output."""
+    template = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}, "Outputs": {"EndpointName": {"Value": endpoint_name}}}
+    boto3.client("cloudformation").create_stack(StackName="TranslateEndpoint", TemplateBody=json.dumps(template))
+
+
+def log_groups() -> list[str]:
+    return [group["logGroupName"] for group in boto3.client("logs").describe_log_groups()["logGroups"]]
+
+
+def test_the_endpoints_own_log_group_is_deleted_once_the_endpoint_is_gone(aws_env, capsys):
+    deployed_endpoint_stack("translate-endpoint")
+    logs = boto3.client("logs")
+    for name in ("/aws/sagemaker/Endpoints/translate-endpoint", "/aws/sagemaker/Endpoints/someone-elses"):
+        logs.create_log_group(logGroupName=name)
+    create_endpoint("translate", PROJECT)
+    assert destroy.main([], runner=FakeRunner(on_call=lambda: delete_endpoint("translate"))) == 0
+    assert log_groups() == ["/aws/sagemaker/Endpoints/someone-elses"]
+    assert "Done:" in capsys.readouterr().out
+
+
+def test_the_log_group_stays_while_the_endpoint_is_left(aws_env, capsys):
+    # A running endpoint would write (and create the group) again: it goes only with the endpoint.
+    deployed_endpoint_stack("translate-endpoint")
+    boto3.client("logs").create_log_group(logGroupName="/aws/sagemaker/Endpoints/translate-endpoint")
+    create_endpoint("translate", PROJECT)
+    assert destroy.main([], runner=FakeRunner()) == 1
+    assert log_groups() == ["/aws/sagemaker/Endpoints/translate-endpoint"]
+
+
+def test_a_log_group_that_cannot_be_deleted_is_named_with_the_command(aws_env, capsys, monkeypatch):
+    deployed_endpoint_stack("translate-endpoint")
+
+    def refused(logs, endpoint_name):
+        return f"could not delete the endpoint's log group /aws/sagemaker/Endpoints/{endpoint_name} (AccessDeniedException): aws logs ..."
+
+    monkeypatch.setattr(destroy.endpoint_logs, "delete", refused)
+    assert destroy.main([], runner=FakeRunner()) == 1
+    assert "destroy incomplete: could not delete the endpoint's log group" in capsys.readouterr().err
+
+
+def test_delete_reports_a_refusal_with_the_command_and_ignores_a_missing_group(aws_env):
+    logs = boto3.client("logs")
+    assert destroy.endpoint_logs.delete(logs, "never-created") is None
+    # moto allows everything; a refusal is played by botocore's Stubber.
+    with Stubber(logs) as stubber:
+        stubber.add_client_error("delete_log_group", "AccessDeniedException", "not allowed", 400)
+        problem = destroy.endpoint_logs.delete(logs, "translate-endpoint")
+    assert problem == ("could not delete the endpoint's log group /aws/sagemaker/Endpoints/translate-endpoint (AccessDeniedException): "
+                       "aws logs delete-log-group --log-group-name /aws/sagemaker/Endpoints/translate-endpoint")

@@ -1,3 +1,8 @@
+import importlib.util
+import re
+import tarfile
+from pathlib import Path
+
 import pytest
 
 from stacks.settings import SettingsError, default_context, load_settings, parse_overrides, settings_from_files
@@ -77,3 +82,19 @@ def test_overrides_parse_like_the_cdk_cli():
         parse_overrides(["instance_type"])
     with pytest.raises(SettingsError, match="unknown setting.*instnce_type.*known settings: instance_type"):
         parse_overrides(["instnce_type=ml.m5.xlarge"])
+
+
+def known_feature_flags() -> set[str]:
+    """Every feature flag the installed aws-cdk-lib defines (its cx-api module, read from the jsii bundle)."""
+    jsii_dir = Path(importlib.util.find_spec("aws_cdk._jsii").origin).parent
+    (bundle,) = jsii_dir.glob("aws-cdk-lib@*.jsii.tgz")
+    with tarfile.open(bundle) as archive:
+        features = archive.extractfile("package/cx-api/lib/features.js").read().decode()
+    return set(re.findall(r'"(@aws-cdk/[\w-]+:\w+)"', features))
+
+
+def test_every_feature_flag_in_cdk_json_is_one_aws_cdk_lib_knows():
+    known = known_feature_flags()
+    assert "@aws-cdk/core:stackRelativeExports" in known  # the reader works
+    flags = {key for key in default_context() if key.startswith("@aws-cdk/")}
+    assert flags and flags <= known, f"not feature flags of the installed aws-cdk-lib: {sorted(flags - known)}"

@@ -1,9 +1,11 @@
 import json
+import re
 
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Match
 
 from stacks.api import LAMBDA_TIMEOUT, translate_request_schema
-from stacks.api_contract import ROUTES, VALIDATED_BODIES
+from stacks.api_contract import ENDPOINT_READ_TIMEOUT_SECONDS, ROUTES, VALIDATED_BODIES
 
 STACK = "TranslateApi"
 
@@ -16,9 +18,15 @@ def translate_function(synthesized):
     return next(v for v in resources_of(synthesized, "AWS::Lambda::Function").values() if v["Properties"].get("Handler") == "handler.handler")
 
 
+def newest_python_runtime() -> str:
+    versions = [tuple(map(int, m.groups())) for name in dir(lambda_.Runtime) if (m := re.fullmatch(r"PYTHON_(\d+)_(\d+)", name))]
+    major, minor = max(versions)
+    return getattr(lambda_.Runtime, f"PYTHON_{major}_{minor}").name
+
+
 def test_lambda_runs_the_newest_python_on_arm_with_a_timeout_below_api_gateways(default_app):
     props = translate_function(default_app)["Properties"]
-    assert props["Runtime"] == "python3.14"
+    assert props["Runtime"] == newest_python_runtime()
     assert props["Architectures"] == ["arm64"]
     assert props["Timeout"] == LAMBDA_TIMEOUT.to_seconds() < 29
     env = props["Environment"]["Variables"]
@@ -142,6 +150,33 @@ def test_alarms_for_every_failure_mode_notify_one_topic(default_app):
     default_app.template(STACK).resource_count_is("AWS::SNS::Subscription", 0)
 
 
+def test_model_latency_alarm_fires_before_the_lambda_gives_up_on_the_endpoint(default_app):
+    read_timeout = float(translate_function(default_app)["Properties"]["Environment"]["Variables"]["ENDPOINT_READ_TIMEOUT_SECONDS"])
+    alarms = default_app.template(STACK).find_resources(
+        "AWS::CloudWatch::Alarm", {"Properties": {"MetricName": "ModelLatency", "Namespace": "AWS/SageMaker"}}
+    )
+    ((_, alarm),) = alarms.items()
+    props = alarm["Properties"]
+    assert props["ExtendedStatistic"] == "p90"
+    assert props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    # ModelLatency is in microseconds; at the read timeout users already get 504s.
+    assert 0 < props["Threshold"] < read_timeout * 1_000_000
+    assert props["Threshold"] <= 5_000_000
+    assert (props["DatapointsToAlarm"], props["EvaluationPeriods"], props["Period"]) == (2, 2, 300)
+
+
+def test_error_sums_count_a_missing_series_as_zero(default_app, custom_app):
+    # In metric math a+b has no value where either series has no datapoint: 5XX errors alone would not alarm.
+    for synthesized in (default_app, custom_app):
+        alarms = synthesized.template(STACK).find_resources("AWS::CloudWatch::Alarm", {"Properties": {"Metrics": Match.any_value()}})
+        assert alarms
+        expressions = [m["Expression"] for a in alarms.values() for m in a["Properties"]["Metrics"] if "Expression" in m]
+        for expression in expressions:
+            ids = re.findall(r"\b[a-z]\w*\b", expression)
+            series = [i for i in ids if i != "FILL"]
+            assert series and all(f"FILL({i}, 0)" in expression for i in series), expression
+
+
 def test_alarm_email_subscribes_to_the_topic(custom_app):
     custom_app.template(STACK).has_resource_properties("AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"})
 
@@ -171,11 +206,17 @@ def test_routes_are_exactly_the_shared_contract_the_local_server_serves(default_
     assert validated == set(VALIDATED_BODIES)
 
 
+def test_the_stack_sets_the_lambdas_endpoint_read_timeout(default_app):
+    env = translate_function(default_app)["Properties"]["Environment"]["Variables"]
+    assert float(env["ENDPOINT_READ_TIMEOUT_SECONDS"]) == ENDPOINT_READ_TIMEOUT_SECONDS
+
+
 def test_endpoint_client_gives_up_before_the_lambda_which_gives_up_before_api_gateway(default_app):
     from translator import endpoint, vocab
 
+    read_timeout = float(translate_function(default_app)["Properties"]["Environment"]["Variables"]["ENDPOINT_READ_TIMEOUT_SECONDS"])
     # Two attempts of connect + read, plus up to a second of botocore's backoff between them...
-    client_worst_case = endpoint.MAX_ATTEMPTS * (endpoint.CONNECT_TIMEOUT_SECONDS + endpoint.DEFAULT_READ_TIMEOUT_SECONDS) + 1
+    client_worst_case = endpoint.MAX_ATTEMPTS * (endpoint.CONNECT_TIMEOUT_SECONDS + read_timeout) + 1
     # ...after a cold start's single attempt at the vocabulary.
     client_worst_case += vocab.S3_CONNECT_TIMEOUT_SECONDS + vocab.S3_READ_TIMEOUT_SECONDS
     assert vocab._S3_CONFIG.retries["total_max_attempts"] == 1

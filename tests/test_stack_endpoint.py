@@ -40,6 +40,29 @@ def test_mapping_resolves_to_the_right_account(default_app, region, account):
 def test_china_regions_use_the_partition_url_suffix(default_app):
     mapping = default_app.templates[STACK]["Mappings"]["Seq2SeqImage"]
     assert {"cn-north-1", "cn-northwest-1"} <= set(mapping)
+    # The host ends in amazonaws.com.cn there: the image URI must take the suffix from the partition, not a literal.
+    default_app.template(STACK).has_resource_properties(
+        "AWS::SageMaker::Model",
+        {
+            "PrimaryContainer": Match.object_like(
+                {
+                    "Image": {
+                        "Fn::Join": [
+                            "",
+                            [
+                                {"Fn::FindInMap": ["Seq2SeqImage", {"Ref": "AWS::Region"}, "account"]},
+                                ".dkr.ecr.",
+                                {"Ref": "AWS::Region"},
+                                ".",
+                                {"Ref": "AWS::URLSuffix"},
+                                "/seq2seq:1",
+                            ],
+                        ]
+                    }
+                }
+            )
+        },
+    )
 
 
 def test_deploy_to_a_region_without_the_image_is_refused_with_a_message(default_app):
@@ -60,6 +83,7 @@ def test_model_reads_the_staged_key_and_depends_on_role_and_its_policy(default_a
 
 
 def test_no_physical_names_on_model_config_or_endpoint(default_app):
+    # Model and config are replaced whenever anything changes; a fixed name would collide (DESIGN.md).
     for type_name, name_property in [
         ("AWS::SageMaker::Model", "ModelName"),
         ("AWS::SageMaker::EndpointConfig", "EndpointConfigName"),
@@ -76,6 +100,18 @@ def test_endpoint_config_defaults_to_one_ml_m4_xlarge(default_app):
         {"ProductionVariants": [Match.object_like({"InstanceType": "ml.m4.xlarge", "InitialInstanceCount": 1, "VariantName": "AllTraffic"})]},
     )
     template.resource_count_is("AWS::ApplicationAutoScaling::ScalableTarget", 0)
+
+
+def test_without_autoscaling_an_update_applies_the_configs_instance_count(default_app):
+    default_app.template(STACK).has_resource_properties("AWS::SageMaker::Endpoint", {"RetainAllVariantProperties": Match.absent()})
+
+
+def test_with_autoscaling_an_update_keeps_the_scaled_instance_count(custom_app):
+    # A new model means a new config, whose InitialInstanceCount would otherwise reset the scaled fleet.
+    assert custom_app.service.settings.max_instance_count > custom_app.service.settings.instance_count
+    custom_app.template(STACK).has_resource_properties(
+        "AWS::SageMaker::Endpoint", {"RetainAllVariantProperties": True, "ExcludeRetainedVariantProperties": Match.absent()}
+    )
 
 
 def test_overrides_change_instance_type_and_count(custom_app):
