@@ -15,8 +15,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-API_STACK = "TranslateApi"
-URL_OUTPUT = "TranslateUrl"
+from stacks.names import API_STACK, TRANSLATE_URL_OUTPUT as URL_OUTPUT  # noqa: E402 - after the path set-up above
+
 DEFAULT_TIMEOUT_SECONDS = 35.0
 URL_HINT = "give an http(s) URL such as https://abc123.execute-api.us-east-1.amazonaws.com/prod/translate"
 
