@@ -91,9 +91,11 @@ def test_curly_single_quotes_read_as_quotation_apostrophes_stay(api):
 
 
 @pytest.mark.parametrize("emoji", ["\u2764\ufe0f", "\U0001F44D\U0001F3FD", "\U0001F1E9\U0001F1EA",
-                                   "\U0001F468\u200d\U0001F469\u200d\U0001F467"])
+                                   "\U0001F468\u200d\U0001F469\u200d\U0001F467", "\u2b50\ufe0f", "1\ufe0f\u20e3"])
 def test_emoji_sequences_stay_whole(api, emoji):
     assert emoji in tokenize_english(f"I {emoji} you.")
+    # Glued to a word, an emoji still comes apart from it, and the word stays a word the model knows.
+    assert tokenize_english(f"great{emoji}.") == ["great", emoji, "."]
     assert emoji in api("POST", "/translate", {"text": f"The family {emoji} is here."})["json"]["translation"]
 
 

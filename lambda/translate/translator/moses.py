@@ -27,8 +27,11 @@ def _detokenizer() -> MosesDetokenizer:
 # Kept whole, so that the model sees one unknown word and <unk> replacement brings it back intact:
 # URLs and e-mail addresses (sacremoses' own patterns), times and scores ("10:30", "3:2"), phone prefixes ("+49"),
 # and emoji sequences (a skin tone, a variation selector, a flag's two halves or a ZWJ family stay one symbol).
-_PICTOGRAPH = "[\u2600-\u27bf\U0001F000-\U0001F1E5\U0001F200-\U0001FAFF][\ufe0f\U0001F3FB-\U0001F3FF]*"
-_EMOJI = f"[\U0001F1E6-\U0001F1FF]{{2}}|{_PICTOGRAPH}(?:\u200d{_PICTOGRAPH})*"
+_PICTOGRAPH = ("[\u00a9\u00ae\u203c\u2049\u2122\u2190-\u21ff\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff"
+               "\U0001F000-\U0001F1E5\U0001F200-\U0001FAFF][\ufe0f\U0001F3FB-\U0001F3FF]*")
+_EMOJI = f"[\U0001F1E6-\U0001F1FF]{{2}}|[0-9#*]\ufe0f?\u20e3|{_PICTOGRAPH}(?:\u200d{_PICTOGRAPH})*"
+# A protected span glued to a word ("great👍") would take the word with it: emoji stand apart first.
+_EMOJI_APART = re.compile(_EMOJI)
 _EXTRA_PROTECTED = [r"\d+:\d+", r"\+\d+", _EMOJI]
 # sacremoses swaps each protected span for a numbered placeholder and refuses (or, in older releases, garbles)
 # past a thousand; a sentence that long is far over the model's limit anyway.
@@ -48,6 +51,8 @@ def _protected_regexes() -> list[re.Pattern[str]]:
 
 
 def _check_protected(sentence: str) -> None:
+    if len(sentence) <= _MAX_PROTECTED:  # every span is at least one character long
+        return
     found = 0
     for regex in _protected_regexes():
         for _ in regex.finditer(sentence):
@@ -59,6 +64,7 @@ def _check_protected(sentence: str) -> None:
 
 def tokenize_english(sentence: str) -> list[str]:
     """Split an English sentence into Moses tokens, unescaped (the corpus has no &amp; and the like)."""
+    sentence = _EMOJI_APART.sub(r" \g<0> ", sentence)
     _check_protected(sentence)
     tokens = _tokenizer().tokenize(sentence, escape=False, aggressive_dash_splits=False, protected_patterns=_protected_patterns())
     # A protected URL swallows the sentence's final period ("see www.example.org."): give it back.

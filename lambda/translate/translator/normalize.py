@@ -9,8 +9,8 @@ import unicodedata
 _QUOTES = {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u2032": "'", "\u00b4": "'",
            "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"', "\u2033": '"'}
 _DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
-# Zero-width (non-)joiners hold emoji sequences and some scripts' words together.
-_KEPT_CONTROLS = frozenset("\n\t\u200c\u200d")
+# Zero-width (non-)joiners hold emoji sequences and some scripts' words together (whitespace is kept as such).
+_KEPT_CONTROLS = frozenset("\u200c\u200d")
 # Breaks that editors and PDFs put between lines (Word's Shift+Enter is a vertical tab): kept as line breaks, so
 # that no two words are glued together. Other whitespace controls (unit separator...) become plain spaces later.
 LINE_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"

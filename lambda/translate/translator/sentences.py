@@ -14,8 +14,13 @@ _CANDIDATE = re.compile(r"(?<![.!?\u2026])([.!?\u2026]++)([\"')\]]*+)\s+(?=\S)")
 _EXTRA_NUMERIC = frozenset({"Fig", "Figs", "Vol", "Vols", "Ch", "Sec", "Eq", "Tab", "Ref", "Refs", "p", "no", "nr"})
 _EXTRA_ALWAYS = frozenset({"approx", "ca", "cf", "Mt", "Ave", "Blvd", "Dept", "Univ", "Sept"})
 _ACRONYM = re.compile(r"^(?:[^\W\d_]+\.)+[^\W\d_]+$")  # U.S, e.g, i.e, Ph.D
-# Written in lower case and followed by lower case mid-sentence ("apples, pears etc. are"): never a sentence end.
-_LOWER_ABBREVIATIONS = frozenset({"etc", "vs", "incl", "esp", "resp", "min", "max", "ft", "lb", "lbs", "oz", "sq", "pp", "yr", "yrs"})
+# Followed by a lower-case word, never a sentence end, whatever their case: "apples etc. are", "Acme Inc. is",
+# "et al. found", and titles in chat-style lower case ("ask dr. smith").
+_LOWER_ABBREVIATIONS = frozenset({
+    "etc", "vs", "incl", "esp", "resp", "min", "max", "ft", "lb", "lbs", "oz", "sq", "pp", "yr", "yrs", "approx", "ca", "cf",
+    "inc", "ltd", "co", "corp", "llc", "al", "ed", "eds", "jr", "sr", "mr", "mrs", "ms", "dr", "prof", "st", "mt", "ave",
+    "blvd", "dept", "univ", "fig", "figs", "vol", "vols", "ch", "sec", "eq", "ref", "refs", "gen", "gov", "sen", "rep",
+})
 
 
 @cache
@@ -41,8 +46,10 @@ def _ends_lower_case_sentence(marks: str, word: str) -> bool:
         return True
     prefix = word.lstrip("\"'([")[:-1]
     always, numeric = _nonbreaking()
-    return (len(prefix) > 1 and prefix.isalpha() and prefix.lower() not in _LOWER_ABBREVIATIONS
-            and prefix not in always and prefix not in numeric)
+    # "No. of" and "Art. with" are references; a lower-case "no." ("i said no. he left") is the word.
+    reference = prefix in numeric and prefix[:1].isupper()
+    return (len(prefix) > 1 and prefix.replace("'", "").replace("-", "").isalpha() and prefix.lower() not in _LOWER_ABBREVIATIONS
+            and prefix not in always and not reference)
 
 
 def _is_abbreviation(word: str, next_char: str) -> bool:
@@ -58,13 +65,14 @@ def split_sentences(line: str) -> list[str]:
     sentences, start = [], 0
     for match in _CANDIDATE.finditer(line):
         next_char = line[match.end()]
-        words = line[start:match.end(1)].split()
+        # The word the punctuation ends, found from its end: re-splitting the sentence so far would be quadratic.
+        word = line[max(line.rfind(" ", start, match.start()) + 1, start):match.end(1)]
         if next_char.islower():
-            if match.group(2) or not words or not _ends_lower_case_sentence(match.group(1), words[-1]):
+            if match.group(2) or not word or not _ends_lower_case_sentence(match.group(1), word):
                 continue
         elif not _starts_sentence(next_char):
             continue
-        elif match.group(1) == "." and not match.group(2) and words and _is_abbreviation(words[-1], next_char):
+        elif match.group(1) == "." and not match.group(2) and word and _is_abbreviation(word, next_char):
             continue
         sentences.append(line[start:match.end(2)].strip())
         start = match.end()
