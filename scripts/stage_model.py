@@ -11,6 +11,7 @@ if __package__ in (None, ""):  # run as `python scripts/stage_model.py`: make th
 import argparse
 import re
 import uuid
+from datetime import datetime, timedelta, timezone
 from collections.abc import Callable
 from contextlib import ExitStack
 
@@ -42,6 +43,8 @@ MULTIPART_CHUNK = 64 * 1024 * 1024
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 # Each run writes under <model prefix>.staging-<12 hex>/new/ and old/; nothing else in the bucket is ever removed.
 SCRATCH_MARK = ".staging-"
+# Scratch copies older than this are an interrupted run's, not a concurrent one's: no staging takes a day.
+SWEEP_AFTER = timedelta(hours=24)
 _SCRATCH_NAME = re.compile(r"[0-9a-f]{12}/(?:new|old)/(?:" + "|".join(re.escape(name) for name in ARTIFACT_NAMES) + ")")
 
 
@@ -68,14 +71,14 @@ def destination_keys(settings: Settings) -> dict[str, str]:
 
 
 def staged_model_version(s3_client, bucket: str, key: str) -> str:
-    """The short content id kept with the staged model (16 hex chars); empty if the object or its id is absent."""
+    """The short content id this script kept with the staged model (16 hex chars); empty if absent or not ours."""
     try:
         metadata = s3_client.head_object(Bucket=bucket, Key=key).get("Metadata", {})
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
             return ""
         raise
-    return metadata.get("version") or metadata.get("sha256", "")[:16]
+    return recorded_version(metadata)
 
 
 def _staged(s3, bucket: str, key: str) -> dict | None:
@@ -147,32 +150,37 @@ def _delete(s3, bucket: str, objects: list[dict]) -> None:
             raise ClientError({"Error": error}, "DeleteObjects")
 
 
-def _scratch_versions(s3, bucket: str, prefix: str, under: str) -> list[dict] | None:
-    """Every version and delete marker of the scratch keys under `under`; None when versions cannot be listed."""
+def _scratch_versions(s3, bucket: str, under: str) -> list[dict] | None:
+    """Every version and delete marker under `under` (Key, VersionId, LastModified); None when versions cannot be listed."""
     try:
         pages = list(s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=under))
     except ClientError:  # a store without versioning, or no s3:ListBucketVersions permission
         return None
-    found = [item for page in pages for item in page.get("Versions", []) + page.get("DeleteMarkers", [])]
-    return [{"Key": item["Key"], "VersionId": item["VersionId"]} for item in found if _is_scratch(prefix, item["Key"])]
+    return [item for page in pages for item in page.get("Versions", []) + page.get("DeleteMarkers", [])]
 
 
-def _remove_scratch(s3, bucket: str, prefix: str, under: str) -> int:
+def _remove_scratch(s3, bucket: str, prefix: str, under: str, *, before: datetime | None = None) -> int:
     """Remove this script's scratch objects (every version) and unfinished uploads under `under`; return how many keys.
 
-    Raises ClientError or BotoCoreError when S3 refuses; nothing but <prefix>.staging-<id>/new|old/<artifact> is touched.
+    With `before`, only what was written or begun before that time. Raises ClientError or BotoCoreError when S3
+    refuses; nothing but <prefix>.staging-<id>/new|old/<artifact> is touched.
     """
+
+    def ours(key: str, written: datetime | None) -> bool:
+        return _is_scratch(prefix, key) and (before is None or (written is not None and written < before))
+
     keys: set[str] = set()
     for page in s3.get_paginator("list_multipart_uploads").paginate(Bucket=bucket, Prefix=under):
         for upload in page.get("Uploads", []):
-            if _is_scratch(prefix, upload["Key"]):
+            if ours(upload["Key"], upload.get("Initiated")):
                 s3.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
                 keys.add(upload["Key"])
     # Every version, so that a versioned bucket keeps no hidden scratch copies either; else the current objects.
-    objects = _scratch_versions(s3, bucket, prefix, under)
-    if objects is None:
-        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=under)
-        objects = [{"Key": item["Key"]} for page in pages for item in page.get("Contents", []) if _is_scratch(prefix, item["Key"])]
+    found = _scratch_versions(s3, bucket, under)
+    if found is None:
+        found = [item for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=under) for item in page.get("Contents", [])]
+    objects = [{"Key": item["Key"], **({"VersionId": item["VersionId"]} if "VersionId" in item else {})}
+               for item in found if ours(item["Key"], item.get("LastModified"))]
     _delete(s3, bucket, objects)
     return len(keys | {item["Key"] for item in objects})
 
@@ -280,10 +288,12 @@ def stage(
         s3.head_bucket(Bucket=bucket)
     except ClientError as error:
         raise StageError(f"cannot use the model bucket {bucket}: {s3_answer(error)}") from None
-    # A run killed outright (power, network, a second Ctrl-C) may have left its scratch copies: remove them first.
+    # A run killed outright (power, network, a second Ctrl-C) may have left its scratch copies: remove them first,
+    # once they are old enough not to be a run still going on beside this one.
     leftovers = f"s3://{bucket}/{settings.model_prefix}{SCRATCH_MARK}*"
     try:
-        if swept := _remove_scratch(s3, bucket, settings.model_prefix, settings.model_prefix + SCRATCH_MARK):
+        before = datetime.now(timezone.utc) - SWEEP_AFTER
+        if swept := _remove_scratch(s3, bucket, settings.model_prefix, settings.model_prefix + SCRATCH_MARK, before=before):
             say(f"removed {swept} scratch file(s) an earlier, interrupted run left under {leftovers}")
     except (ClientError, BotoCoreError) as error:
         print(f"stage_model: warning: could not look for scratch copies left under {leftovers} ({s3_answer(error)})", file=sys.stderr)
@@ -303,9 +313,12 @@ def stage(
             raise StageError(f"writing to {where} failed: {s3_answer(error)}; the bucket is as it was") from None
         except (BotoCoreError, Boto3Error, OSError) as error:
             raise StageError(f"writing to {where} failed: {error}; the bucket is as it was") from None
-        say(f"staged {', '.join(artifact.name for artifact in changed)} from {source} to {where} (model version {version})")
-        if warning:
-            print(f"stage_model: warning: {warning}", file=sys.stderr)
+        try:
+            say(f"staged {', '.join(artifact.name for artifact in changed)} from {source} to {where} (model version {version})")
+            if warning:
+                print(f"stage_model: warning: {warning}", file=sys.stderr)
+        except KeyboardInterrupt:
+            raise Interrupted(f"interrupted after staging: the new files are in place in {where} (model version {version})") from None
         return version
 
 

@@ -12,6 +12,7 @@ import pytest
 from botocore.stub import Stubber
 
 from scripts import deploy
+from scripts.model_sources import STAGED_BY
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CDK = ["npx", "--no-install", "cdk"]
@@ -191,7 +192,7 @@ def test_the_staged_models_version_is_read_from_s3_and_passed_to_the_endpoint(ac
     def stage_into_moto(argv):
         if argv[1:2] == ["scripts/stage_model.py"]:  # what staging leaves behind: the model with its content id
             s3.create_bucket(Bucket=BUCKET)
-            s3.put_object(Bucket=BUCKET, Key=key, Body=b"model", Metadata={"version": "0123456789abcdef"})
+            s3.put_object(Bucket=BUCKET, Key=key, Body=b"model", Metadata={"version": "0123456789abcdef", STAGED_BY[0]: STAGED_BY[1]})
         return runner(argv)
 
     runner = FakeRunner()
@@ -253,3 +254,20 @@ def test_the_endpoints_log_group_gets_the_retention_setting(account, tmp_path, c
 def test_a_log_group_not_created_yet_is_a_note_not_a_failure(account, tmp_path, capsys):
     assert run(["--yes"], account, tmp_path, FakeRunner()) == 0
     assert "  note  /aws/sagemaker/Endpoints/Endpoint-xyz does not exist yet" in capsys.readouterr().out
+
+
+def test_a_model_not_staged_by_this_project_has_no_version(account, tmp_path, capsys):
+    # Someone else's "version" metadata must not become model_version: deploy stops and says to stage again.
+    s3 = boto3.client("s3")
+
+    def foreign_object(argv):
+        if argv[1:2] == ["scripts/stage_model.py"]:
+            s3.create_bucket(Bucket=BUCKET)
+            s3.put_object(Bucket=BUCKET, Key="sagemaker/seq2seq/eng-german/pretrained_model/model.tar.gz", Body=b"model",
+                          Metadata={"version": "0123456789abcdef"})
+        return runner(argv)
+
+    runner = FakeRunner()
+    assert deploy.main(["--yes"], runner=foreign_object, quotas_client=account, outputs_dir=tmp_path, interactive=False) == 1
+    assert "has no version: stage it again" in capsys.readouterr().err
+    assert len(runner.calls) == 2

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import boto3
+from datetime import timedelta
+
 import pytest
 from botocore.exceptions import ClientError
 
@@ -477,7 +479,7 @@ def test_ctrl_c_during_cleanup_after_promotion_finishes_the_cleanup_and_says_the
     assert scratch_keys(s3) == [] and snapshot(s3)[1] == []
 
 
-def test_a_second_ctrl_c_during_cleanup_leaves_scratch_that_the_next_run_removes(s3, tmp_path, model_dir, model_files, s3_hooks, capsys):
+def test_a_second_ctrl_c_during_cleanup_leaves_scratch_that_the_next_run_removes(s3, tmp_path, model_dir, model_files, s3_hooks, monkeypatch, capsys):
     stage_previous(s3, tmp_path)
 
     def ctrl_c(**_):
@@ -489,6 +491,7 @@ def test_a_second_ctrl_c_during_cleanup_leaves_scratch_that_the_next_run_removes
     assert_one_line_failure(err, "are staged", "a second Ctrl-C stopped the removal of the scratch copies", "the next run removes them")
     assert len(scratch_keys(s3)) == 6  # new/ and old/ of each file
     s3_hooks.clear()
+    monkeypatch.setattr(stage_model, "SWEEP_AFTER", timedelta(0))  # the next run, a day later
     code, out, err = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
     assert (code, err) == (0, "")
     assert "removed 6 scratch file(s) an earlier, interrupted run left" in out and "nothing uploaded" in out
@@ -496,7 +499,8 @@ def test_a_second_ctrl_c_during_cleanup_leaves_scratch_that_the_next_run_removes
     assert scratch_keys(s3) == []
 
 
-def test_the_sweep_removes_only_this_scripts_scratch_keys(s3, model_dir, model_files, capsys):
+def test_the_sweep_removes_only_this_scripts_scratch_keys(s3, model_dir, model_files, monkeypatch, capsys):
+    monkeypatch.setattr(stage_model, "SWEEP_AFTER", timedelta(0))
     prefix = SETTINGS.model_prefix
     leftovers = [f"{prefix}.staging-0123456789ab/new/model.tar.gz", f"{prefix}.staging-0123456789ab/old/vocab.src.json"]
     others = [
@@ -514,6 +518,15 @@ def test_the_sweep_removes_only_this_scripts_scratch_keys(s3, model_dir, model_f
     assert f"removed 3 scratch file(s) an earlier, interrupted run left under s3://{BUCKET}/{prefix}.staging-*" in out
     assert {key for key, _ in snapshot(s3)[0]} == set(KEYS.values()) | set(others)
     assert snapshot(s3)[1] == []
+
+
+def test_the_sweep_leaves_a_concurrent_runs_fresh_scratch_alone(s3, model_dir, capsys):
+    # Scratch written minutes ago may be another run's, mid-promotion: deleting it could leave a mixed model behind.
+    fresh = f"{SETTINGS.model_prefix}.staging-0123456789ab/new/model.tar.gz"
+    s3.put_object(Bucket=BUCKET, Key=fresh, Body=b"another run's copy")
+    code, out, err = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
+    assert (code, err) == (0, "")
+    assert "removed" not in out and fresh in scratch_keys(s3)
 
 
 @pytest.mark.parametrize(("code", "status"), [("AccessDenied", 403), ("NotImplemented", 501)])
