@@ -17,8 +17,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from scripts import endpoint_logs
 from scripts.cdk_cli import Runner, add_context_option, cdk, context_flags, run_command
 from scripts.preflight import CLIENT_CONFIG, PreflightError, aws_session, check_caller, describe_error
-from scripts.stack_outputs import StackOutputError, stack_output
-from stacks.names import ENDPOINT_OUTPUT, ENDPOINT_STACK, PROJECT_TAG, STACK_NAMES
+from scripts.stack_outputs import StackNotDeployed, StackOutputError, stack_output
+from stacks.names import ENDPOINT_LOG_GROUP_PREFIX, ENDPOINT_OUTPUT, ENDPOINT_STACK, PROJECT_TAG, STACK_NAMES
 from stacks.settings import SettingsError, parse_overrides, settings_from_files
 
 # stacks/names.py is free of CDK imports: reading the names costs nothing and they can't drift from the stacks'.
@@ -108,7 +108,12 @@ def deployed_endpoint_name(session: boto3.Session) -> str | None:
     """The endpoint stack's endpoint, read before destroying it: its log group is SageMaker's, not the stack's."""
     try:
         return stack_output(ENDPOINT_STACK, ENDPOINT_OUTPUT, session=session)
-    except StackOutputError:
+    except StackNotDeployed:
+        return None
+    except StackOutputError as error:
+        # The stacks can still go; only the group's name is unknown, so say where to look afterwards.
+        print(f"  warn  {error}; after destroy, delete the endpoint's log group under {ENDPOINT_LOG_GROUP_PREFIX} by hand "
+              "if one is left (aws logs describe-log-groups --log-group-name-prefix ...)", file=sys.stderr)
         return None
 
 
@@ -122,6 +127,7 @@ def main(argv: list[str] | None = None, *, runner: Runner = run_command, session
     except SettingsError as error:
         print(f"destroy: {error}", file=sys.stderr)
         return 2
+    endpoint_name = None
     try:
         print("[1/3] Checking credentials")
         session = session or aws_session()
@@ -148,7 +154,9 @@ def main(argv: list[str] | None = None, *, runner: Runner = run_command, session
         )
         return 1
     except KeyboardInterrupt:
-        print("\ndestroy interrupted: run make destroy again; an endpoint bills until it is deleted.", file=sys.stderr)
+        # The rerun may find the stack gone and so no name for the endpoint's log group: name it now.
+        logs_hint = f" If the stacks are gone already, delete the endpoint's log group: {endpoint_logs.delete_command(endpoint_name)}" if endpoint_name else ""
+        print(f"\ndestroy interrupted: run make destroy again; an endpoint bills until it is deleted.{logs_hint}", file=sys.stderr)
         return 130
     if leftovers:
         print(f"destroy incomplete: {leftover_report(leftovers, caller.region)}", file=sys.stderr)

@@ -16,6 +16,11 @@ def log_group_name(endpoint_name: str) -> str:
     return f"{ENDPOINT_LOG_GROUP_PREFIX}{endpoint_name}"
 
 
+def delete_command(endpoint_name: str) -> str:
+    """The AWS CLI command that deletes the endpoint's log group."""
+    return f"aws logs delete-log-group --log-group-name {log_group_name(endpoint_name)}"
+
+
 def _code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
@@ -42,7 +47,7 @@ def delete(logs: Any, endpoint_name: str) -> str | None:
     except ClientError as error:
         if _code(error) == _MISSING:
             return None
-        return f"could not delete the endpoint's log group {name} ({_code(error)}): aws logs delete-log-group --log-group-name {name}"
+        return f"could not delete the endpoint's log group {name} ({_code(error)}): {delete_command(endpoint_name)}"
     except BotoCoreError as error:
-        return f"could not delete the endpoint's log group {name} ({error}): aws logs delete-log-group --log-group-name {name}"
+        return f"could not delete the endpoint's log group {name} ({error}): {delete_command(endpoint_name)}"
     return None

@@ -10,6 +10,10 @@ class StackOutputError(RuntimeError):
     """The output cannot be read; the message says why and what to do."""
 
 
+class StackNotDeployed(StackOutputError):
+    """The stack does not exist in the account and region."""
+
+
 def stack_output(stack_name: str, output_key: str, *, session: boto3.session.Session | None = None) -> str:
     """The value of output_key of the deployed stack_name, in the session's account and region."""
     session = session or boto3.session.Session()
@@ -27,12 +31,12 @@ def stack_output(stack_name: str, output_key: str, *, session: boto3.session.Ses
     except ClientError as error:
         detail = error.response.get("Error", {})
         if detail.get("Code") == "ValidationError" and "does not exist" in detail.get("Message", ""):
-            raise StackOutputError(f"stack {stack_name} is not deployed in {region}: deploy it first (make deploy)") from None
+            raise StackNotDeployed(f"stack {stack_name} is not deployed in {region}: deploy it first (make deploy)") from None
         raise StackOutputError(f"could not read stack {stack_name} in {region}: {detail.get('Code')}: {detail.get('Message')}") from None
     except BotoCoreError as error:
         raise StackOutputError(f"could not read stack {stack_name} in {region}: {error}") from None
     if not stacks:
-        raise StackOutputError(f"stack {stack_name} is not deployed in {region}: deploy it first (make deploy)")
+        raise StackNotDeployed(f"stack {stack_name} is not deployed in {region}: deploy it first (make deploy)")
     stack = stacks[0]
     status = stack.get("StackStatus", "")
     outputs = {item["OutputKey"]: item.get("OutputValue", "") for item in stack.get("Outputs", [])}

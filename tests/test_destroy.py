@@ -178,3 +178,25 @@ def test_delete_reports_a_refusal_with_the_command_and_ignores_a_missing_group(a
         problem = destroy.endpoint_logs.delete(logs, "translate-endpoint")
     assert problem == ("could not delete the endpoint's log group /aws/sagemaker/Endpoints/translate-endpoint (AccessDeniedException): "
                        "aws logs delete-log-group --log-group-name /aws/sagemaker/Endpoints/translate-endpoint")
+
+
+def test_ctrl_c_during_cdk_destroy_names_the_log_group_to_delete(aws_env, capsys):
+    deployed_endpoint_stack("translate-endpoint")
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    assert destroy.main([], runner=FakeRunner(on_call=interrupted)) == 130
+    assert "aws logs delete-log-group --log-group-name /aws/sagemaker/Endpoints/translate-endpoint" in capsys.readouterr().err
+
+
+def test_an_unreadable_endpoint_stack_is_a_warning_and_destroy_goes_on(aws_env, capsys, monkeypatch):
+    # moto answers every DescribeStacks; a throttled one is played by replacing the reader.
+    def throttled(stack_name, output_key, *, session=None):
+        raise destroy.StackOutputError("could not read stack TranslateEndpoint in us-east-1: Throttling: Rate exceeded")
+
+    monkeypatch.setattr(destroy, "stack_output", throttled)
+    runner = FakeRunner()
+    assert destroy.main([], runner=runner) == 0
+    assert runner.calls == [DESTROY]
+    assert "warn  could not read stack TranslateEndpoint" in capsys.readouterr().err

@@ -98,3 +98,19 @@ def test_every_feature_flag_in_cdk_json_is_one_aws_cdk_lib_knows():
     assert "@aws-cdk/core:stackRelativeExports" in known  # the reader works
     flags = {key for key in default_context() if key.startswith("@aws-cdk/")}
     assert flags and flags <= known, f"not feature flags of the installed aws-cdk-lib: {sorted(flags - known)}"
+
+
+def test_every_allowed_retention_synthesizes_as_that_many_days():
+    # One small stack with a log group per allowed period: the template says what CloudWatch will keep.
+    from aws_cdk import App, Stack
+    from aws_cdk import aws_logs as logs
+    from aws_cdk.assertions import Template
+
+    from stacks.log_groups import retention
+    from stacks.settings import LOG_RETENTION_DAYS
+
+    stack = Stack(App(), "Retentions")
+    for days in LOG_RETENTION_DAYS:
+        logs.LogGroup(stack, f"Keep{days}", retention=retention(days))
+    found = sorted(group["Properties"]["RetentionInDays"] for group in Template.from_stack(stack).find_resources("AWS::Logs::LogGroup").values())
+    assert found == sorted(LOG_RETENTION_DAYS)
