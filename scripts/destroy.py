@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None, *, runner: Runner = run_command, session
     try:
         print("[1/3] Checking credentials")
         session = session or aws_session()
-        caller = check_caller(session)
+        caller = check_caller(session, "make destroy")
         print(f"  ok    {caller.arn}, region {caller.region}")
         endpoint_name = deployed_endpoint_name(session)
         print("[2/3] Removing every stack (cdk destroy --all --force); deleting the endpoint takes a few minutes")

@@ -85,8 +85,11 @@ def aws_session() -> boto3.Session:
         raise PreflightError(f"the AWS configuration could not be read ({error}): check AWS_PROFILE and ~/.aws/config.") from None
 
 
-def check_caller(session: boto3.Session) -> Caller:
-    """Credentials first (locally, so their absence is reported at once), then the region, then STS says who we are."""
+def check_caller(session: boto3.Session, command: str = "make deploy") -> Caller:
+    """Credentials first (locally, so their absence is reported at once), then the region, then STS says who we are.
+
+    `command` is what the user ran, named in the messages.
+    """
     try:
         credentials = session.get_credentials()
     except BotoCoreError as error:
@@ -95,14 +98,14 @@ def check_caller(session: boto3.Session) -> Caller:
         ) from None
     if credentials is None:
         raise PreflightError(
-            "no AWS credentials found: `make deploy` needs an AWS account. Set AWS_PROFILE, run `aws configure` "
+            f"no AWS credentials found: `{command}` needs an AWS account. Set AWS_PROFILE, run `aws configure` "
             f"(or `aws sso login`), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. {OFFLINE_HINT}"
         )
     region = session.region_name
     if not region:
         raise PreflightError(
             "no AWS region set: choose one that has the seq2seq image, e.g. `export AWS_REGION=us-east-1` "
-            "(or `aws configure set region us-east-1`), and run make deploy again."
+            f"(or `aws configure set region us-east-1`), and run {command} again."
         )
     try:
         identity = session.client("sts", region_name=region, config=CLIENT_CONFIG).get_caller_identity()
@@ -244,9 +247,11 @@ def check_bootstrap(cloudformation: Any, ssm: Any, caller: Caller, stack_name: s
     )
 
 
-def run_preflight(settings: Settings, session: boto3.Session, *, quotas_client: Any = None, out: Out = print) -> Preflight:
+def run_preflight(
+    settings: Settings, session: boto3.Session, *, quotas_client: Any = None, out: Out = print, command: str = "make deploy"
+) -> Preflight:
     """Run every precondition in order, printing each result; raises PreflightError at the first that fails."""
-    caller = check_caller(session)
+    caller = check_caller(session, command)
     out(f"  ok    credentials: {caller.arn} (account {caller.account})")
     image_account = check_image(caller.region)
     out(f"  ok    region {caller.region}: the seq2seq image is published there (registry {image_account})")
@@ -280,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print("Checking the preconditions of make deploy:")
     try:
-        run_preflight(settings, aws_session())
+        run_preflight(settings, aws_session(), command="make preflight")
     except PreflightError as error:
         print(f"preflight failed: {error}", file=sys.stderr)
         return 1

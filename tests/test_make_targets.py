@@ -28,6 +28,7 @@ def test_without_credentials_the_target_fails_fast(tmp_path, target, message, la
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert message in output
+    assert f"`make {target}` needs an AWS account" in output
     assert all(hint in output for hint in hints)
     assert "Traceback" not in output
     assert later_phase not in output
