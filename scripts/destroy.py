@@ -112,8 +112,8 @@ def deployed_endpoint_name(session: boto3.Session) -> str | None:
         return None
     except StackOutputError as error:
         # The stacks can still go; only the group's name is unknown, so say where to look afterwards.
-        print(f"  warn  {error}; after destroy, delete the endpoint's log group under {ENDPOINT_LOG_GROUP_PREFIX} by hand "
-              "if one is left (aws logs describe-log-groups --log-group-name-prefix ...)", file=sys.stderr)
+        print(f"  warn  {error}; after destroy, delete the endpoint's log group by hand if one is left "
+              f"(aws logs describe-log-groups --log-group-name-prefix {ENDPOINT_LOG_GROUP_PREFIX})", file=sys.stderr)
         return None
 
 
@@ -155,7 +155,9 @@ def main(argv: list[str] | None = None, *, runner: Runner = run_command, session
         return 1
     except KeyboardInterrupt:
         # The rerun may find the stack gone and so no name for the endpoint's log group: name it now.
-        logs_hint = f" If the stacks are gone already, delete the endpoint's log group: {endpoint_logs.delete_command(endpoint_name)}" if endpoint_name else ""
+        logs_hint = ""
+        if endpoint_name:
+            logs_hint = f" If the stacks are gone already, delete the endpoint's log group: {endpoint_logs.delete_command(endpoint_name, caller.region)}"
         print(f"\ndestroy interrupted: run make destroy again; an endpoint bills until it is deleted.{logs_hint}", file=sys.stderr)
         return 130
     if leftovers:

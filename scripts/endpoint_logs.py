@@ -16,9 +16,9 @@ def log_group_name(endpoint_name: str) -> str:
     return f"{ENDPOINT_LOG_GROUP_PREFIX}{endpoint_name}"
 
 
-def delete_command(endpoint_name: str) -> str:
+def delete_command(endpoint_name: str, region: str) -> str:
     """The AWS CLI command that deletes the endpoint's log group."""
-    return f"aws logs delete-log-group --log-group-name {log_group_name(endpoint_name)}"
+    return f"aws logs delete-log-group --log-group-name {log_group_name(endpoint_name)} --region {region}"
 
 
 def _code(error: ClientError) -> str:
@@ -47,7 +47,7 @@ def delete(logs: Any, endpoint_name: str) -> str | None:
     except ClientError as error:
         if _code(error) == _MISSING:
             return None
-        return f"could not delete the endpoint's log group {name} ({_code(error)}): {delete_command(endpoint_name)}"
+        return f"could not delete the endpoint's log group {name} ({_code(error)}): {delete_command(endpoint_name, logs.meta.region_name)}"
     except BotoCoreError as error:
-        return f"could not delete the endpoint's log group {name} ({error}): {delete_command(endpoint_name)}"
+        return f"could not delete the endpoint's log group {name} ({error}): {delete_command(endpoint_name, logs.meta.region_name)}"
     return None

@@ -190,7 +190,7 @@ def _clean_scratch(s3, bucket: str, prefix: str, scratch: str) -> str:
     try:
         _remove_scratch(s3, bucket, prefix, scratch)
     except (ClientError, BotoCoreError) as error:
-        return f"could not remove the scratch copies under s3://{bucket}/{scratch} ({s3_answer(error)}); the next run removes them"
+        return f"could not remove the scratch copies under s3://{bucket}/{scratch} ({s3_answer(error)}); a run a day or more later removes them"
     return ""
 
 
@@ -240,7 +240,7 @@ def _write(
     # Always, after success, failure or Ctrl-C: scratch copies are full-size objects nobody else removes.
     cleanup_problem, again = _to_the_end(
         lambda: _clean_scratch(s3, bucket, prefix, scratch),
-        f"a second Ctrl-C stopped the removal of the scratch copies under s3://{bucket}/{scratch}; the next run removes them",
+        f"a second Ctrl-C stopped the removal of the scratch copies under s3://{bucket}/{scratch}; a run a day or more later removes them",
     )
     interrupted = interrupted or again
     left = f"; {cleanup_problem}" if cleanup_problem else ""

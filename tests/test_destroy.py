@@ -177,7 +177,7 @@ def test_delete_reports_a_refusal_with_the_command_and_ignores_a_missing_group(a
         stubber.add_client_error("delete_log_group", "AccessDeniedException", "not allowed", 400)
         problem = destroy.endpoint_logs.delete(logs, "translate-endpoint")
     assert problem == ("could not delete the endpoint's log group /aws/sagemaker/Endpoints/translate-endpoint (AccessDeniedException): "
-                       "aws logs delete-log-group --log-group-name /aws/sagemaker/Endpoints/translate-endpoint")
+                       "aws logs delete-log-group --log-group-name /aws/sagemaker/Endpoints/translate-endpoint --region us-east-1")
 
 
 def test_ctrl_c_during_cdk_destroy_names_the_log_group_to_delete(aws_env, capsys):
@@ -187,7 +187,7 @@ def test_ctrl_c_during_cdk_destroy_names_the_log_group_to_delete(aws_env, capsys
         raise KeyboardInterrupt
 
     assert destroy.main([], runner=FakeRunner(on_call=interrupted)) == 130
-    assert "aws logs delete-log-group --log-group-name /aws/sagemaker/Endpoints/translate-endpoint" in capsys.readouterr().err
+    assert "aws logs delete-log-group --log-group-name /aws/sagemaker/Endpoints/translate-endpoint --region us-east-1" in capsys.readouterr().err
 
 
 def test_an_unreadable_endpoint_stack_is_a_warning_and_destroy_goes_on(aws_env, capsys, monkeypatch):
@@ -200,3 +200,8 @@ def test_an_unreadable_endpoint_stack_is_a_warning_and_destroy_goes_on(aws_env, 
     assert destroy.main([], runner=runner) == 0
     assert runner.calls == [DESTROY]
     assert "warn  could not read stack TranslateEndpoint" in capsys.readouterr().err
+
+
+def test_a_stack_that_is_not_deployed_is_no_warning(aws_env, capsys):
+    assert destroy.main([], runner=FakeRunner()) == 0
+    assert "warn" not in capsys.readouterr().err

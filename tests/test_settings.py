@@ -111,6 +111,10 @@ def test_every_allowed_retention_synthesizes_as_that_many_days():
 
     stack = Stack(App(), "Retentions")
     for days in LOG_RETENTION_DAYS:
-        logs.LogGroup(stack, f"Keep{days}", retention=retention(days))
-    found = sorted(group["Properties"]["RetentionInDays"] for group in Template.from_stack(stack).find_resources("AWS::Logs::LogGroup").values())
-    assert found == sorted(LOG_RETENTION_DAYS)
+        logs.LogGroup(stack, f"Keep{days}Days", retention=retention(days))
+    groups = Template.from_stack(stack).find_resources("AWS::Logs::LogGroup")
+    kept = {logical_id: group["Properties"]["RetentionInDays"] for logical_id, group in groups.items()}
+    assert len(kept) == len(LOG_RETENTION_DAYS)
+    for days in LOG_RETENTION_DAYS:
+        (logical_id,) = [logical_id for logical_id in kept if logical_id.startswith(f"Keep{days}Days")]
+        assert kept[logical_id] == days, logical_id

@@ -488,7 +488,7 @@ def test_a_second_ctrl_c_during_cleanup_leaves_scratch_that_the_next_run_removes
     s3_hooks.append(("before-call.s3.DeleteObjects", ctrl_c))
     code, _, err = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
     assert code == 1
-    assert_one_line_failure(err, "are staged", "a second Ctrl-C stopped the removal of the scratch copies", "the next run removes them")
+    assert_one_line_failure(err, "are staged", "a second Ctrl-C stopped the removal of the scratch copies", "a run a day or more later removes them")
     assert len(scratch_keys(s3)) == 6  # new/ and old/ of each file
     s3_hooks.clear()
     monkeypatch.setattr(stage_model, "SWEEP_AFTER", timedelta(0))  # the next run, a day later
@@ -772,3 +772,13 @@ def test_parse_source_normalises_prefixes():
     source = parse_source("s3://bucket/some/prefix")
     assert isinstance(source, S3Source) and str(source) == "s3://bucket/some/prefix/"
     assert str(parse_source("https://example.com/models")) == "https://example.com/models/"
+
+
+def test_ctrl_c_once_the_files_are_in_place_says_they_are_staged(s3, model_dir, model_files):
+    def interrupted_on_success(line: str) -> None:
+        if line.startswith("staged "):
+            raise KeyboardInterrupt
+
+    with pytest.raises(stage_model.Interrupted, match="interrupted after staging: the new files are in place"):
+        stage(s3, BUCKET, SETTINGS, [parse_source(str(model_dir))], say=interrupted_on_success)
+    assert staged_bytes(s3) == model_files and scratch_keys(s3) == []

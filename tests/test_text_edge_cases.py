@@ -99,6 +99,11 @@ def test_emoji_sequences_stay_whole(api, emoji):
     assert emoji in api("POST", "/translate", {"text": f"The family {emoji} is here."})["json"]["translation"]
 
 
+def test_a_run_of_emoji_is_one_symbol_and_arrows_inside_urls_stay():
+    assert tokenize_english("lol \U0001F602\U0001F602\U0001F602") == ["lol", "\U0001F602\U0001F602\U0001F602"]
+    assert "https://example.com/a\u2192b" in tokenize_english("see https://example.com/a\u2192b now")
+
+
 @pytest.mark.parametrize("text", ["1:2 " * 1001, "+1 " * 1001, "\U0001F44D " * 1001])
 def test_a_sentence_of_a_thousand_urls_numbers_or_times_is_refused_not_a_500(api, text):
     response = api("POST", "/translate", {"text": text[:MAX_TEXT_CHARS]})

@@ -48,7 +48,9 @@ def test_normalize(raw: str, expected: str) -> None:
     ("I was... tired. ok", ["I was... tired.", "ok"]),
     ("A 5 ft. tall man went to the U.S. he said", ["A 5 ft. tall man went to the U.S. he said"]),
     ('"Stop." she said.', ['"Stop." she said.']),
-    ("Acme Inc. is big. Smith et al. found it. ask dr. smith", ["Acme Inc. is big.", "Smith et al. found it.", "ask dr. smith"]),
+    ("Acme Inc. is big. Smith et al. found it. ask mrs. jones", ["Acme Inc. is big.", "Smith et al. found it.", "ask mrs. jones"]),
+    # Words that are also abbreviations elsewhere still end a chat-style sentence.
+    ("i ate a fig. it was sweet. wait a sec. i am back.", ["i ate a fig.", "it was sweet.", "wait a sec.", "i am back."]),
     ("i said no. he left. i don't. he does. See No. of cases", ["i said no.", "he left.", "i don't.", "he does.", "See No. of cases"]),
     ("no final stop", ["no final stop"]),
     ("", []),

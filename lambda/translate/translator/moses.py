@@ -27,9 +27,11 @@ def _detokenizer() -> MosesDetokenizer:
 # Kept whole, so that the model sees one unknown word and <unk> replacement brings it back intact:
 # URLs and e-mail addresses (sacremoses' own patterns), times and scores ("10:30", "3:2"), phone prefixes ("+49"),
 # and emoji sequences (a skin tone, a variation selector, a flag's two halves or a ZWJ family stay one symbol).
-_PICTOGRAPH = ("[\u00a9\u00ae\u203c\u2049\u2122\u2190-\u21ff\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff"
+# Arrows and technical symbols are left out: they sit inside URLs and formulas ("a→b"), not beside words.
+_PICTOGRAPH = ("[\u00a9\u00ae\u203c\u2049\u2122\u2600-\u27bf\u2b00-\u2bff"
                "\U0001F000-\U0001F1E5\U0001F200-\U0001FAFF][\ufe0f\U0001F3FB-\U0001F3FF]*")
-_EMOJI = f"[\U0001F1E6-\U0001F1FF]{{2}}|[0-9#*]\ufe0f?\u20e3|{_PICTOGRAPH}(?:\u200d{_PICTOGRAPH})*"
+# A run of them ("😂😂😂", "★★★★☆") is one symbol to the model, so one <unk> brings the whole run back.
+_EMOJI = f"(?:[\U0001F1E6-\U0001F1FF]{{2}}|[0-9#*]\ufe0f?\u20e3|{_PICTOGRAPH}(?:\u200d{_PICTOGRAPH})*)+"
 # A protected span glued to a word ("great👍") would take the word with it: emoji stand apart first.
 _EMOJI_APART = re.compile(_EMOJI)
 _EXTRA_PROTECTED = [r"\d+:\d+", r"\+\d+", _EMOJI]

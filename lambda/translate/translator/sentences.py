@@ -13,13 +13,13 @@ _CANDIDATE = re.compile(r"(?<![.!?\u2026])([.!?\u2026]++)([\"')\]]*+)\s+(?=\S)")
 # Common abbreviations Moses' list lacks: before a number ("Fig. 3"), and anywhere ("approx. Five").
 _EXTRA_NUMERIC = frozenset({"Fig", "Figs", "Vol", "Vols", "Ch", "Sec", "Eq", "Tab", "Ref", "Refs", "p", "no", "nr"})
 _EXTRA_ALWAYS = frozenset({"approx", "ca", "cf", "Mt", "Ave", "Blvd", "Dept", "Univ", "Sept"})
+_ET_AL = re.compile(r"\bet al\.$", re.IGNORECASE)
 _ACRONYM = re.compile(r"^(?:[^\W\d_]+\.)+[^\W\d_]+$")  # U.S, e.g, i.e, Ph.D
 # Followed by a lower-case word, never a sentence end, whatever their case: "apples etc. are", "Acme Inc. is",
-# "et al. found", and titles in chat-style lower case ("ask dr. smith").
+# "ask mrs. jones". Only forms that are not also ordinary words ("a fig.", "the dr.", "a sec." end sentences).
 _LOWER_ABBREVIATIONS = frozenset({
-    "etc", "vs", "incl", "esp", "resp", "min", "max", "ft", "lb", "lbs", "oz", "sq", "pp", "yr", "yrs", "approx", "ca", "cf",
-    "inc", "ltd", "co", "corp", "llc", "al", "ed", "eds", "jr", "sr", "mr", "mrs", "ms", "dr", "prof", "st", "mt", "ave",
-    "blvd", "dept", "univ", "fig", "figs", "vol", "vols", "ch", "sec", "eq", "ref", "refs", "gen", "gov", "sen", "rep",
+    "etc", "vs", "incl", "esp", "resp", "approx", "ca", "cf", "inc", "ltd", "co", "corp", "llc", "jr", "sr", "mr", "mrs",
+    "prof", "dept", "univ", "blvd", "ave", "figs", "vols", "eds", "refs", "lbs", "oz", "sq", "pp", "yrs", "ft",
 })
 
 
@@ -68,7 +68,7 @@ def split_sentences(line: str) -> list[str]:
         # The word the punctuation ends, found from its end: re-splitting the sentence so far would be quadratic.
         word = line[max(line.rfind(" ", start, match.start()) + 1, start):match.end(1)]
         if next_char.islower():
-            if match.group(2) or not word or not _ends_lower_case_sentence(match.group(1), word):
+            if match.group(2) or not word or not _ends_lower_case_sentence(match.group(1), word) or _ET_AL.search(line, start, match.end(1)):
                 continue
         elif not _starts_sentence(next_char):
             continue
