@@ -84,7 +84,10 @@ def build_app(cors: CORSConfig) -> APIGatewayRestResolver:
         is_form = content_type in FORM_TYPES
         document = None if is_form else payload.parse_json_body(request_body(app))
         if is_form or (isinstance(document, dict) and "q" in document):
-            request = libretranslate.parse_request(libre_fields())
+            # A JSON body is parsed already; only a form still needs reading.
+            fields = libre_fields() if is_form else document
+            app.append_context(error_key="error")
+            request = libretranslate.parse_request(fields)
             shape = f"libretranslate-{request.format}"
             return libretranslate.translate(request, lambda texts, continuing=(): translate_logged(texts, shape, continuing).translations)
         app.append_context(error_key="message")
