@@ -9,7 +9,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help setup setup-dev browser preflight deploy destroy synth test bench local clean
+.PHONY: help setup setup-dev browser lint preflight deploy destroy synth test bench local clean
 
 help:
 	@echo "make deploy   deploy the translation service to the AWS account in your environment"
@@ -54,7 +54,11 @@ deploy: setup
 destroy: setup
 	$(PY) scripts/destroy.py $(ARGS)
 
-test: setup-dev browser
+lint: setup-dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+test: setup-dev browser lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup-dev

@@ -22,15 +22,24 @@ DEFAULT_OUTPUT = REPO_ROOT / ".bench" / "results.json"
 
 def machine() -> dict[str, object]:
     """What the figures were measured on."""
-    model = next((line.split(":", 1)[1].strip() for line in _cpuinfo() if line.startswith("model name")), platform.processor() or "?")
+    model = next(
+        (line.split(":", 1)[1].strip() for line in _cpuinfo() if line.startswith("model name")),
+        platform.processor() or "?",
+    )
     return {"cpus": os.cpu_count(), "cpu": model, "python": platform.python_version(), "os": platform.platform()}
 
 
 def commit() -> str:
     """The short commit the work tree is on (`git rev-parse --short HEAD`), or "unknown" without git or a repository."""
     try:
-        done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10,
-                              check=False)
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else "unknown"
@@ -73,10 +82,24 @@ def run_figures(figures: list[str], repeat: int, package: bool) -> list[Row]:
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point: 0 measured, 1 a benchmark failed, 2 usage error."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--repeat", type=positive, default=DEFAULT_REPEAT, help="runs per figure; medians are shown (default %(default)s)")
-    parser.add_argument("--only", action="append", choices=FIGURES, help="measure only this figure (repeatable; default all)")
-    parser.add_argument("--no-package", action="store_true", help="skip building the deployment package (it needs the package registry)")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the JSON results (default .bench/results.json)")
+    parser.add_argument(
+        "--repeat",
+        type=positive,
+        default=DEFAULT_REPEAT,
+        help="runs per figure; medians are shown (default %(default)s)",
+    )
+    parser.add_argument(
+        "--only", action="append", choices=FIGURES, help="measure only this figure (repeatable; default all)"
+    )
+    parser.add_argument(
+        "--no-package", action="store_true", help="skip building the deployment package (it needs the package registry)"
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=DEFAULT_OUTPUT,
+        help="where to write the JSON results (default .bench/results.json)",
+    )
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
@@ -95,11 +118,18 @@ def main(argv: list[str] | None = None) -> int:
         print("benchmarks: interrupted; every server and process it started is stopped", file=sys.stderr)
         return 130
     command = "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:])
-    meta = {**machine(), "commit": commit(), "command": command.strip(), "repeat": args.repeat,
-            "seconds": round(time.perf_counter() - started, 1)}
+    meta = {
+        **machine(),
+        "commit": commit(),
+        "command": command.strip(),
+        "repeat": args.repeat,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
     print(format_table(rows))
-    print(f"\nmedians of {args.repeat} runs at commit {meta['commit']}; {meta['cpus']} CPUs, {meta['cpu']}, Python {meta['python']}, "
-          f"{meta['os']}; {meta['seconds']} s in all")
+    print(
+        f"\nmedians of {args.repeat} runs at commit {meta['commit']}; {meta['cpus']} CPUs, {meta['cpu']}, Python {meta['python']}, "
+        f"{meta['os']}; {meta['seconds']} s in all"
+    )
     try:
         write_json(rows, args.output, meta)
     except OSError as error:

@@ -14,13 +14,21 @@ def last_line(output: str | None) -> str:
     return ((output or "").strip().splitlines() or ["no output"])[-1]
 
 
-def run_child(command: Sequence[str], *, failure: str, timeout: float, error: type[RuntimeError] = RuntimeError,
-              cwd: Path | None = None, env: dict[str, str] | None = None,
-              stdout: int = subprocess.PIPE) -> subprocess.CompletedProcess[str]:
+def run_child(
+    command: Sequence[str],
+    *,
+    failure: str,
+    timeout: float,
+    error: type[RuntimeError] = RuntimeError,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    stdout: int = subprocess.PIPE,
+) -> subprocess.CompletedProcess[str]:
     """Run command (stderr captured as text); raise `error` "<failure>: <reason>" on a non-zero exit or after timeout seconds."""
     # Its own process group, so that a timeout or Ctrl-C also stops what it started (pip under CDK bundling, jsii's Node).
-    with subprocess.Popen(list(command), cwd=cwd, env=env, stdout=stdout, stderr=subprocess.PIPE, text=True,
-                          start_new_session=True) as process:
+    with subprocess.Popen(
+        list(command), cwd=cwd, env=env, stdout=stdout, stderr=subprocess.PIPE, text=True, start_new_session=True
+    ) as process:
         try:
             out, err = process.communicate(timeout=timeout)
         except BaseException as stopped:

@@ -16,9 +16,15 @@ from benchmarks.local_aws import offline_env
 from benchmarks.report import Row, median
 
 # What the function's environment holds (stacks/api.py); nothing is called at import, so no server is needed.
-LAMBDA_ENV = {"ENDPOINT_NAME": "translate-bench", "CORS_ORIGINS": "*", "MODEL_BUCKET": "bench-model-bucket",
-              "VOCAB_PREFIX": "sagemaker/seq2seq/eng-german/pretrained_model/", "POWERTOOLS_SERVICE_NAME": "translate",
-              "POWERTOOLS_METRICS_NAMESPACE": "Seq2SeqTranslate", "POWERTOOLS_LOG_LEVEL": "INFO"}
+LAMBDA_ENV = {
+    "ENDPOINT_NAME": "translate-bench",
+    "CORS_ORIGINS": "*",
+    "MODEL_BUCKET": "bench-model-bucket",
+    "VOCAB_PREFIX": "sagemaker/seq2seq/eng-german/pretrained_model/",
+    "POWERTOOLS_SERVICE_NAME": "translate",
+    "POWERTOOLS_METRICS_NAMESPACE": "Seq2SeqTranslate",
+    "POWERTOOLS_LOG_LEVEL": "INFO",
+}
 # Measured inside the child, so interpreter start-up (the same for both) is left out.
 _TIMED_IMPORT = "import sys, time; sys.path[:0] = {path!r}; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
 _OWN_CODE_SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "requirements.txt")
@@ -37,8 +43,14 @@ def import_seconds(module: str, path: list[str], repeat: int, env: dict[str, str
     """Median seconds of `import module` in `repeat` fresh interpreters with `path` first on sys.path."""
     samples = []
     for _ in range(repeat):
-        done = run_child([sys.executable, "-c", _TIMED_IMPORT.format(path=path, module=module)], failure=f"import {module} failed",
-                         timeout=IMPORT_TIMEOUT_SECONDS, error=PackageError, cwd=REPO_ROOT, env=env or offline_env(**LAMBDA_ENV))
+        done = run_child(
+            [sys.executable, "-c", _TIMED_IMPORT.format(path=path, module=module)],
+            failure=f"import {module} failed",
+            timeout=IMPORT_TIMEOUT_SECONDS,
+            error=PackageError,
+            cwd=REPO_ROOT,
+            env=env or offline_env(**LAMBDA_ENV),
+        )
         try:
             samples.append(float(done.stdout.strip().splitlines()[-1]))
         except (IndexError, ValueError):
@@ -74,9 +86,14 @@ def build_package(outdir: Path) -> Path:
         "        if r['Type'] == 'AWS::Lambda::Function' and r['Properties'].get('Handler') == 'handler.handler']\n"
         "print(json.dumps(keys))\n"
     )
-    done = run_child([sys.executable, "-c", script, str(outdir)], timeout=BUNDLING_TIMEOUT_SECONDS, error=PackageError,
-                     failure="bundling the Lambda failed (it needs the package registry; --no-package skips it)",
-                     cwd=REPO_ROOT, env=offline_env())
+    done = run_child(
+        [sys.executable, "-c", script, str(outdir)],
+        timeout=BUNDLING_TIMEOUT_SECONDS,
+        error=PackageError,
+        failure="bundling the Lambda failed (it needs the package registry; --no-package skips it)",
+        cwd=REPO_ROOT,
+        env=offline_env(),
+    )
     return outdir / f"asset.{handler_asset_key(done.stdout).removesuffix('.zip')}"
 
 
@@ -87,24 +104,51 @@ def handler_asset_key(stdout: str) -> str:
     except ValueError:
         keys = None
     if not isinstance(keys, list) or len(keys) != 1 or not isinstance(keys[0], str):
-        raise PackageError(f"expected the S3 key of one Lambda function with handler.handler in TranslateApi, "
-                           f"the synth printed {last_line(stdout)[:200]}")
+        raise PackageError(
+            f"expected the S3 key of one Lambda function with handler.handler in TranslateApi, "
+            f"the synth printed {last_line(stdout)[:200]}"
+        )
     return keys[0]
 
 
 def host_package(target: Path) -> Path:
     """The Lambda's sources and dependencies for this machine's Python, without bytecode, as the bundle ships them."""
     shutil.copytree(LAMBDA_SOURCE, target, ignore=_OWN_CODE_SKIP)
-    run_child([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
-               "--only-binary=:all:", "--requirement", str(LAMBDA_SOURCE / "requirements.txt"), "--target", str(target)],
-              failure="pip could not install the Lambda's requirements", timeout=PIP_TIMEOUT_SECONDS, error=PackageError)
+    run_child(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-compile",
+            "--only-binary=:all:",
+            "--requirement",
+            str(LAMBDA_SOURCE / "requirements.txt"),
+            "--target",
+            str(target),
+        ],
+        failure="pip could not install the Lambda's requirements",
+        timeout=PIP_TIMEOUT_SECONDS,
+        error=PackageError,
+    )
     return target
 
 
 def run(repeat: int, package: bool = True) -> list[Row]:
     """Rows: import time of the handler vs boto3; with package, the bundle's size and the cost of shipping no bytecode."""
-    rows = [Row("cold start", "import handler", import_seconds("handler", [str(LAMBDA_SOURCE)], repeat), "import boto3",
-                import_seconds("boto3", [], repeat), "s", note="fresh interpreter, .pyc cached")]
+    rows = [
+        Row(
+            "cold start",
+            "import handler",
+            import_seconds("handler", [str(LAMBDA_SOURCE)], repeat),
+            "import boto3",
+            import_seconds("boto3", [], repeat),
+            "s",
+            note="fresh interpreter, .pyc cached",
+        )
+    ]
     if not package:
         return rows
     with tempfile.TemporaryDirectory() as scratch:
@@ -112,19 +156,50 @@ def run(repeat: int, package: bool = True) -> list[Row]:
         asset = build_package(scratch_dir / "cdk.out")
         own = scratch_dir / "own"
         shutil.copytree(LAMBDA_SOURCE, own, ignore=_OWN_CODE_SKIP)
-        rows.append(Row("package", "deployment package, unzipped", tree_bytes(asset), "our own code", tree_bytes(own), "B",
-                        note="Lambda's limit: 250 MiB"))
-        rows.append(Row("package", "deployment package, zipped", zipped_bytes(asset, scratch_dir / "asset.zip"), "our own code",
-                        zipped_bytes(own, scratch_dir / "own.zip"), "B", note="Lambda's limit: 50 MiB"))
+        rows.append(
+            Row(
+                "package",
+                "deployment package, unzipped",
+                tree_bytes(asset),
+                "our own code",
+                tree_bytes(own),
+                "B",
+                note="Lambda's limit: 250 MiB",
+            )
+        )
+        rows.append(
+            Row(
+                "package",
+                "deployment package, zipped",
+                zipped_bytes(asset, scratch_dir / "asset.zip"),
+                "our own code",
+                zipped_bytes(own, scratch_dir / "own.zip"),
+                "B",
+                note="Lambda's limit: 50 MiB",
+            )
+        )
         # The bundle has no .pyc (pip --no-compile) and /var/task is read-only: every cold start compiles the sources.
         host = host_package(scratch_dir / "host")
         env = offline_env(**LAMBDA_ENV, PYTHONDONTWRITEBYTECODE="1")
         cold = import_seconds("handler", [str(host)], repeat, env)
-        run_child([sys.executable, "-m", "compileall", "-q", str(host)], failure="compileall of the host package failed",
-                  timeout=COMPILEALL_TIMEOUT_SECONDS, error=PackageError)
+        run_child(
+            [sys.executable, "-m", "compileall", "-q", str(host)],
+            failure="compileall of the host package failed",
+            timeout=COMPILEALL_TIMEOUT_SECONDS,
+            error=PackageError,
+        )
         compiled = import_seconds("handler", [str(host)], repeat, env)
-        rows.append(Row("cold start", "import handler, package as bundled (no .pyc)", cold, "same package with .pyc", compiled, "s",
-                        note=f"Python {sys.version_info.major}.{sys.version_info.minor} here"))
+        rows.append(
+            Row(
+                "cold start",
+                "import handler, package as bundled (no .pyc)",
+                cold,
+                "same package with .pyc",
+                compiled,
+                "s",
+                note=f"Python {sys.version_info.major}.{sys.version_info.minor} here",
+            )
+        )
     return rows
 
 

@@ -34,12 +34,16 @@ class InstantRuntime(RuntimeServer):
                 self.computed += 1
         return cached
 
-    class handler_class(RuntimeServer.handler_class):  # noqa: N801 - the attribute name BackgroundServer expects
+    class handler_class(RuntimeServer.handler_class):
         def _forward(self, name: str, body: bytes) -> None:
             try:
-                payload = self.runtime.answer_bytes(body)  # type: ignore[attr-defined]
+                payload = self.runtime.answer_bytes(body)
             except (ValueError, UnicodeDecodeError) as error:
-                self._error("ModelError", f"Received client error (400) from primary with message \"{error}\".",
-                            OriginalStatusCode=400, OriginalMessage=str(error))
+                self._error(
+                    "ModelError",
+                    f'Received client error (400) from primary with message "{error}".',
+                    OriginalStatusCode=400,
+                    OriginalMessage=str(error),
+                )
                 return
             self._send(200, payload, {"Content-Type": "application/json", "x-Amzn-Invoked-Production-Variant": VARIANT})

@@ -15,15 +15,26 @@ from translator.endpoint import CONNECT_TIMEOUT_SECONDS, DEFAULT_READ_TIMEOUT_SE
 
 @cache
 def _client():
-    config = Config(connect_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=DEFAULT_READ_TIMEOUT_SECONDS,
-                    retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS})
+    config = Config(
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=DEFAULT_READ_TIMEOUT_SECONDS,
+        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
+    )
     return boto3.client("sagemaker-runtime", config=config)
 
 
 def handler(event: dict, context: object) -> dict:
     """Forward {"text": ...} untouched as {"instances": [{"data": text}]}, as the workshop's Lambda did."""
     text = json.loads(event["body"])["text"]
-    response = _client().invoke_endpoint(EndpointName=os.environ["ENDPOINT_NAME"], ContentType="application/json",
-                                         Accept="application/json", Body=json.dumps({"instances": [{"data": text}]}).encode())
+    response = _client().invoke_endpoint(
+        EndpointName=os.environ["ENDPOINT_NAME"],
+        ContentType="application/json",
+        Accept="application/json",
+        Body=json.dumps({"instances": [{"data": text}]}).encode(),
+    )
     target = json.loads(response["Body"].read())["predictions"][0]["target"]
-    return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": json.dumps({"translation": target})}
+    return {
+        "statusCode": 200,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps({"translation": target}),
+    }

@@ -50,15 +50,27 @@ def _number(value: float, unit: str) -> str:
 def format_table(rows: Iterable[Row]) -> str:
     """A plain-text table, one row per figure, with a note column only when some row has a note."""
     rows = list(rows)
-    cells = [[row.figure, row.case, _number(row.value, row.unit), row.floor_case, _number(row.floor, row.unit),
-              f"{row.ratio:.2f}x" if row.ratio is not None else "-"] for row in rows]
+    cells = [
+        [
+            row.figure,
+            row.case,
+            _number(row.value, row.unit),
+            row.floor_case,
+            _number(row.floor, row.unit),
+            f"{row.ratio:.2f}x" if row.ratio is not None else "-",
+        ]
+        for row in rows
+    ]
     header = list(COLUMNS)
     if any(row.note for row in rows):
         header.append("note")
         for cell, row in zip(cells, rows, strict=True):
             cell.append(row.note)
     widths = [max(len(line[index]) for line in [header, *cells]) for index in range(len(header))]
-    lines = ["  ".join(text.ljust(width) for text, width in zip(line, widths, strict=True)).rstrip() for line in [header, *cells]]
+    lines = [
+        "  ".join(text.ljust(width) for text, width in zip(line, widths, strict=True)).rstrip()
+        for line in [header, *cells]
+    ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)
 

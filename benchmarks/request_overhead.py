@@ -31,9 +31,16 @@ WARM_CALLS_PER_REPEAT = 10
 WORKER_TIMEOUT_SECONDS = 300
 # Short everyday sentences (the stand-in knows most words; the names exercise unknown-word repair).
 SENTENCES = (
-    "I love you, too.", "Can you drive a car?", "The house is very big.", "We want to watch a movie.",
-    "Where is the train station?", "Anna lives in Hamburg.", "This is a good day.", "They have two children.",
-    "My brother works in London.", "Do you speak German?",
+    "I love you, too.",
+    "Can you drive a car?",
+    "The house is very big.",
+    "We want to watch a movie.",
+    "Where is the train station?",
+    "Anna lives in Hamburg.",
+    "This is a good day.",
+    "They have two children.",
+    "My brother works in London.",
+    "Do you speak German?",
 )
 
 
@@ -49,13 +56,29 @@ def text_of(sentences: int) -> str:
 def rest_event(body: str) -> dict:
     """A minimal API Gateway REST proxy event for POST /translate."""
     headers = {"Content-Type": "application/json", "Host": "bench.execute-api.us-east-1.amazonaws.com"}
-    return {"resource": "/translate", "path": "/translate", "httpMethod": "POST", "headers": headers,
-            "multiValueHeaders": {key: [value] for key, value in headers.items()}, "queryStringParameters": None,
-            "multiValueQueryStringParameters": None, "pathParameters": None, "stageVariables": None, "body": body,
-            "isBase64Encoded": False,
-            "requestContext": {"resourcePath": "/translate", "httpMethod": "POST", "path": "/prod/translate", "stage": "prod",
-                               "requestId": str(uuid.uuid4()), "accountId": "123456789012", "apiId": "bench",
-                               "identity": {"sourceIp": "127.0.0.1"}}}
+    return {
+        "resource": "/translate",
+        "path": "/translate",
+        "httpMethod": "POST",
+        "headers": headers,
+        "multiValueHeaders": {key: [value] for key, value in headers.items()},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "body": body,
+        "isBase64Encoded": False,
+        "requestContext": {
+            "resourcePath": "/translate",
+            "httpMethod": "POST",
+            "path": "/prod/translate",
+            "stage": "prod",
+            "requestId": str(uuid.uuid4()),
+            "accountId": "123456789012",
+            "apiId": "bench",
+            "identity": {"sourceIp": "127.0.0.1"},
+        },
+    }
 
 
 class LambdaContext:
@@ -83,16 +106,36 @@ def worker(module: str, sentences: int, calls: int) -> dict:
         response = handler(event, context)
         times.append(time.perf_counter() - started)
         if response.get("statusCode") != 200 or not json.loads(response["body"]).get("translation"):
-            raise BenchmarkError(f"{module}.handler answered {response.get('statusCode')}: {str(response.get('body'))[:300]}")
+            raise BenchmarkError(
+                f"{module}.handler answered {response.get('statusCode')}: {str(response.get('body'))[:300]}"
+            )
     return {"import_s": imported, "first_s": times[0], "warm_s": times[1:]}
 
 
 def _run_worker(module: str, sentences: int, calls: int, env: dict[str, str], result: Path) -> dict:
-    command = [sys.executable, "-m", "benchmarks.request_overhead", "--worker", module, "--sentences", str(sentences),
-               "--calls", str(calls), "--result", str(result)]
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.request_overhead",
+        "--worker",
+        module,
+        "--sentences",
+        str(sentences),
+        "--calls",
+        str(calls),
+        "--result",
+        str(result),
+    ]
     # The handler logs to stdout as it does in Lambda; here those lines go nowhere.
-    run_child(command, failure=f"the {module} worker failed", timeout=WORKER_TIMEOUT_SECONDS, error=BenchmarkError, cwd=REPO_ROOT,
-              env=env, stdout=subprocess.DEVNULL)
+    run_child(
+        command,
+        failure=f"the {module} worker failed",
+        timeout=WORKER_TIMEOUT_SECONDS,
+        error=BenchmarkError,
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
     return json.loads(result.read_text(encoding="utf-8"))
 
 
@@ -104,10 +147,20 @@ def run(repeat: int, sizes: tuple[int, ...] = SIZES) -> list[Row]:
         s3 = session().client("s3", endpoint_url=moto_url)
         s3.create_bucket(Bucket=BUCKET)
         # A vocabulary of the real one's size, read from S3 at the first request as in Lambda.
-        s3.put_object(Bucket=BUCKET, Key=PREFIX + "vocab.src.json", Body=json.dumps(vocabulary(source_vocabulary())).encode())
-        env = offline_env(ENDPOINT_NAME=ENDPOINT, CORS_ORIGINS="*", MODEL_BUCKET=BUCKET, VOCAB_PREFIX=PREFIX,
-                          POWERTOOLS_SERVICE_NAME="translate", POWERTOOLS_METRICS_NAMESPACE="Seq2SeqTranslate", POWERTOOLS_LOG_LEVEL="INFO",
-                          AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME=runtime.url, AWS_ENDPOINT_URL_S3=moto_url)
+        s3.put_object(
+            Bucket=BUCKET, Key=PREFIX + "vocab.src.json", Body=json.dumps(vocabulary(source_vocabulary())).encode()
+        )
+        env = offline_env(
+            ENDPOINT_NAME=ENDPOINT,
+            CORS_ORIGINS="*",
+            MODEL_BUCKET=BUCKET,
+            VOCAB_PREFIX=PREFIX,
+            POWERTOOLS_SERVICE_NAME="translate",
+            POWERTOOLS_METRICS_NAMESPACE="Seq2SeqTranslate",
+            POWERTOOLS_LOG_LEVEL="INFO",
+            AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME=runtime.url,
+            AWS_ENDPOINT_URL_S3=moto_url,
+        )
         measured: dict[tuple[str, int], dict] = {}
         calls = repeat * WARM_CALLS_PER_REPEAT
         for sentences in sizes:
@@ -125,20 +178,51 @@ def run(repeat: int, sizes: tuple[int, ...] = SIZES) -> list[Row]:
                 first[kind].append(_run_worker(module, sizes[0], 0, env, Path(scratch) / "first.json")["first_s"])
         for sentences in sizes:
             label = f"{sentences} sentence{'s' if sentences > 1 else ''}"
-            ours, floor = median(measured["front end", sentences]["warm_s"]), median(measured["pass-through", sentences]["warm_s"])
-            rows.append(Row("per request", f"front end, {label}", ours, "pass-through", floor, "s",
-                            note=f"overhead {(ours - floor) * 1000:.1f} ms; endpoint's work excluded"))
-            rows.append(Row("endpoint calls", f"front end, {label}", measured["front end", sentences]["calls"], "pass-through",
-                            measured["pass-through", sentences]["calls"], "per request"))
-        rows.append(Row("cold start", f"first request ({sizes[0]} sentence) after import", median(first["front end"]),
-                        "pass-through, first request", median(first["pass-through"]), "s", note="clients, vocabulary from S3"))
+            ours, floor = (
+                median(measured["front end", sentences]["warm_s"]),
+                median(measured["pass-through", sentences]["warm_s"]),
+            )
+            rows.append(
+                Row(
+                    "per request",
+                    f"front end, {label}",
+                    ours,
+                    "pass-through",
+                    floor,
+                    "s",
+                    note=f"overhead {(ours - floor) * 1000:.1f} ms; endpoint's work excluded",
+                )
+            )
+            rows.append(
+                Row(
+                    "endpoint calls",
+                    f"front end, {label}",
+                    measured["front end", sentences]["calls"],
+                    "pass-through",
+                    measured["pass-through", sentences]["calls"],
+                    "per request",
+                )
+            )
+        rows.append(
+            Row(
+                "cold start",
+                f"first request ({sizes[0]} sentence) after import",
+                median(first["front end"]),
+                "pass-through, first request",
+                median(first["pass-through"]),
+                "s",
+                note="clients, vocabulary from S3",
+            )
+        )
     return rows
 
 
 def main(argv: list[str] | None = None) -> None:
     """Worker entry point (run by `run` in a fresh process)."""
     parser = argparse.ArgumentParser(description="One request-overhead worker (used by python -m benchmarks).")
-    parser.add_argument("--worker", required=True, help="module whose handler to call: handler or benchmarks.passthrough")
+    parser.add_argument(
+        "--worker", required=True, help="module whose handler to call: handler or benchmarks.passthrough"
+    )
     parser.add_argument("--sentences", type=int, required=True)
     parser.add_argument("--calls", type=int, required=True, help="warm calls after the first")
     parser.add_argument("--result", type=Path, required=True)

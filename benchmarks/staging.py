@@ -45,7 +45,9 @@ def file_server(directory: Path) -> Iterator[tuple[str, int]]:
         server.server_close()
 
 
-def _measure(action: Callable[[str], None], relays: list[CountingRelay], repeat: int, label: str, s3) -> tuple[float, float, int]:
+def _measure(
+    action: Callable[[str], None], relays: list[CountingRelay], repeat: int, label: str, s3
+) -> tuple[float, float, int]:
     """Median seconds, bytes on the wire and S3 requests of action(fresh_bucket) over repeat runs; bucket creation not counted."""
     seconds, sizes, requests = [], [], []
     sent = [0]
@@ -84,12 +86,17 @@ def run(repeat: int, model_bytes: int = MODEL_PAYLOAD_BYTES) -> list[Row]:
         artifacts = sorted(files.iterdir())
         s3_relay = stack.enter_context(CountingRelay(*stack.enter_context(moto_server())))
         http_relay = stack.enter_context(CountingRelay(*stack.enter_context(file_server(files))))
-        s3 = session().client("s3", endpoint_url=s3_relay.url, config=Config(retries={"max_attempts": 5, "mode": "standard"}))
+        s3 = session().client(
+            "s3", endpoint_url=s3_relay.url, config=Config(retries={"max_attempts": 5, "mode": "standard"})
+        )
         s3.create_bucket(Bucket=SOURCE_BUCKET)
         for path in artifacts:
             s3.upload_file(str(path), SOURCE_BUCKET, SOURCE_PREFIX + path.name)
-        sources = {"S3 copy": S3Source(SOURCE_BUCKET, SOURCE_PREFIX), "HTTP": HttpSource(http_relay.url + "/"),
-                   "directory": DirectorySource(files)}
+        sources = {
+            "S3 copy": S3Source(SOURCE_BUCKET, SOURCE_PREFIX),
+            "HTTP": HttpSource(http_relay.url + "/"),
+            "directory": DirectorySource(files),
+        }
         relays = [s3_relay, http_relay]
 
         def plain_upload(bucket: str) -> None:
@@ -99,13 +106,24 @@ def run(repeat: int, model_bytes: int = MODEL_PAYLOAD_BYTES) -> list[Row]:
         floor_s, floor_bytes, floor_requests = _measure(plain_upload, relays, repeat, "upload-file", s3)
         staged = sum(path.stat().st_size for path in artifacts)
         for kind in KINDS:
+
             def staging(bucket: str, source=sources[kind]) -> None:
                 stage(s3, bucket, settings, [source], progress=tqdm_progress(False), say=lambda *_: None)
 
             seconds, wire, requests = _measure(staging, relays, repeat, kind.lower().replace(" ", "-"), s3)
             note = f"{staged / 2**20:.1f} MiB staged; {requests} S3 requests vs {floor_requests}"
             rows.append(Row("staging", f"from {kind}", seconds, "boto3 upload_file", floor_s, "s", note=note))
-            rows.append(Row("staging bytes", f"from {kind}", wire, "boto3 upload_file", floor_bytes, "B", note="on the wire, both ways"))
+            rows.append(
+                Row(
+                    "staging bytes",
+                    f"from {kind}",
+                    wire,
+                    "boto3 upload_file",
+                    floor_bytes,
+                    "B",
+                    note="on the wire, both ways",
+                )
+            )
     return rows
 
 

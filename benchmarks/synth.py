@@ -22,11 +22,7 @@ APP_SCRIPT = (
     "app.synth()\n"
 )
 EMPTY_SCRIPT = (
-    "import sys\n"
-    "from aws_cdk import App, Stack\n"
-    "app = App(outdir=sys.argv[1])\n"
-    "Stack(app, 'Empty')\n"
-    "app.synth()\n"
+    "import sys\nfrom aws_cdk import App, Stack\napp = App(outdir=sys.argv[1])\nStack(app, 'Empty')\napp.synth()\n"
 )
 # A synth takes seconds; this is reached only when jsii or the app hangs.
 SYNTH_TIMEOUT_SECONDS = 300
@@ -42,13 +38,28 @@ def wall_seconds(script: str, repeat: int) -> float:
     for _ in range(repeat):
         with tempfile.TemporaryDirectory() as outdir:
             started = time.perf_counter()
-            run_child([sys.executable, "-c", script, outdir], failure="synth failed", timeout=SYNTH_TIMEOUT_SECONDS, error=SynthError,
-                      cwd=REPO_ROOT, env=offline_env())
+            run_child(
+                [sys.executable, "-c", script, outdir],
+                failure="synth failed",
+                timeout=SYNTH_TIMEOUT_SECONDS,
+                error=SynthError,
+                cwd=REPO_ROOT,
+                env=offline_env(),
+            )
             samples.append(time.perf_counter() - started)
     return median(samples)
 
 
 def run(repeat: int, app_script: str = APP_SCRIPT, empty_script: str = EMPTY_SCRIPT) -> list[Row]:
     """One row: our app's synth time next to the empty app's."""
-    return [Row("synth", "our app (3 stacks, no bundling)", wall_seconds(app_script, repeat), "empty CDK app",
-                wall_seconds(empty_script, repeat), "s", note="fresh process, wall time")]
+    return [
+        Row(
+            "synth",
+            "our app (3 stacks, no bundling)",
+            wall_seconds(app_script, repeat),
+            "empty CDK app",
+            wall_seconds(empty_script, repeat),
+            "s",
+            note="fresh process, wall time",
+        )
+    ]

@@ -35,7 +35,9 @@ def vocabulary(known: dict[str, int] | None = None, words: int = VOCAB_WORDS) ->
     return result
 
 
-def write_vocabularies(directory: Path, source: dict[str, int] | None = None, target: dict[str, int] | None = None) -> list[Path]:
+def write_vocabularies(
+    directory: Path, source: dict[str, int] | None = None, target: dict[str, int] | None = None
+) -> list[Path]:
     """Write vocab.src.json and vocab.trg.json into directory; return their paths."""
     paths = [directory / "vocab.src.json", directory / "vocab.trg.json"]
     for path, known in zip(paths, (source, target), strict=True):

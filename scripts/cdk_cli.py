@@ -13,7 +13,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # --no-install: use the CLI pinned in package.json (make setup installs it), never fetch another one.
 CDK = ("npx", "--no-install", "cdk")
 # The jsii runtime prints a large banner on older Node versions; the Makefile silences it too.
-_QUIET_ENV = {"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}
+_QUIET_ENV = {
+    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+}
 
 Runner = Callable[[Sequence[str]], int]
 
@@ -31,7 +34,12 @@ def context_flags(pairs: Sequence[str]) -> list[str]:
 def add_context_option(parser: argparse.ArgumentParser) -> None:
     """The repeatable -c KEY=VALUE option every project script shares with the CDK CLI."""
     parser.add_argument(
-        "-c", "--context", action="append", default=[], metavar="KEY=VALUE", help="a setting, as for the CDK CLI (repeatable)"
+        "-c",
+        "--context",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting, as for the CDK CLI (repeatable)",
     )
 
 
@@ -44,5 +52,7 @@ def run_command(argv: Sequence[str]) -> int:
     try:
         return subprocess.run(list(argv), cwd=REPO_ROOT, env=env, check=False).returncode
     except FileNotFoundError:
-        print(f"cannot run {argv[0]!r}: it is not installed or not on PATH (make setup installs Node.js tooling and the CDK CLI)")
+        print(
+            f"cannot run {argv[0]!r}: it is not installed or not on PATH (make setup installs Node.js tooling and the CDK CLI)"
+        )
         return 127

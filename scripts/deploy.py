@@ -16,14 +16,30 @@ if __package__ in (None, ""):  # run as `python scripts/deploy.py`: make the rep
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from scripts.cdk_cli import REPO_ROOT, Runner, add_context_option, cdk, context_flags, run_command
-from scripts.preflight import CLIENT_CONFIG, PreflightError, aws_session, check_caller, check_image, describe_error, run_preflight
 from scripts import endpoint_logs
-from stacks.names import API_STACK, API_URL_OUTPUT, BUCKET_OUTPUT, BUCKET_STACK, ENDPOINT_OUTPUT, ENDPOINT_STACK, TRANSLATE_URL_OUTPUT
+from scripts.cdk_cli import REPO_ROOT, Runner, add_context_option, cdk, context_flags, run_command
+from scripts.preflight import (
+    CLIENT_CONFIG,
+    PreflightError,
+    aws_session,
+    check_caller,
+    check_image,
+    describe_error,
+    run_preflight,
+)
+from stacks.names import (
+    API_STACK,
+    API_URL_OUTPUT,
+    BUCKET_OUTPUT,
+    BUCKET_STACK,
+    ENDPOINT_OUTPUT,
+    ENDPOINT_STACK,
+    TRANSLATE_URL_OUTPUT,
+)
 from stacks.settings import Settings, SettingsError, parse_overrides, settings_from_files
 
 OUTPUTS_FILE = "outputs.json"
-# On-demand real-time inference in us-east-1 (DESIGN.md); other regions and types: the SageMaker pricing page.
+# On-demand real-time inference in us-east-1 (third-party price tables, 2026); other regions and types: the SageMaker pricing page.
 HOURLY_USD_US_EAST_1 = {"ml.m4.xlarge": 0.28}
 SAMPLE_TEXT = "I love you, too."
 
@@ -36,14 +52,23 @@ class DeployError(Exception):
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line of make deploy (make deploy ARGS='...')."""
-    parser = argparse.ArgumentParser(prog="make deploy", description="Deploy the translation service to your AWS account and region.")
+    parser = argparse.ArgumentParser(
+        prog="make deploy", description="Deploy the translation service to your AWS account and region."
+    )
     add_context_option(parser)
     parser.add_argument(
-        "--source", help="where to copy the model from (S3 prefix, HTTP(S) base URL or local directory); default: the staging script's list"
+        "--source",
+        help="where to copy the model from (S3 prefix, HTTP(S) base URL or local directory); default: the staging script's list",
     )
-    parser.add_argument("--yes", action="store_true", help="deploy without asking for confirmation (needed when not run from a terminal)")
     parser.add_argument(
-        "--skip-preflight", action="store_true", help="skip the quota and bootstrap checks (credentials and region are always checked)"
+        "--yes",
+        action="store_true",
+        help="deploy without asking for confirmation (needed when not run from a terminal)",
+    )
+    parser.add_argument(
+        "--skip-preflight",
+        action="store_true",
+        help="skip the quota and bootstrap checks (credentials and region are always checked)",
     )
     return parser
 
@@ -56,7 +81,9 @@ def cost_reminder(settings: Settings, region: str) -> str:
     if price is None:
         rate = f"see the SageMaker pricing page for {settings.instance_type} in {region}"
     else:
-        rate = f"about {price * count:.2f} USD per hour in us-east-1" + (f", up to {price * largest:.2f}" if largest > count else "")
+        rate = f"about {price * count:.2f} USD per hour in us-east-1" + (
+            f", up to {price * largest:.2f}" if largest > count else ""
+        )
         if region != "us-east-1":
             rate += f" (prices in {region} differ: see the SageMaker pricing page)"
     return f"The endpoint runs {fleet}: {rate}, billed while the endpoint exists, serving or not. Run `make destroy` when you are done."
@@ -92,9 +119,13 @@ def _staged_version(session: boto3.Session, region: str, bucket: str, key: str, 
         version = version_of(session.client("s3", region_name=region, config=CLIENT_CONFIG), bucket, key)
     except (ClientError, BotoCoreError) as error:
         where = f"s3://{bucket}/{key}"
-        raise DeployError(f"could not read the staged model {where} ({describe_error(error)}): run make deploy again.") from None
+        raise DeployError(
+            f"could not read the staged model {where} ({describe_error(error)}): run make deploy again."
+        ) from None
     if not version:
-        raise DeployError(f"the staged model s3://{bucket}/{key} has no version: stage it again (make deploy re-runs the staging).")
+        raise DeployError(
+            f"the staged model s3://{bucket}/{key} has no version: stage it again (make deploy re-runs the staging)."
+        )
     return version
 
 
@@ -102,8 +133,10 @@ def _confirmed(yes: bool, interactive: bool) -> bool:
     if yes:
         return True
     if not interactive:
-        print("deploy stopped: this creates resources that cost money; to deploy without a prompt, pass --yes (make deploy ARGS=--yes).",
-              file=sys.stderr)
+        print(
+            "deploy stopped: this creates resources that cost money; to deploy without a prompt, pass --yes (make deploy ARGS=--yes).",
+            file=sys.stderr,
+        )
         return False
     try:
         answer = input("Deploy now? [y/N] ")
@@ -174,9 +207,12 @@ def main(
         version = _staged_version(session, caller.region, bucket, settings.model_key, version_of)
 
         print(f"[4/4] Deploying the endpoint and the API ({ENDPOINT_STACK}, {API_STACK}) with model_version={version}")
-        print("      Creating the endpoint takes about 10 minutes (4 to 15) while SageMaker starts an instance and loads the model.")
+        print(
+            "      Creating the endpoint takes about 10 minutes (4 to 15) while SageMaker starts an instance and loads the model."
+        )
         endpoint_advice = (
-            "If the endpoint failed with ResourceLimitExceeded, request a higher instance quota (the preflight names it). " + retry
+            "If the endpoint failed with ResourceLimitExceeded, request a higher instance quota (the preflight names it). "
+            + retry
         )
         second = cdk("deploy", ENDPOINT_STACK, API_STACK, *deploy_flags, *context, "-c", f"model_version={version}")
         _run_phase(runner, second, f"cdk deploy {ENDPOINT_STACK} {API_STACK}", endpoint_advice)
@@ -188,7 +224,10 @@ def main(
         print(f"deploy failed: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("\ndeploy interrupted: run make deploy again to finish, or make destroy to remove what was created.", file=sys.stderr)
+        print(
+            "\ndeploy interrupted: run make deploy again to finish, or make destroy to remove what was created.",
+            file=sys.stderr,
+        )
         return 130
 
     endpoint_name = _optional_output(outputs_file, ENDPOINT_STACK, ENDPOINT_OUTPUT)

@@ -41,7 +41,11 @@ class Kind:
 KINDS = (
     Kind("endpoint", "list_endpoints", "Endpoints", "EndpointName", "EndpointArn", "delete-endpoint --endpoint-name"),
     Kind(
-        "endpoint config", "list_endpoint_configs", "EndpointConfigs", "EndpointConfigName", "EndpointConfigArn",
+        "endpoint config",
+        "list_endpoint_configs",
+        "EndpointConfigs",
+        "EndpointConfigName",
+        "EndpointConfigArn",
         "delete-endpoint-config --endpoint-config-name",
     ),
     Kind("model", "list_models", "Models", "ModelName", "ModelArn", "delete-model --model-name"),
@@ -97,7 +101,9 @@ def leftover_report(leftovers: list[Leftover], region: str) -> str:
         status = f" ({leftover.status})" if leftover.status else ""
         lines.append(f"  {leftover.kind.label} {leftover.name}{status}")
     if any(leftover.status == "Deleting" for leftover in leftovers):
-        lines.append("An endpoint that is Deleting goes away by itself within minutes: run make destroy again to confirm.")
+        lines.append(
+            "An endpoint that is Deleting goes away by itself within minutes: run make destroy again to confirm."
+        )
     lines.append("Delete them (in this order) with the AWS CLI, or in the SageMaker console:")
     lines.extend(f"  {leftover.delete_command(region)}" for leftover in leftovers)
     lines.append("An endpoint bills until it is deleted.")
@@ -112,14 +118,19 @@ def deployed_endpoint_name(session: boto3.Session) -> str | None:
         return None
     except StackOutputError as error:
         # The stacks can still go; only the group's name is unknown, so say where to look afterwards.
-        print(f"  warn  {error}; after destroy, delete the endpoint's log group by hand if one is left "
-              f"(aws logs describe-log-groups --log-group-name-prefix {ENDPOINT_LOG_GROUP_PREFIX})", file=sys.stderr)
+        print(
+            f"  warn  {error}; after destroy, delete the endpoint's log group by hand if one is left "
+            f"(aws logs describe-log-groups --log-group-name-prefix {ENDPOINT_LOG_GROUP_PREFIX})",
+            file=sys.stderr,
+        )
         return None
 
 
 def main(argv: list[str] | None = None, *, runner: Runner = run_command, session: boto3.Session | None = None) -> int:
     """Destroy every stack and confirm nothing of the project is left; non-zero, with what to do, otherwise."""
-    parser = argparse.ArgumentParser(prog="make destroy", description="Remove every stack; check that nothing keeps billing.")
+    parser = argparse.ArgumentParser(
+        prog="make destroy", description="Remove every stack; check that nothing keeps billing."
+    )
     add_context_option(parser)
     args = parser.parse_args(argv)
     try:
@@ -142,7 +153,9 @@ def main(argv: list[str] | None = None, *, runner: Runner = run_command, session
         # Only once the endpoint is gone: a running one would create its group again.
         logs_left = None
         if endpoint_name and not leftovers:
-            logs_left = endpoint_logs.delete(session.client("logs", region_name=caller.region, config=CLIENT_CONFIG), endpoint_name)
+            logs_left = endpoint_logs.delete(
+                session.client("logs", region_name=caller.region, config=CLIENT_CONFIG), endpoint_name
+            )
     except PreflightError as error:
         print(f"destroy stopped: {error}", file=sys.stderr)
         return 1
@@ -158,7 +171,10 @@ def main(argv: list[str] | None = None, *, runner: Runner = run_command, session
         logs_hint = ""
         if endpoint_name:
             logs_hint = f" If the stacks are gone already, delete the endpoint's log group: {endpoint_logs.delete_command(endpoint_name, caller.region)}"
-        print(f"\ndestroy interrupted: run make destroy again; an endpoint bills until it is deleted.{logs_hint}", file=sys.stderr)
+        print(
+            f"\ndestroy interrupted: run make destroy again; an endpoint bills until it is deleted.{logs_hint}",
+            file=sys.stderr,
+        )
         return 130
     if leftovers:
         print(f"destroy incomplete: {leftover_report(leftovers, caller.region)}", file=sys.stderr)
@@ -173,9 +189,13 @@ def main(argv: list[str] | None = None, *, runner: Runner = run_command, session
     if logs_left:
         print(f"destroy incomplete: {logs_left}", file=sys.stderr)
         return 1
-    print(f"Done: no model, endpoint config or endpoint of the project is left in {caller.region}; the endpoint no longer bills.")
+    print(
+        f"Done: no model, endpoint config or endpoint of the project is left in {caller.region}; the endpoint no longer bills."
+    )
     if settings.retain_model_bucket:
-        print("The model bucket was kept (retain_model_bucket=true): empty and delete it in the S3 console when you no longer need it.")
+        print(
+            "The model bucket was kept (retain_model_bucket=true): empty and delete it in the S3 console when you no longer need it."
+        )
     return 0
 
 

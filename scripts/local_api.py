@@ -18,8 +18,8 @@ for _root in (REPO_ROOT, LAMBDA_ROOT):
     if str(_root) not in sys.path:
         sys.path.insert(0, str(_root))
 
-from scripts.local.api_gateway import LambdaHandler, LocalApiGateway, request_body_validator  # noqa: E402
-from stacks.settings import Settings, SettingsError, parse_overrides, settings_from_files  # noqa: E402
+from scripts.local.api_gateway import LambdaHandler, LocalApiGateway, request_body_validator
+from stacks.settings import Settings, SettingsError, parse_overrides, settings_from_files
 
 STAND_IN_NOTICE = "word-by-word dictionary, not the real seq2seq model"
 DEFAULT_PORT = 8000
@@ -83,8 +83,16 @@ def deployed_backend(endpoint_name: str | None, settings: Settings) -> dict[str,
             bucket = stack_output("TranslateModelBucket", "ModelBucketName")
         except StackOutputError as error:
             # The handler works without the vocabulary, only sentence-initial truecasing is lost: warn, go on.
-            print(f"warning: {error}; set MODEL_BUCKET to the bucket holding vocab.src.json, or truecasing by vocabulary is off", file=sys.stderr)
-    return {"ENDPOINT_NAME": endpoint_name, "MODEL_BUCKET": bucket, "VOCAB_PREFIX": os.environ.get("VOCAB_PREFIX") or settings.model_prefix, "VOCAB_DIR": None}
+            print(
+                f"warning: {error}; set MODEL_BUCKET to the bucket holding vocab.src.json, or truecasing by vocabulary is off",
+                file=sys.stderr,
+            )
+    return {
+        "ENDPOINT_NAME": endpoint_name,
+        "MODEL_BUCKET": bucket,
+        "VOCAB_PREFIX": os.environ.get("VOCAB_PREFIX") or settings.model_prefix,
+        "VOCAB_DIR": None,
+    }
 
 
 def apply_environment(values: dict[str, str | None]) -> None:
@@ -101,7 +109,9 @@ def load_handler() -> LambdaHandler:
     try:
         import handler
     except ImportError as error:
-        raise BackendError(f"cannot import the Lambda handler from {LAMBDA_ROOT.relative_to(REPO_ROOT)}/ ({error}); run `make setup-dev`") from None
+        raise BackendError(
+            f"cannot import the Lambda handler from {LAMBDA_ROOT.relative_to(REPO_ROOT)}/ ({error}); run `make setup-dev`"
+        ) from None
     return handler.handler
 
 
@@ -110,14 +120,29 @@ def _parser() -> argparse.ArgumentParser:
         description="Serve the translate API and web page on 127.0.0.1, the way the deployed API Gateway does.",
         epilog="Example: python scripts/local_api.py --stand-in   (then open the printed URL)",
     )
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port on 127.0.0.1 (0 = any free port; default {DEFAULT_PORT})")
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port on 127.0.0.1 (0 = any free port; default {DEFAULT_PORT})"
+    )
     backend = parser.add_mutually_exclusive_group()
     backend.add_argument("--stand-in", action="store_true", help=f"no AWS: a local stand-in model ({STAND_IN_NOTICE})")
     backend.add_argument(
-        "--endpoint-name", metavar="NAME", help="a deployed SageMaker endpoint (default: the TranslateEndpoint stack's output), with your AWS credentials"
+        "--endpoint-name",
+        metavar="NAME",
+        help="a deployed SageMaker endpoint (default: the TranslateEndpoint stack's output), with your AWS credentials",
     )
-    parser.add_argument("--stage", default="", metavar="NAME", help="serve under /NAME/ like the deployed stage (e.g. prod); default: at /")
-    parser.add_argument("-c", "--context", action="append", metavar="KEY=VALUE", help="a setting, as for the CDK CLI (e.g. -c cors_origins=*)")
+    parser.add_argument(
+        "--stage",
+        default="",
+        metavar="NAME",
+        help="serve under /NAME/ like the deployed stage (e.g. prod); default: at /",
+    )
+    parser.add_argument(
+        "-c",
+        "--context",
+        action="append",
+        metavar="KEY=VALUE",
+        help="a setting, as for the CDK CLI (e.g. -c cors_origins=*)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no access log lines")
     return parser
 
@@ -129,7 +154,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --port {args.port} is not allowed: use 0 (any free port) to 65535", file=sys.stderr)
         return 2
     if args.stage.strip("/") and not args.stage.strip("/").replace("-", "").replace("_", "").isalnum():
-        print(f"error: --stage {args.stage!r} is not allowed: use letters, digits, '-' or '_' (e.g. prod)", file=sys.stderr)
+        print(
+            f"error: --stage {args.stage!r} is not allowed: use letters, digits, '-' or '_' (e.g. prod)",
+            file=sys.stderr,
+        )
         return 2
     # SIGTERM (e.g. from a process manager) stops the server like Ctrl+C does.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -153,15 +181,30 @@ def main(argv: list[str] | None = None) -> int:
                     access_log=not args.quiet,
                 )
             except OSError as error:
-                raise BackendError(f"cannot listen on 127.0.0.1:{args.port} ({error.strerror or error}); choose another --port") from None
-            target = f"stand-in model: {STAND_IN_NOTICE}" if args.stand_in else f"SageMaker endpoint {os.environ['ENDPOINT_NAME']}"
+                raise BackendError(
+                    f"cannot listen on 127.0.0.1:{args.port} ({error.strerror or error}); choose another --port"
+                ) from None
+            target = (
+                f"stand-in model: {STAND_IN_NOTICE}"
+                if args.stand_in
+                else f"SageMaker endpoint {os.environ['ENDPOINT_NAME']}"
+            )
             print(f"Local translate API ({target})", flush=True)
             print(f"  web page:  {api.base_url}", flush=True)
-            print(f"  translate: curl -X POST {api.base_url}translate -H 'Content-Type: application/json' -d '{{\"text\": \"Hello.\"}}'", flush=True)
-            print(f"  LibreTranslate clients: base URL {api.base_url} (POST translate, GET languages, POST detect)", flush=True)
+            print(
+                f"  translate: curl -X POST {api.base_url}translate -H 'Content-Type: application/json' -d '{{\"text\": \"Hello.\"}}'",
+                flush=True,
+            )
+            print(
+                f"  LibreTranslate clients: base URL {api.base_url} (POST translate, GET languages, POST detect)",
+                flush=True,
+            )
             if args.stand_in:
                 runtime_url = os.environ["AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"]
-                print(f"  stand-in sagemaker-runtime: {runtime_url} (inject a fault: POST {runtime_url}/stand-in/fail {{\"code\": \"ModelError\"}})", flush=True)
+                print(
+                    f'  stand-in sagemaker-runtime: {runtime_url} (inject a fault: POST {runtime_url}/stand-in/fail {{"code": "ModelError"}})',
+                    flush=True,
+                )
             print("Press Ctrl+C to stop.", flush=True)
             api.serve_forever()
     except (SettingsError, BackendError) as error:

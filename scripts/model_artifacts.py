@@ -30,7 +30,7 @@ def _describe(data: bytes) -> str:
     start = data.lstrip()[:64].lower()
     if start.startswith((b"<!doctype html", b"<html")):
         return "an HTML page (an error page?)"
-    if start.startswith(b"<?xml") or start.startswith(b"<error"):
+    if start.startswith((b"<?xml", b"<error")):
         return "an XML document (an S3 error response?)"
     if start.startswith(b"<"):
         return "an HTML or XML document (an error page?)"
@@ -84,17 +84,23 @@ def verify_model_ends(head: bytes, tail: bytes, where: str) -> None:
     # The gzip trailer's last 4 bytes hold the uncompressed length mod 2**32, and a tar's length is a whole
     # number of 512-byte blocks: a truncated object ends in compressed data, which passes this 1 time in 512.
     if len(tail) < 8 or int.from_bytes(tail[-4:], "little") % TAR_BLOCK:
-        raise ArtifactError(f"{MODEL_NAME} at {where} looks truncated: its gzip trailer does not describe a whole tar archive")
+        raise ArtifactError(
+            f"{MODEL_NAME} at {where} looks truncated: its gzip trailer does not describe a whole tar archive"
+        )
 
 
 def verify_vocab(name: str, data: bytes, where: str) -> int:
     """Check a Sockeye vocabulary (JSON object token -> id, special tokens first) and return its size."""
     if len(data) > MAX_VOCAB_BYTES:
-        raise ArtifactError(f"{name} from {where} is {len(data)} bytes, more than a vocabulary's {MAX_VOCAB_BYTES} at most")
+        raise ArtifactError(
+            f"{name} from {where} is {len(data)} bytes, more than a vocabulary's {MAX_VOCAB_BYTES} at most"
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ArtifactError(f"{name} from {where} is not UTF-8 text (byte {error.start}): it is {_describe(data)}") from None
+        raise ArtifactError(
+            f"{name} from {where} is not UTF-8 text (byte {error.start}): it is {_describe(data)}"
+        ) from None
     try:
         vocab = json.loads(text)
     except json.JSONDecodeError as error:

@@ -21,7 +21,14 @@ from typing import BinaryIO
 from botocore.exceptions import BotoCoreError, ClientError
 from tqdm import tqdm
 
-from scripts.model_artifacts import ARTIFACT_NAMES, MAX_VOCAB_BYTES, MODEL_NAME, verify_model_archive, verify_model_ends, verify_vocab
+from scripts.model_artifacts import (
+    ARTIFACT_NAMES,
+    MAX_VOCAB_BYTES,
+    MODEL_NAME,
+    verify_model_archive,
+    verify_model_ends,
+    verify_vocab,
+)
 
 DEFAULT_PREFIX = "models/seq2seq-data/"
 # A regional copy is where the example notebook reads the model since 2023; the older global bucket is the fallback.
@@ -41,7 +48,7 @@ MAX_ERROR_BODY = 8 * 1024
 STAGED_BY = ("staged-by", "seq2seq-translate/stage_model")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _VERSION = re.compile(r"[0-9a-f]{16}")
-_S3_ERROR_CODE = re.compile(rb"<Error>.*?<Code>([A-Za-z0-9.]{1,64})</Code>", re.S)
+_S3_ERROR_CODE = re.compile(rb"<Error>.*?<Code>([A-Za-z0-9.]{1,64})</Code>", re.DOTALL)
 
 Progress = Callable[[int, str], tqdm]
 
@@ -72,7 +79,11 @@ class Artifact:
 
     def metadata(self) -> dict[str, str]:
         """User metadata kept with the staged object, so a later run can tell whether it is the same content."""
-        meta = {STAGED_BY[0]: STAGED_BY[1], "version": self.version, "source": urllib.parse.quote(self.source, safe=":/@=+,")[:1024]}
+        meta = {
+            STAGED_BY[0]: STAGED_BY[1],
+            "version": self.version,
+            "source": urllib.parse.quote(self.source, safe=":/@=+,")[:1024],
+        }
         if self.sha256:
             meta["sha256"] = self.sha256
         if self.ends:
@@ -118,7 +129,14 @@ def tqdm_progress(enabled: bool) -> Progress:
     """Progress bars on stderr; tqdm hides them by itself when stderr is not a terminal."""
 
     def make(total: int, desc: str) -> tqdm:
-        return tqdm(total=total or None, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, disable=None if enabled else True)
+        return tqdm(
+            total=total or None,
+            desc=desc,
+            unit="B",
+            unit_scale=True,
+            unit_divisor=1024,
+            disable=None if enabled else True,
+        )
 
     return make
 
@@ -158,7 +176,9 @@ class S3Source:
             raise SourceError(f"cannot read {name} at {where}: {s3_answer(error)}") from None
         if limit is not None and answer["ContentLength"] > limit:
             answer["Body"].close()
-            raise SourceError(f"{name} at {where} is {answer['ContentLength']:,} bytes, more than a vocabulary's {limit:,} at most")
+            raise SourceError(
+                f"{name} at {where} is {answer['ContentLength']:,} bytes, more than a vocabulary's {limit:,} at most"
+            )
         try:
             return answer, answer["Body"].read()
         except (BotoCoreError, OSError) as error:
@@ -177,7 +197,9 @@ class S3Source:
         # wrote it there (staging from a bucket staged before) and the ends still match: then every source kind agrees.
         sha256 = recorded_sha256(head.get("Metadata", {}), ends)
         location = (self.bucket, self.prefix + MODEL_NAME)
-        return Artifact(MODEL_NAME, size, where, "application/x-gzip", sha256=sha256, etag=etag, ends=ends, s3_object=location)
+        return Artifact(
+            MODEL_NAME, size, where, "application/x-gzip", sha256=sha256, etag=etag, ends=ends, s3_object=location
+        )
 
     def _vocab(self, s3, name: str) -> Artifact:
         # A vocabulary is small: read it whole to check it, then copy it server-side like the model.
@@ -185,7 +207,9 @@ class S3Source:
         verify_vocab(name, data, f"{self}{name}")
         sha256 = hashlib.sha256(data).hexdigest()
         location = (self.bucket, self.prefix + name)
-        return Artifact(name, len(data), f"{self}{name}", "application/json", sha256=sha256, etag=answer["ETag"], s3_object=location)
+        return Artifact(
+            name, len(data), f"{self}{name}", "application/json", sha256=sha256, etag=answer["ETag"], s3_object=location
+        )
 
 
 def _spool(files: ExitStack) -> BinaryIO:
@@ -217,7 +241,9 @@ def _copy_checked(name: str, where: str, reader: BinaryIO, out: BinaryIO, size: 
         try:
             out.write(chunk)
         except OSError as error:
-            raise SourceError(f"cannot save {name} from {where} in {tempfile.gettempdir()}: {error.strerror or error}") from None
+            raise SourceError(
+                f"cannot save {name} from {where} in {tempfile.gettempdir()}: {error.strerror or error}"
+            ) from None
         digest.update(chunk)
         received += len(chunk)
         bar.update(len(chunk))
@@ -270,7 +296,9 @@ class HttpSource:
         return self.base_url
 
     def _request(self, url: str) -> urllib.request.Request:
-        request = urllib.request.Request(url + (f"?{self._query}" if self._query else ""), headers={"User-Agent": USER_AGENT})
+        request = urllib.request.Request(
+            url + (f"?{self._query}" if self._query else ""), headers={"User-Agent": USER_AGENT}
+        )
         if any(self._credentials):
             token = base64.b64encode(":".join(self._credentials).encode()).decode("ascii")
             request.add_unredirected_header("Authorization", f"Basic {token}")  # not sent on to a host it redirects to
@@ -288,7 +316,9 @@ class HttpSource:
             code = _s3_error_code(error)
             error.close()
             said = f" (S3 error code {code})" if code else ""
-            raise SourceError(f"cannot download {name}: {url} answered HTTP {error.code} {error.reason}{said}") from None
+            raise SourceError(
+                f"cannot download {name}: {url} answered HTTP {error.code} {error.reason}{said}"
+            ) from None
         except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
             reason = getattr(error, "reason", error)
             raise SourceError(f"cannot download {name}: {url} could not be reached ({reason})") from None
@@ -347,7 +377,9 @@ Source = S3Source | HttpSource | DirectorySource
 
 def parse_source(spec: str) -> Source:
     """An S3Source, HttpSource or DirectorySource from --source; ValueError says what is allowed."""
-    allowed = "an s3://bucket/prefix/, an http(s):// base URL or a local directory, each holding " + ", ".join(ARTIFACT_NAMES)
+    allowed = "an s3://bucket/prefix/, an http(s):// base URL or a local directory, each holding " + ", ".join(
+        ARTIFACT_NAMES
+    )
     parsed = urllib.parse.urlparse(spec)
     if parsed.scheme == "s3":
         if not parsed.netloc:

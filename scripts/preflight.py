@@ -28,11 +28,17 @@ OFFLINE_HINT = (
 )
 # Short timeouts and few retries: a precondition answers in seconds or says why it can't.
 CLIENT_CONFIG = Config(connect_timeout=5, read_timeout=15, retries={"max_attempts": 2, "mode": "standard"})
-# Codes from DESIGN.md; other instance types are found by their quota's name alone.
+# Service Quotas codes of the two usual types; other instance types are found by their quota's name alone.
 KNOWN_QUOTA_CODES = {"ml.m4.xlarge": "L-97CF11BE", "ml.m5.xlarge": "L-2F737F8D"}
 DEFAULT_TOOLKIT_STACK = "CDKToolkit"
 DEFAULT_QUALIFIER = "hnb659fds"
-_USABLE_STACK_STATES = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE", "IMPORT_ROLLBACK_COMPLETE"}
+_USABLE_STACK_STATES = {
+    "CREATE_COMPLETE",
+    "UPDATE_COMPLETE",
+    "UPDATE_ROLLBACK_COMPLETE",
+    "IMPORT_COMPLETE",
+    "IMPORT_ROLLBACK_COMPLETE",
+}
 _EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}
 
 Out = Callable[[str], None]
@@ -82,7 +88,9 @@ def aws_session() -> boto3.Session:
     try:
         return boto3.Session()
     except BotoCoreError as error:
-        raise PreflightError(f"the AWS configuration could not be read ({error}): check AWS_PROFILE and ~/.aws/config.") from None
+        raise PreflightError(
+            f"the AWS configuration could not be read ({error}): check AWS_PROFILE and ~/.aws/config."
+        ) from None
 
 
 def check_caller(session: boto3.Session, command: str = "make deploy") -> Caller:
@@ -148,7 +156,9 @@ def find_endpoint_quota(client: Any, instance_type: str) -> Quota | None:
     wanted_code = KNOWN_QUOTA_CODES.get(instance_type)
     # The applied list omits quotas that only have a default value, so the default list is read second.
     for operation, applied in (("list_service_quotas", True), ("list_aws_default_service_quotas", False)):
-        for page in client.get_paginator(operation).paginate(ServiceCode="sagemaker", PaginationConfig={"PageSize": 100}):
+        for page in client.get_paginator(operation).paginate(
+            ServiceCode="sagemaker", PaginationConfig={"PageSize": 100}
+        ):
             for entry in page.get("Quotas", []):
                 name, code = str(entry.get("QuotaName", "")), str(entry.get("QuotaCode", ""))
                 if name.strip().lower() == wanted_name or (wanted_code and code == wanted_code):
@@ -169,9 +179,11 @@ def check_instance_quota(client: Any, settings: Settings, region: str) -> tuple[
     except (ClientError, BotoCoreError) as error:
         label = _quota_label(instance_type, KNOWN_QUOTA_CODES.get(instance_type))
         return None, [
-            f"could not read Service Quotas ({describe_error(error)}), so the instance type and its quota are unchecked. "
-            f"Check by hand that {label} in {region} is at least {needed} (Service Quotas console > AWS services > "
-            "Amazon SageMaker): with 0 the endpoint fails after several minutes with ResourceLimitExceeded."
+            (
+                f"could not read Service Quotas ({describe_error(error)}), so the instance type and its quota are unchecked. "
+                f"Check by hand that {label} in {region} is at least {needed} (Service Quotas console > AWS services > "
+                "Amazon SageMaker): with 0 the endpoint fails after several minutes with ResourceLimitExceeded."
+            )
         ]
     if quota is None:
         raise PreflightError(
@@ -191,7 +203,9 @@ def check_instance_quota(client: Any, settings: Settings, region: str) -> tuple[
             "Then run make deploy again."
         )
     source = "" if quota.applied else ", the AWS default"
-    proven = f"{instance_type} is offered in {region}; quota {quota.code} is {value}{source}, this deployment needs {needed}"
+    proven = (
+        f"{instance_type} is offered in {region}; quota {quota.code} is {value}{source}, this deployment needs {needed}"
+    )
     warnings = []
     if value < 2 * needed:
         warnings.append(
@@ -229,7 +243,9 @@ def check_bootstrap(cloudformation: Any, ssm: Any, caller: Caller, stack_name: s
         if status in _USABLE_STACK_STATES:
             return f"{stack_name} ({status})"
         if status.endswith("_IN_PROGRESS"):
-            raise PreflightError(f"the CDK bootstrap stack {stack_name} is {status}: wait until it finishes, then run make deploy again.")
+            raise PreflightError(
+                f"the CDK bootstrap stack {stack_name} is {status}: wait until it finishes, then run make deploy again."
+            )
         raise PreflightError(
             f"the CDK bootstrap stack {stack_name} is {status}: delete it in the CloudFormation console if it cannot be updated, "
             f"then run `{command}` and make deploy again."
@@ -248,7 +264,12 @@ def check_bootstrap(cloudformation: Any, ssm: Any, caller: Caller, stack_name: s
 
 
 def run_preflight(
-    settings: Settings, session: boto3.Session, *, quotas_client: Any = None, out: Out = print, command: str = "make deploy"
+    settings: Settings,
+    session: boto3.Session,
+    *,
+    quotas_client: Any = None,
+    out: Out = print,
+    command: str = "make deploy",
 ) -> Preflight:
     """Run every precondition in order, printing each result; raises PreflightError at the first that fails."""
     caller = check_caller(session, command)

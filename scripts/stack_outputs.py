@@ -19,7 +19,9 @@ def stack_output(stack_name: str, output_key: str, *, session: boto3.session.Ses
     session = session or boto3.session.Session()
     region = session.region_name
     if not region:
-        raise StackOutputError("no AWS region configured: set AWS_REGION (or AWS_DEFAULT_REGION, or a profile's region)")
+        raise StackOutputError(
+            "no AWS region configured: set AWS_REGION (or AWS_DEFAULT_REGION, or a profile's region)"
+        )
     try:
         stacks = session.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
     except NoCredentialsError:
@@ -31,8 +33,12 @@ def stack_output(stack_name: str, output_key: str, *, session: boto3.session.Ses
     except ClientError as error:
         detail = error.response.get("Error", {})
         if detail.get("Code") == "ValidationError" and "does not exist" in detail.get("Message", ""):
-            raise StackNotDeployed(f"stack {stack_name} is not deployed in {region}: deploy it first (make deploy)") from None
-        raise StackOutputError(f"could not read stack {stack_name} in {region}: {detail.get('Code')}: {detail.get('Message')}") from None
+            raise StackNotDeployed(
+                f"stack {stack_name} is not deployed in {region}: deploy it first (make deploy)"
+            ) from None
+        raise StackOutputError(
+            f"could not read stack {stack_name} in {region}: {detail.get('Code')}: {detail.get('Message')}"
+        ) from None
     except BotoCoreError as error:
         raise StackOutputError(f"could not read stack {stack_name} in {region}: {error}") from None
     if not stacks:
@@ -40,7 +46,9 @@ def stack_output(stack_name: str, output_key: str, *, session: boto3.session.Ses
     stack = stacks[0]
     status = stack.get("StackStatus", "")
     outputs = {item["OutputKey"]: item.get("OutputValue", "") for item in stack.get("Outputs", [])}
-    if output_key in outputs and outputs[output_key]:
+    if outputs.get(output_key):
         return outputs[output_key]
     known = ", ".join(sorted(outputs)) or "none"
-    raise StackOutputError(f"stack {stack_name} in {region} ({status}) has no output {output_key} (its outputs: {known})")
+    raise StackOutputError(
+        f"stack {stack_name} in {region} ({status}) has no output {output_key} (its outputs: {known})"
+    )

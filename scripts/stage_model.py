@@ -11,9 +11,9 @@ if __package__ in (None, ""):  # run as `python scripts/stage_model.py`: make th
 import argparse
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
 from collections.abc import Callable
 from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
 
 import boto3
 from boto3.exceptions import Boto3Error
@@ -62,7 +62,9 @@ class UsageError(ValueError):
 
 def transfer_config() -> TransferConfig:
     """How large objects move: multipart above the threshold, a few parts at a time."""
-    return TransferConfig(multipart_threshold=MULTIPART_THRESHOLD, multipart_chunksize=MULTIPART_CHUNK, max_concurrency=4)
+    return TransferConfig(
+        multipart_threshold=MULTIPART_THRESHOLD, multipart_chunksize=MULTIPART_CHUNK, max_concurrency=4
+    )
 
 
 def destination_keys(settings: Settings) -> dict[str, str]:
@@ -92,7 +94,9 @@ def _staged(s3, bucket: str, key: str) -> dict | None:
     return {"size": head["ContentLength"], "version": recorded_version(head.get("Metadata", {}))}
 
 
-def _fetch_first_readable(sources: list[Source], s3, files: ExitStack, progress: Progress, say) -> tuple[Source, list[Artifact]]:
+def _fetch_first_readable(
+    sources: list[Source], s3, files: ExitStack, progress: Progress, say
+) -> tuple[Source, list[Artifact]]:
     """Read and check every artifact of the first source that has them all; one failure line per source tried."""
     failures: list[tuple[Source, Exception]] = []
     for source in sources:
@@ -124,12 +128,19 @@ def _upload(s3, bucket: str, key: str, artifact: Artifact, progress: Progress) -
             # CopySourceIfMatch makes sure the object copied is the one that was checked.
             extra.update(MetadataDirective="REPLACE", CopySourceIfMatch=artifact.etag)
             s3.copy(
-                {"Bucket": source_bucket, "Key": source_key}, bucket, key, ExtraArgs=extra, Config=transfer_config(), Callback=bar.update
+                {"Bucket": source_bucket, "Key": source_key},
+                bucket,
+                key,
+                ExtraArgs=extra,
+                Config=transfer_config(),
+                Callback=bar.update,
             )
         else:
             assert artifact.body is not None
             artifact.body.seek(0)
-            s3.upload_fileobj(artifact.body, bucket, key, ExtraArgs=extra, Config=transfer_config(), Callback=bar.update)
+            s3.upload_fileobj(
+                artifact.body, bucket, key, ExtraArgs=extra, Config=transfer_config(), Callback=bar.update
+            )
 
 
 def _copy_within(s3, bucket: str, source_key: str, key: str) -> None:
@@ -143,7 +154,9 @@ def _is_scratch(prefix: str, key: str) -> bool:
 
 def _delete(s3, bucket: str, objects: list[dict]) -> None:
     for start in range(0, len(objects), 1000):  # DeleteObjects takes at most 1000 keys
-        failed = s3.delete_objects(Bucket=bucket, Delete={"Objects": objects[start : start + 1000], "Quiet": True}).get("Errors", [])
+        failed = s3.delete_objects(Bucket=bucket, Delete={"Objects": objects[start : start + 1000], "Quiet": True}).get(
+            "Errors", []
+        )
         if failed:
             first = failed[0]
             error = {"Code": first.get("Code", "?"), "Message": f"{first.get('Key')}: {first.get('Message', '')}"}
@@ -178,9 +191,16 @@ def _remove_scratch(s3, bucket: str, prefix: str, under: str, *, before: datetim
     # Every version, so that a versioned bucket keeps no hidden scratch copies either; else the current objects.
     found = _scratch_versions(s3, bucket, under)
     if found is None:
-        found = [item for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=under) for item in page.get("Contents", [])]
-    objects = [{"Key": item["Key"], **({"VersionId": item["VersionId"]} if "VersionId" in item else {})}
-               for item in found if ours(item["Key"], item.get("LastModified"))]
+        found = [
+            item
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=under)
+            for item in page.get("Contents", [])
+        ]
+    objects = [
+        {"Key": item["Key"], **({"VersionId": item["VersionId"]} if "VersionId" in item else {})}
+        for item in found
+        if ours(item["Key"], item.get("LastModified"))
+    ]
     _delete(s3, bucket, objects)
     return len(keys | {item["Key"] for item in objects})
 
@@ -209,7 +229,13 @@ def _to_the_end(step: Callable[[], str], stopped: str) -> tuple[str, bool]:
 
 
 def _write(
-    s3, bucket: str, keys: dict[str, str], prefix: str, changed: list[Artifact], previous: dict[str, bool], progress: Progress
+    s3,
+    bucket: str,
+    keys: dict[str, str],
+    prefix: str,
+    changed: list[Artifact],
+    previous: dict[str, bool],
+    progress: Progress,
 ) -> str:
     """Put all changed artifacts in place or none: scratch copies first, then promotion with rollback; return a warning or ''."""
     scratch = f"{prefix}{SCRATCH_MARK}{uuid.uuid4().hex[:12]}/"
@@ -228,7 +254,7 @@ def _write(
         for artifact in sorted(changed, key=lambda item: item.name == MODEL_NAME):
             begun.append(artifact.name)
             _copy_within(s3, bucket, scratch + "new/" + artifact.name, keys[artifact.name])
-    except BaseException as error:  # Ctrl-C too: the bucket must not stay half-promoted
+    except BaseException as error:  # noqa: BLE001 - Ctrl-C too: the bucket must not stay half-promoted
         failure = error
     interrupted = isinstance(failure, KeyboardInterrupt)
     if failure is not None and begun:
@@ -279,7 +305,14 @@ def _roll_back(s3, bucket: str, keys: dict[str, str], scratch: str, previous: di
 
 
 def stage(
-    s3, bucket: str, settings: Settings, sources: list[Source], *, force: bool = False, progress: Progress | None = None, say=print
+    s3,
+    bucket: str,
+    settings: Settings,
+    sources: list[Source],
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+    say=print,
 ) -> str:
     """Stage the first readable source's artifacts into bucket; return the staged model's version."""
     progress = progress or tqdm_progress(False)
@@ -292,11 +325,16 @@ def stage(
     # once they are old enough not to be a run still going on beside this one.
     leftovers = f"s3://{bucket}/{settings.model_prefix}{SCRATCH_MARK}*"
     try:
-        before = datetime.now(timezone.utc) - SWEEP_AFTER
-        if swept := _remove_scratch(s3, bucket, settings.model_prefix, settings.model_prefix + SCRATCH_MARK, before=before):
+        before = datetime.now(UTC) - SWEEP_AFTER
+        if swept := _remove_scratch(
+            s3, bucket, settings.model_prefix, settings.model_prefix + SCRATCH_MARK, before=before
+        ):
             say(f"removed {swept} scratch file(s) an earlier, interrupted run left under {leftovers}")
     except (ClientError, BotoCoreError) as error:
-        print(f"stage_model: warning: could not look for scratch copies left under {leftovers} ({s3_answer(error)})", file=sys.stderr)
+        print(
+            f"stage_model: warning: could not look for scratch copies left under {leftovers} ({s3_answer(error)})",
+            file=sys.stderr,
+        )
     with ExitStack() as files:
         source, artifacts = _fetch_first_readable(sources, s3, files, progress, say)
         version = next(artifact.version for artifact in artifacts if artifact.name == MODEL_NAME)
@@ -314,11 +352,15 @@ def stage(
         except (BotoCoreError, Boto3Error, OSError) as error:
             raise StageError(f"writing to {where} failed: {error}; the bucket is as it was") from None
         try:
-            say(f"staged {', '.join(artifact.name for artifact in changed)} from {source} to {where} (model version {version})")
+            say(
+                f"staged {', '.join(artifact.name for artifact in changed)} from {source} to {where} (model version {version})"
+            )
             if warning:
                 print(f"stage_model: warning: {warning}", file=sys.stderr)
         except KeyboardInterrupt:
-            raise Interrupted(f"interrupted after staging: the new files are in place in {where} (model version {version})") from None
+            raise Interrupted(
+                f"interrupted after staging: the new files are in place in {where} (model version {version})"
+            ) from None
         return version
 
 
@@ -327,11 +369,22 @@ def _parser() -> argparse.ArgumentParser:
         prog="stage_model.py",
         description="Copy the pre-trained model and its vocabularies into the model bucket, checked, all or nothing.",
     )
-    parser.add_argument("--source", help="s3://bucket/prefix/, an http(s):// base URL, or a local directory holding the three files "
-                        "(default: the example notebook's public S3 copies)")
-    parser.add_argument("--bucket", help=f"destination bucket (default: output {BUCKET_OUTPUT} of the deployed stack {BUCKET_STACK})")
-    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
-                        help="a setting, as for the CDK CLI (model_key decides where the model goes); repeatable")
+    parser.add_argument(
+        "--source",
+        help="s3://bucket/prefix/, an http(s):// base URL, or a local directory holding the three files "
+        "(default: the example notebook's public S3 copies)",
+    )
+    parser.add_argument(
+        "--bucket", help=f"destination bucket (default: output {BUCKET_OUTPUT} of the deployed stack {BUCKET_STACK})"
+    )
+    parser.add_argument(
+        "-c",
+        "--context",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting, as for the CDK CLI (model_key decides where the model goes); repeatable",
+    )
     parser.add_argument("--force", action="store_true", help="stage again even if the same content is already there")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     return parser
@@ -343,7 +396,9 @@ def _plan(args: argparse.Namespace, session: boto3.session.Session) -> tuple[Set
     except SettingsError as error:
         raise UsageError(str(error)) from None
     if args.bucket is not None and not _BUCKET_NAME.match(args.bucket):
-        raise UsageError(f"--bucket {args.bucket!r} is not an S3 bucket name (3-63 lower-case letters, digits, '.' and '-')")
+        raise UsageError(
+            f"--bucket {args.bucket!r} is not an S3 bucket name (3-63 lower-case letters, digits, '.' and '-')"
+        )
     if args.source:
         try:
             return settings, [parse_source(args.source)]
@@ -375,7 +430,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"stage_model: failed: {error}", file=sys.stderr)
         return 1
     except NoCredentialsError:
-        print("stage_model: failed: no AWS credentials found (aws configure, AWS_PROFILE or AWS_ACCESS_KEY_ID)", file=sys.stderr)
+        print(
+            "stage_model: failed: no AWS credentials found (aws configure, AWS_PROFILE or AWS_ACCESS_KEY_ID)",
+            file=sys.stderr,
+        )
         return 1
     except (ClientError, BotoCoreError, Boto3Error, OSError) as error:
         print(f"stage_model: failed: {s3_answer(error) if isinstance(error, ClientError) else error}", file=sys.stderr)
@@ -385,7 +443,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         # Before any write (checking, downloading): removing an earlier run's scratch copies is all that may have happened.
-        print("stage_model: interrupted before anything was written; the staged files are as they were", file=sys.stderr)
+        print(
+            "stage_model: interrupted before anything was written; the staged files are as they were", file=sys.stderr
+        )
         return 1
     return 0
 

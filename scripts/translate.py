@@ -15,7 +15,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from stacks.names import API_STACK, TRANSLATE_URL_OUTPUT as URL_OUTPUT  # noqa: E402 - after the path set-up above
+from stacks.names import API_STACK
+from stacks.names import TRANSLATE_URL_OUTPUT as URL_OUTPUT
 
 DEFAULT_TIMEOUT_SECONDS = 35.0
 URL_HINT = "give an http(s) URL such as https://abc123.execute-api.us-east-1.amazonaws.com/prod/translate"
@@ -60,7 +61,9 @@ def translate(url: str, text: str, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> 
     try:
         translation = json.loads(body)["translation"]
     except (ValueError, KeyError, TypeError):
-        raise TranslateError(f"{url} did not answer with JSON holding a translation; is it the translate API's POST /translate URL?") from None
+        raise TranslateError(
+            f"{url} did not answer with JSON holding a translation; is it the translate API's POST /translate URL?"
+        ) from None
     if not isinstance(translation, str):
         raise TranslateError(f"{url} answered a translation that is not text")
     return translation, stand_in
@@ -83,9 +86,18 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("texts", nargs="*", metavar="TEXT", help="English text to translate (quote it)")
-    parser.add_argument("--url", help=f"the API's POST /translate URL (default: output {URL_OUTPUT} of stack {API_STACK})")
-    parser.add_argument("--stack-name", default=API_STACK, help=f"the API stack to read the URL from (default {API_STACK})")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_SECONDS, help=f"seconds to wait per text (default {DEFAULT_TIMEOUT_SECONDS:g})")
+    parser.add_argument(
+        "--url", help=f"the API's POST /translate URL (default: output {URL_OUTPUT} of stack {API_STACK})"
+    )
+    parser.add_argument(
+        "--stack-name", default=API_STACK, help=f"the API stack to read the URL from (default {API_STACK})"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_SECONDS,
+        help=f"seconds to wait per text (default {DEFAULT_TIMEOUT_SECONDS:g})",
+    )
     return parser
 
 
@@ -106,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     """Translate every text and print the German, one line per text; return the exit status."""
     args = _parser().parse_args(argv)
     # German needs UTF-8 whatever the terminal's locale says.
-    sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+    sys.stdout.reconfigure(encoding="utf-8")
     if args.texts:
         texts = args.texts
     elif sys.stdin.isatty():
@@ -116,13 +128,22 @@ def main(argv: list[str] | None = None) -> int:
         try:
             texts = sys.stdin.buffer.read().decode("utf-8").splitlines()
         except UnicodeDecodeError as error:
-            print(f"error: stdin is not UTF-8 text (byte {error.start}); convert it first, e.g. with iconv -t UTF-8", file=sys.stderr)
+            print(
+                f"error: stdin is not UTF-8 text (byte {error.start}); convert it first, e.g. with iconv -t UTF-8",
+                file=sys.stderr,
+            )
             return 2
         if not texts:
-            print("error: no text: stdin was empty; give English text as arguments or on stdin (one text per line)", file=sys.stderr)
+            print(
+                "error: no text: stdin was empty; give English text as arguments or on stdin (one text per line)",
+                file=sys.stderr,
+            )
             return 2
     if not 0 < args.timeout <= 600:
-        print(f"error: --timeout {args.timeout:g} is not allowed: use more than 0 and at most 600 seconds", file=sys.stderr)
+        print(
+            f"error: --timeout {args.timeout:g} is not allowed: use more than 0 and at most 600 seconds",
+            file=sys.stderr,
+        )
         return 2
     if args.url and not _url_allowed(args.url):
         print(f"error: --url {args.url!r} is not allowed: {URL_HINT}", file=sys.stderr)

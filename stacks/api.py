@@ -98,11 +98,18 @@ class ApiStack(Stack):
             },
         )
         # No L2 grant exists for a CfnEndpoint; the statement names this one endpoint's ARN only.
-        self.translate_fn.add_to_role_policy(iam.PolicyStatement(actions=["sagemaker:InvokeEndpoint"], resources=[endpoint_arn]))
+        self.translate_fn.add_to_role_policy(
+            iam.PolicyStatement(actions=["sagemaker:InvokeEndpoint"], resources=[endpoint_arn])
+        )
         for vocabulary in VOCABULARY_FILES:
             model_bucket.grant_read(self.translate_fn, f"{settings.model_prefix}{vocabulary}")
 
-        access_logs = logs.LogGroup(self, "ApiAccessLogs", retention=retention(settings.log_retention_days), removal_policy=RemovalPolicy.DESTROY)
+        access_logs = logs.LogGroup(
+            self,
+            "ApiAccessLogs",
+            retention=retention(settings.log_retention_days),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
         self.api = apigw.RestApi(
             self,
             "TranslateApi",
@@ -118,9 +125,16 @@ class ApiStack(Stack):
                 throttling_burst_limit=settings.throttle_burst,
                 access_log_destination=apigw.LogGroupLogDestination(access_logs),
                 access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
-                    caller=False, http_method=True, ip=True, protocol=True, request_time=True,
-                    resource_path=True, response_length=True, status=True, user=False,
-                ),  # fmt: skip
+                    caller=False,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=False,
+                ),
                 # No execution logs: API Gateway would write them to a log group of its own naming that outlives
                 # `cdk destroy`; access logs (declared above) and the Lambda's logs tell what happened.
                 logging_level=apigw.MethodLoggingLevel.OFF,
@@ -138,20 +152,27 @@ class ApiStack(Stack):
         self._add_gateway_responses(settings.cors_origins)
 
         integration = apigw.LambdaIntegration(self.translate_fn, proxy=True)
-        validator = self.api.add_request_validator("RequestValidator", validate_request_body=True, validate_request_parameters=True)
+        validator = self.api.add_request_validator(
+            "RequestValidator", validate_request_body=True, validate_request_parameters=True
+        )
         request_model = self.api.add_model(
             "TranslateRequest",
             content_type=REQUEST_MODEL_CONTENT_TYPE,
             schema=apigw.JsonSchema(schema=apigw.JsonSchemaVersion.DRAFT4, type=apigw.JsonSchemaType.OBJECT),
         )
         # The contract lives in the OpenAPI document; the L2 JsonSchema would mean writing it twice.
-        request_model.node.default_child.add_property_override("Schema", translate_request_schema())  # type: ignore[union-attr]
+        request_model.node.default_child.add_property_override("Schema", translate_request_schema())
 
         for path, methods in ROUTES.items():
             resource = self.api.root.resource_for_path(path)
             for method in sorted(methods):
                 if (method, path) in VALIDATED_BODIES:
-                    resource.add_method(method, integration, request_validator=validator, request_models={REQUEST_MODEL_CONTENT_TYPE: request_model})
+                    resource.add_method(
+                        method,
+                        integration,
+                        request_validator=validator,
+                        request_models={REQUEST_MODEL_CONTENT_TYPE: request_model},
+                    )
                 else:
                     resource.add_method(method, integration)
 
@@ -165,8 +186,15 @@ class ApiStack(Stack):
             alarm_email=settings.alarm_email,
         )
 
-        CfnOutput(self, TRANSLATE_URL_OUTPUT, value=self.api.url_for_path("/translate"), description="POST English text here")
-        CfnOutput(self, API_URL_OUTPUT, value=self.api.url, description="Stage base URL: the web page, and the base URL for LibreTranslate clients")
+        CfnOutput(
+            self, TRANSLATE_URL_OUTPUT, value=self.api.url_for_path("/translate"), description="POST English text here"
+        )
+        CfnOutput(
+            self,
+            API_URL_OUTPUT,
+            value=self.api.url,
+            description="Stage base URL: the web page, and the base URL for LibreTranslate clients",
+        )
 
     def _add_gateway_responses(self, origins: tuple[str, ...]) -> None:
         # API Gateway's own errors (throttling, validation, unknown route) must carry CORS headers too,
@@ -188,10 +216,16 @@ class ApiStack(Stack):
         # $context.error.messageString is already a quoted JSON string.
         default_body = '{"message": $context.error.messageString, "error": $context.error.messageString}'
         self.api.add_gateway_response(
-            "Default4xx", type=apigw.ResponseType.DEFAULT_4_XX, response_headers=headers, templates={"application/json": default_body}
+            "Default4xx",
+            type=apigw.ResponseType.DEFAULT_4_XX,
+            response_headers=headers,
+            templates={"application/json": default_body},
         )
         self.api.add_gateway_response(
-            "Default5xx", type=apigw.ResponseType.DEFAULT_5_XX, response_headers=headers, templates={"application/json": default_body}
+            "Default5xx",
+            type=apigw.ResponseType.DEFAULT_5_XX,
+            response_headers=headers,
+            templates={"application/json": default_body},
         )
         self.api.add_gateway_response(
             "BadRequestBody",

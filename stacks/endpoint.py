@@ -26,7 +26,9 @@ SCALE_IN_COOLDOWN = Duration.minutes(20)
 class EndpointStack(Stack):
     """Serves the staged seq2seq model on a real-time SageMaker endpoint."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, model_bucket: s3.IBucket, **kwargs: Any) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, settings: Settings, model_bucket: s3.IBucket, **kwargs: Any
+    ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         image_map = seq2seq_image_map()
         mapping = CfnMapping(
@@ -59,7 +61,9 @@ class EndpointStack(Stack):
             self,
             "Seq2SeqRepository",
             repository_name=image_map.repository,
-            repository_arn=self.format_arn(service="ecr", account=registry, resource="repository", resource_name=image_map.repository),
+            repository_arn=self.format_arn(
+                service="ecr", account=registry, resource="repository", resource_name=image_map.repository
+            ),
         ).grant_pull(self.execution_role)
         # SageMaker names the group after the endpoint, whose name CloudFormation picks after this policy exists, and
         # creates it itself (declaring it would need a fixed endpoint name): make deploy sets its retention
@@ -69,7 +73,10 @@ class EndpointStack(Stack):
                 actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                 resources=[
                     self.format_arn(
-                        service="logs", resource="log-group", resource_name=f"{ENDPOINT_LOG_GROUP_PREFIX}*", arn_format=ArnFormat.COLON_RESOURCE_NAME
+                        service="logs",
+                        resource="log-group",
+                        resource_name=f"{ENDPOINT_LOG_GROUP_PREFIX}*",
+                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
                     )
                 ],
             )
@@ -126,7 +133,9 @@ class EndpointStack(Stack):
         if settings.autoscaling:
             self._add_autoscaling(settings)
 
-        CfnOutput(self, ENDPOINT_OUTPUT, value=self.endpoint_name, description="SageMaker endpoint serving the seq2seq model")
+        CfnOutput(
+            self, ENDPOINT_OUTPUT, value=self.endpoint_name, description="SageMaker endpoint serving the seq2seq model"
+        )
 
     def _add_autoscaling(self, settings: Settings) -> None:
         target = autoscaling.ScalableTarget(

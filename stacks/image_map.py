@@ -37,7 +37,9 @@ def _map_file() -> Path:
             candidate = Path(base) / relative
             if candidate.is_file():
                 return candidate
-    raise ImageMapError("the SageMaker SDK's seq2seq image map was not found: install requirements-sdk.txt (make setup does)")
+    raise ImageMapError(
+        "the SageMaker SDK's seq2seq image map was not found: install requirements-sdk.txt (make setup does)"
+    )
 
 
 @cache
@@ -49,8 +51,9 @@ def seq2seq_image_map(version: str = IMAGE_VERSION) -> ImageMap:
         registries = {str(region): str(account) for region, account in entry["registries"].items()}
         repository = str(entry["repository"])
     except (OSError, ValueError, KeyError, AttributeError) as error:
-        raise ImageMapError(f"the SageMaker SDK's image map {path.name} has no usable version {version!r}: {error}") from error
+        raise ImageMapError(
+            f"the SageMaker SDK's image map {path.name} has no usable version {version!r}: {error}"
+        ) from error
     if not registries:
         raise ImageMapError(f"the SageMaker SDK's image map {path.name} lists no region for version {version!r}")
     return ImageMap(repository=repository, registries=registries)
-

@@ -7,16 +7,29 @@ from aws_cdk import aws_logs as logs
 
 from stacks.settings import LOG_RETENTION_DAYS
 
-
 # Each CloudWatch Logs period by its days, spelled out: pairing by position would shift silently if CDK added one.
 _RETENTION = {
-    1: logs.RetentionDays.ONE_DAY, 3: logs.RetentionDays.THREE_DAYS, 5: logs.RetentionDays.FIVE_DAYS,
-    7: logs.RetentionDays.ONE_WEEK, 14: logs.RetentionDays.TWO_WEEKS, 30: logs.RetentionDays.ONE_MONTH,
-    60: logs.RetentionDays.TWO_MONTHS, 90: logs.RetentionDays.THREE_MONTHS, 120: logs.RetentionDays.FOUR_MONTHS,
-    150: logs.RetentionDays.FIVE_MONTHS, 180: logs.RetentionDays.SIX_MONTHS, 365: logs.RetentionDays.ONE_YEAR,
-    400: logs.RetentionDays.THIRTEEN_MONTHS, 545: logs.RetentionDays.EIGHTEEN_MONTHS, 731: logs.RetentionDays.TWO_YEARS,
-    1096: logs.RetentionDays.THREE_YEARS, 1827: logs.RetentionDays.FIVE_YEARS, 2192: logs.RetentionDays.SIX_YEARS,
-    2557: logs.RetentionDays.SEVEN_YEARS, 2922: logs.RetentionDays.EIGHT_YEARS, 3288: logs.RetentionDays.NINE_YEARS,
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS,
+    2557: logs.RetentionDays.SEVEN_YEARS,
+    2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS,
     3653: logs.RetentionDays.TEN_YEARS,
 }
 if set(_RETENTION) != set(LOG_RETENTION_DAYS):
@@ -41,8 +54,12 @@ def declare_provider_log_groups(stack: Stack, *, retention_days: int) -> list[lo
             continue
         handler = construct.node.find_child("Handler")
         if not (isinstance(handler, CfnResource) and handler.cfn_resource_type == "AWS::Lambda::Function"):
-            raise TypeError(f"{construct.node.path}: a custom resource provider without its Handler function; aws-cdk-lib changed")
-        log_group = logs.LogGroup(construct, "Logs", retention=retention(retention_days), removal_policy=RemovalPolicy.DESTROY)
+            raise TypeError(
+                f"{construct.node.path}: a custom resource provider without its Handler function; aws-cdk-lib changed"
+            )
+        log_group = logs.LogGroup(
+            construct, "Logs", retention=retention(retention_days), removal_policy=RemovalPolicy.DESTROY
+        )
         # The provider's role carries AWSLambdaBasicExecutionRole, which may write to any log group.
         handler.add_property_override("LoggingConfig.LogGroup", log_group.log_group_name)
         declared.append(log_group)

@@ -28,4 +28,9 @@ class ModelBucketStack(Stack):
             removal_policy=RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY,
             auto_delete_objects=not retain,
         )
-        CfnOutput(self, BUCKET_OUTPUT, value=self.bucket.bucket_name, description="Bucket the staging script copies the model into")
+        CfnOutput(
+            self,
+            BUCKET_OUTPUT,
+            value=self.bucket.bucket_name,
+            description="Bucket the staging script copies the model into",
+        )

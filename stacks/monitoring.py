@@ -47,7 +47,13 @@ class Monitoring(Construct):
         endpoint_dimensions = {"EndpointName": endpoint_name, "VariantName": variant_name}
 
         def endpoint_metric(name: str, statistic: str) -> cloudwatch.Metric:
-            return cloudwatch.Metric(namespace="AWS/SageMaker", metric_name=name, dimensions_map=endpoint_dimensions, statistic=statistic, period=PERIOD)
+            return cloudwatch.Metric(
+                namespace="AWS/SageMaker",
+                metric_name=name,
+                dimensions_map=endpoint_dimensions,
+                statistic=statistic,
+                period=PERIOD,
+            )
 
         api_5xx = api.metric_server_error(period=PERIOD, statistic="Sum")
         api_latency = api.metric_latency(period=PERIOD, statistic="p99")
@@ -56,7 +62,10 @@ class Monitoring(Construct):
         model_errors = cloudwatch.MathExpression(
             # A period with 4XX but no 5XX datapoint (or the reverse) would otherwise have no sum at all.
             expression="FILL(e4, 0) + FILL(e5, 0)",
-            using_metrics={"e4": endpoint_metric("Invocation4XXErrors", "Sum"), "e5": endpoint_metric("Invocation5XXErrors", "Sum")},
+            using_metrics={
+                "e4": endpoint_metric("Invocation4XXErrors", "Sum"),
+                "e5": endpoint_metric("Invocation5XXErrors", "Sum"),
+            },
             label="Endpoint invocation errors",
             period=PERIOD,
         )
@@ -73,8 +82,10 @@ class Monitoring(Construct):
                 model_latency,
                 MODEL_LATENCY_P90_US,
                 MODEL_LATENCY_PERIODS,
-                f"The model's p90 latency is at least {MODEL_LATENCY_P90_SECONDS:g} s; "
-                f"the API answers 504 when the endpoint takes {ENDPOINT_READ_TIMEOUT_SECONDS} s",
+                (
+                    f"The model's p90 latency is at least {MODEL_LATENCY_P90_SECONDS:g} s; "
+                    f"the API answers 504 when the endpoint takes {ENDPOINT_READ_TIMEOUT_SECONDS} s"
+                ),
             ),
         ]
         self.alarms: dict[str, cloudwatch.Alarm] = {}
@@ -95,16 +106,36 @@ class Monitoring(Construct):
 
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", default_interval=Duration.hours(3))
         self.dashboard.add_widgets(
-            cloudwatch.GraphWidget(title="API requests and errors", left=[api.metric_count(period=PERIOD), api.metric_client_error(period=PERIOD), api_5xx]),
-            cloudwatch.GraphWidget(title="API latency (ms)", left=[api.metric_latency(period=PERIOD, statistic="p50"), api_latency]),
-            cloudwatch.GraphWidget(title="Lambda", left=[function.metric_invocations(period=PERIOD), fn_errors, fn_throttles], right=[function.metric_duration(period=PERIOD, statistic="p90")]),
+            cloudwatch.GraphWidget(
+                title="API requests and errors",
+                left=[api.metric_count(period=PERIOD), api.metric_client_error(period=PERIOD), api_5xx],
+            ),
+            cloudwatch.GraphWidget(
+                title="API latency (ms)", left=[api.metric_latency(period=PERIOD, statistic="p50"), api_latency]
+            ),
+            cloudwatch.GraphWidget(
+                title="Lambda",
+                left=[function.metric_invocations(period=PERIOD), fn_errors, fn_throttles],
+                right=[function.metric_duration(period=PERIOD, statistic="p90")],
+            ),
         )
         self.dashboard.add_widgets(
-            cloudwatch.GraphWidget(title="Endpoint invocations", left=[endpoint_metric("Invocations", "Sum"), model_errors]),
-            cloudwatch.GraphWidget(title="Model latency (µs)", left=[endpoint_metric("ModelLatency", "p50"), model_latency]),
+            cloudwatch.GraphWidget(
+                title="Endpoint invocations", left=[endpoint_metric("Invocations", "Sum"), model_errors]
+            ),
+            cloudwatch.GraphWidget(
+                title="Model latency (µs)", left=[endpoint_metric("ModelLatency", "p50"), model_latency]
+            ),
             cloudwatch.GraphWidget(
                 title="Endpoint instances",
-                left=[cloudwatch.Metric(namespace="/aws/sagemaker/Endpoints", metric_name="CPUUtilization", dimensions_map=endpoint_dimensions, period=PERIOD)],
+                left=[
+                    cloudwatch.Metric(
+                        namespace="/aws/sagemaker/Endpoints",
+                        metric_name="CPUUtilization",
+                        dimensions_map=endpoint_dimensions,
+                        period=PERIOD,
+                    )
+                ],
             ),
         )
         self.alarm_names = [alarm.alarm_name for alarm in self.alarms.values()]

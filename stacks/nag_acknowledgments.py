@@ -33,24 +33,44 @@ def acknowledge_findings(bucket: ModelBucketStack, endpoint: EndpointStack, api:
 
     role_policy = endpoint.execution_role.node.find_child("DefaultPolicy")
     _ack_read_grant(role_policy, "the model's own model.tar.gz")
-    _ack(role_policy, "IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/Endpoints/*]",
-         "SageMaker writes the endpoint's logs under /aws/sagemaker/Endpoints/<name>; CloudFormation picks the name after this policy exists.")
-    _ack(role_policy, "IAM5[Resource::*]", "ecr:GetAuthorizationToken has no resource-level permissions; "
-         "cloudwatch:PutMetricData is limited by condition to the /aws/sagemaker/Endpoints namespace.")
+    _ack(
+        role_policy,
+        "IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/Endpoints/*]",
+        "SageMaker writes the endpoint's logs under /aws/sagemaker/Endpoints/<name>; CloudFormation picks the name after this policy exists.",
+    )
+    _ack(
+        role_policy,
+        "IAM5[Resource::*]",
+        "ecr:GetAuthorizationToken has no resource-level permissions; "
+        "cloudwatch:PutMetricData is limited by condition to the /aws/sagemaker/Endpoints namespace.",
+    )
 
     function_role = api.translate_fn.role
     assert function_role is not None
-    _ack(function_role, "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
-         "The AWS-managed basic execution policy only lets the function write its own logs.")
+    _ack(
+        function_role,
+        "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+        "The AWS-managed basic execution policy only lets the function write its own logs.",
+    )
     function_policy = function_role.node.find_child("DefaultPolicy")
     _ack_read_grant(function_policy, "the two vocabulary files beside the model")
-    _ack(api.api.node.find_child("CloudWatchRole"),
-         "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
-         "The managed policy API Gateway documents for its account-level logging role.")
-    _ack(api.api.deployment_stage, "APIG3", "No WAF web ACL by default (it costs per month even when idle); stage throttling "
-         "bounds abuse. Attach a web ACL to the stage for internet-scale exposure.")
-    _ack(api.api.deployment_stage, "APIG6", "Execution logging is off on purpose: API Gateway would create a log group "
-         "outside the stack that outlives `cdk destroy`. Access logs and the Lambda's structured logs cover every request.")
+    _ack(
+        api.api.node.find_child("CloudWatchRole"),
+        "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+        "The managed policy API Gateway documents for its account-level logging role.",
+    )
+    _ack(
+        api.api.deployment_stage,
+        "APIG3",
+        "No WAF web ACL by default (it costs per month even when idle); stage throttling "
+        "bounds abuse. Attach a web ACL to the stage for internet-scale exposure.",
+    )
+    _ack(
+        api.api.deployment_stage,
+        "APIG6",
+        "Execution logging is off on purpose: API Gateway would create a log group "
+        "outside the stack that outlives `cdk destroy`. Access logs and the Lambda's structured logs cover every request.",
+    )
     for method in api.api.methods:
         reason = "A public translation API by design, like the workshop's: anyone may call it; throttling bounds abuse and cost."
         _ack(method, "APIG4", reason)

@@ -33,8 +33,16 @@ def build_service(app: App) -> Service:
     """Declare the model bucket, the endpoint and the API on an App, checked by cdk-nag at synth."""
     settings = settings_from_app(app)
     bucket_name, endpoint_name, api_name = STACK_NAMES
-    bucket = ModelBucketStack(app, bucket_name, retain=settings.retain_model_bucket, description="Model artifacts for the seq2seq translator")
-    endpoint = EndpointStack(app, endpoint_name, settings=settings, model_bucket=bucket.bucket, description="SageMaker seq2seq endpoint (English to German)")
+    bucket = ModelBucketStack(
+        app, bucket_name, retain=settings.retain_model_bucket, description="Model artifacts for the seq2seq translator"
+    )
+    endpoint = EndpointStack(
+        app,
+        endpoint_name,
+        settings=settings,
+        model_bucket=bucket.bucket,
+        description="SageMaker seq2seq endpoint (English to German)",
+    )
     api = ApiStack(
         app,
         api_name,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -13,7 +14,30 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 CDK_JSON = REPO_ROOT / "cdk.json"
 
 # CloudWatch Logs accepts only these retention periods (days).
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 
 _INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
 _S3_KEY = re.compile(r"^[A-Za-z0-9!_.*'()/-]+$")
@@ -56,7 +80,9 @@ class Settings:
 
 
 def _fail(key: str, value: Any, allowed: str) -> SettingsError:
-    return SettingsError(f"setting '{key}' = {value!r} is not allowed: {allowed} (set it in cdk.json or with -c {key}=...)")
+    return SettingsError(
+        f"setting '{key}' = {value!r} is not allowed: {allowed} (set it in cdk.json or with -c {key}=...)"
+    )
 
 
 def _as_int(key: str, value: Any, low: int, high: int) -> int:
@@ -76,7 +102,7 @@ def _as_float(key: str, value: Any, low: float, high: float) -> float:
         number = float(value) if not isinstance(value, bool) else None
     except (TypeError, ValueError):
         number = None
-    if number is None or number != number or not low < number <= high:
+    if number is None or math.isnan(number) or not low < number <= high:
         raise _fail(key, value, f"a number above {low:g} and at most {high:g}")
     return number
 
@@ -96,9 +122,15 @@ def _instance_type(value: Any) -> str:
     key = "instance_type"
     text = str(value).strip()
     if not _INSTANCE_TYPE.match(text):
-        raise _fail(key, value, "a SageMaker hosting instance type such as ml.m4.xlarge or ml.m5.xlarge (it starts with 'ml.')")
+        raise _fail(
+            key, value, "a SageMaker hosting instance type such as ml.m4.xlarge or ml.m5.xlarge (it starts with 'ml.')"
+        )
     if text.startswith("ml.t2."):
-        raise _fail(key, value, "not ml.t2.*: this model times out on burstable ml.t2 instances; use ml.m4.xlarge or ml.m5.xlarge")
+        raise _fail(
+            key,
+            value,
+            "not ml.t2.*: this model times out on burstable ml.t2 instances; use ml.m4.xlarge or ml.m5.xlarge",
+        )
     return text
 
 
@@ -106,7 +138,11 @@ def _model_key(value: Any) -> str:
     key = "model_key"
     text = str(value).strip()
     if not text or text.startswith("/") or "//" in text or not _S3_KEY.match(text) or not text.endswith("model.tar.gz"):
-        raise _fail(key, value, "an S3 key ending in model.tar.gz, without a leading '/', e.g. sagemaker/seq2seq/eng-german/pretrained_model/model.tar.gz")
+        raise _fail(
+            key,
+            value,
+            "an S3 key ending in model.tar.gz, without a leading '/', e.g. sagemaker/seq2seq/eng-german/pretrained_model/model.tar.gz",
+        )
     return text
 
 
@@ -134,7 +170,11 @@ def _alarm_email(value: Any) -> str | None:
 def _model_version(value: Any) -> str:
     text = "" if value is None else str(value).strip()
     if not _VERSION.match(text):
-        raise _fail("model_version", value, "up to 64 letters, digits, '.', '_' or '-' (the staged artifact's checksum), or empty")
+        raise _fail(
+            "model_version",
+            value,
+            "up to 64 letters, digits, '.', '_' or '-' (the staged artifact's checksum), or empty",
+        )
     return text
 
 
@@ -149,7 +189,9 @@ def load_settings(context: Mapping[str, Any]) -> Settings:
     """Validate raw context values (strings from -c, or JSON values from cdk.json) into Settings."""
     missing = [f.name for f in fields(Settings) if f.name not in context]
     if missing:
-        raise SettingsError(f"settings missing from the CDK context: {', '.join(missing)} (cdk.json holds every default)")
+        raise SettingsError(
+            f"settings missing from the CDK context: {', '.join(missing)} (cdk.json holds every default)"
+        )
     instance_count = _as_int("instance_count", context["instance_count"], 1, 100)
     raw_max = context["max_instance_count"]
     if raw_max is None or str(raw_max).strip().lower() in {"", "none", "null"}:
@@ -157,7 +199,11 @@ def load_settings(context: Mapping[str, Any]) -> Settings:
     else:
         max_instance_count = _as_int("max_instance_count", raw_max, 1, 100)
         if max_instance_count < instance_count:
-            raise _fail("max_instance_count", raw_max, f"at least instance_count ({instance_count}), or empty for no autoscaling")
+            raise _fail(
+                "max_instance_count",
+                raw_max,
+                f"at least instance_count ({instance_count}), or empty for no autoscaling",
+            )
     throttle_rate = _as_float("throttle_rate", context["throttle_rate"], 0, 10000)
     throttle_burst = _as_int("throttle_burst", context["throttle_burst"], 1, 5000)
     return Settings(
@@ -191,7 +237,9 @@ def parse_overrides(pairs: list[str] | None) -> dict[str, str]:
         overrides[key.strip()] = value
     unknown = sorted(set(overrides) - {f.name for f in fields(Settings)})
     if unknown:
-        raise SettingsError(f"unknown setting(s): {', '.join(unknown)}; known settings: {', '.join(f.name for f in fields(Settings))}")
+        raise SettingsError(
+            f"unknown setting(s): {', '.join(unknown)}; known settings: {', '.join(f.name for f in fields(Settings))}"
+        )
     return overrides
 
 

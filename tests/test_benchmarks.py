@@ -34,7 +34,10 @@ def _shape_ok(rows: list[Row], figures: set[str]) -> None:
 
 
 def test_table_and_json_hold_every_row(tmp_path):
-    rows = [Row("synth", "ours", 2.0, "empty", 1.0, "s"), Row("package", "zipped", 3 * 2**20, "own", 0, "B", note="limit")]
+    rows = [
+        Row("synth", "ours", 2.0, "empty", 1.0, "s"),
+        Row("package", "zipped", 3 * 2**20, "own", 0, "B", note="limit"),
+    ]
     table = format_table(rows)
     assert "2.00x" in table and "3.00 MiB" in table and "limit" in table.splitlines()[0] + table
     assert table.splitlines()[3].split()[-2] == "-", "a zero floor has no ratio"
@@ -76,7 +79,9 @@ def echo_server():
 def test_relay_counts_the_bytes_both_ways(echo_server):
     payload = b"x" * 100_000
     with CountingRelay(*echo_server) as relay:
-        with urllib.request.urlopen(urllib.request.Request(relay.url + "/", data=payload, method="POST"), timeout=10) as response:
+        with urllib.request.urlopen(
+            urllib.request.Request(relay.url + "/", data=payload, method="POST"), timeout=10
+        ) as response:
             assert response.read() == payload
         # Body plus request/response headers, which are a few hundred bytes.
         assert payload.__len__() < relay.sent < len(payload) + 1000
@@ -105,7 +110,11 @@ def test_package_asset_key_other_than_one_is_one_clear_error(printed):
 
 def test_child_failure_names_its_last_line_from_stderr_or_else_stdout():
     with pytest.raises(RuntimeError, match=r"^compileall failed: \*\*\* Error compiling$"):
-        run_child([sys.executable, "-c", "print('*** Error compiling'); raise SystemExit(1)"], failure="compileall failed", timeout=60)
+        run_child(
+            [sys.executable, "-c", "print('*** Error compiling'); raise SystemExit(1)"],
+            failure="compileall failed",
+            timeout=60,
+        )
     with pytest.raises(RuntimeError, match=r"^x failed: ValueError: bad$"):
         run_child([sys.executable, "-c", "print('out'); raise ValueError('bad')"], failure="x failed", timeout=60)
     assert run_child([sys.executable, "-c", "print('ok')"], failure="x", timeout=60).stdout == "ok\n"
@@ -113,7 +122,12 @@ def test_child_failure_names_its_last_line_from_stderr_or_else_stdout():
 
 def test_a_hung_child_is_stopped_and_is_one_error():
     with pytest.raises(synth.SynthError, match=r"^synth failed: no answer within 0.5 s, stopped$"):
-        run_child([sys.executable, "-c", "import time; time.sleep(60)"], failure="synth failed", timeout=0.5, error=synth.SynthError)
+        run_child(
+            [sys.executable, "-c", "import time; time.sleep(60)"],
+            failure="synth failed",
+            timeout=0.5,
+            error=synth.SynthError,
+        )
 
 
 def test_a_hung_figure_is_one_line_on_the_command_line(tmp_path, monkeypatch, capsys):
@@ -132,7 +146,9 @@ def test_a_timeout_from_subprocess_run_itself_is_one_line(monkeypatch, capsys):
 
     monkeypatch.setattr(cli, "run_figures", lambda *args, **kwargs: hung(["pip"]))
     assert cli.main(["--only", "synth", "--repeat", "1"]) == 1
-    assert capsys.readouterr().err.strip().splitlines() == ["benchmarks: failed: Command '['pip']' timed out after 1 seconds"]
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "benchmarks: failed: Command '['pip']' timed out after 1 seconds"
+    ]
 
 
 def test_request_overhead_rows_count_endpoint_calls_at_the_server():
@@ -155,8 +171,12 @@ def test_instant_runtime_replays_the_stand_ins_answer_once_computed():
     with InstantRuntime({"bench"}) as runtime:
         answers = []
         for _ in range(3):
-            invoke = urllib.request.Request(runtime.url + "/endpoints/bench/invocations", data=body, method="POST",
-                                            headers={"Content-Type": "application/json"})
+            invoke = urllib.request.Request(
+                runtime.url + "/endpoints/bench/invocations",
+                data=body,
+                method="POST",
+                headers={"Content-Type": "application/json"},
+            )
             with urllib.request.urlopen(invoke, timeout=10) as response:
                 answers.append(json.loads(response.read()))
         assert answers == [answer(request)] * 3
@@ -199,7 +219,10 @@ def test_command_line_writes_the_json_and_refuses_bad_counts(tmp_path, capsys):
     assert "import handler" in capsys.readouterr().out
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    assert cli.main(["--only", "cold-start", "--no-package", "--repeat", "1", "--output", str(blocker / "results.json")]) == 1
+    assert (
+        cli.main(["--only", "cold-start", "--no-package", "--repeat", "1", "--output", str(blocker / "results.json")])
+        == 1
+    )
     assert "cannot write" in capsys.readouterr().err
     assert cli.main(["--repeat", "0"]) == 2
     assert "'0' is not a whole number from 1" in capsys.readouterr().err

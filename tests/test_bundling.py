@@ -13,7 +13,13 @@ from tests.fixtures.cdk_app import build_app
 
 REPO = Path(__file__).resolve().parent.parent
 # pip's index on a closed local port: bundling fails at once, as it does offline.
-NO_INDEX = {"PIP_INDEX_URL": "http://127.0.0.1:9/simple", "PIP_RETRIES": "0", "PIP_TIMEOUT": "2", "PIP_FIND_LINKS": "", "PIP_NO_INDEX": ""}
+NO_INDEX = {
+    "PIP_INDEX_URL": "http://127.0.0.1:9/simple",
+    "PIP_RETRIES": "0",
+    "PIP_TIMEOUT": "2",
+    "PIP_FIND_LINKS": "",
+    "PIP_NO_INDEX": "",
+}
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +28,11 @@ def lambda_asset(tmp_path_factory) -> Path:
     app, _ = build_app({"aws:cdk:bundling-stacks": ["TranslateApi"]}, bundle=True, outdir=outdir)
     assembly = app.synth()
     template = assembly.get_stack_by_name("TranslateApi").template
-    function = next(r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function" and r["Properties"].get("Handler") == "handler.handler")
+    function = next(
+        r
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Lambda::Function" and r["Properties"].get("Handler") == "handler.handler"
+    )
     asset_hash = function["Properties"]["Code"]["S3Key"].removesuffix(".zip")
     return outdir / f"asset.{asset_hash}"
 
@@ -51,7 +61,11 @@ def test_package_has_no_bytecode_tests_or_pin_file(lambda_asset):
 def test_package_has_no_console_scripts_with_this_machines_interpreter(lambda_asset):
     # pip --target writes bin/ (e.g. sacremoses' script) with a shebang naming this machine's Python.
     assert not (lambda_asset / "bin").exists()
-    assert not [p for p in lambda_asset.rglob("*") if p.is_file() and p.read_bytes()[:2] == b"#!" and sys.executable.encode() in p.read_bytes()]
+    assert not [
+        p
+        for p in lambda_asset.rglob("*")
+        if p.is_file() and p.read_bytes()[:2] == b"#!" and sys.executable.encode() in p.read_bytes()
+    ]
 
 
 @pytest.mark.bundling
@@ -75,7 +89,9 @@ def test_a_bundling_failure_stops_python_app_py_with_one_line_and_a_way_out(tmp_
     # CDK's own progress line, then ours.
     assert lines[:-1] == ["Bundling asset TranslateApi/TranslateFunction/Code/Stage..."]
     error = lines[-1]
-    assert error.startswith("error: bundling the Lambda failed: pip could not install lambda/translate/requirements.txt")
+    assert error.startswith(
+        "error: bundling the Lambda failed: pip could not install lambda/translate/requirements.txt"
+    )
     assert "No matching distribution found for" in error
     assert "PIP_INDEX_URL" in error and "npx cdk synth --exclusively TranslateModelBucket TranslateEndpoint" in error
 

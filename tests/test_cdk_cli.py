@@ -11,20 +11,39 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 CDK = [shutil.which("npx") or "npx", "--no-install", "cdk"]
 
-pytestmark = pytest.mark.skipif(not (REPO / "node_modules" / ".bin" / "cdk").exists(), reason="the pinned CDK CLI is installed by make setup")
+pytestmark = pytest.mark.skipif(
+    not (REPO / "node_modules" / ".bin" / "cdk").exists(), reason="the pinned CDK CLI is installed by make setup"
+)
 
 
 # pip's index on a closed local port: the Lambda's bundling fails at once, as it does offline.
-NO_INDEX = {"PIP_INDEX_URL": "http://127.0.0.1:9/simple", "PIP_RETRIES": "0", "PIP_TIMEOUT": "2", "PIP_FIND_LINKS": "", "PIP_NO_INDEX": ""}
+NO_INDEX = {
+    "PIP_INDEX_URL": "http://127.0.0.1:9/simple",
+    "PIP_RETRIES": "0",
+    "PIP_TIMEOUT": "2",
+    "PIP_FIND_LINKS": "",
+    "PIP_NO_INDEX": "",
+}
 
 
 def run_cdk(*args, tmp_path, offline_index=False):
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull, CI="true",
-               JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
+    env.update(
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        CI="true",
+        JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
+    )
     if offline_index:
         env.update(NO_INDEX)
-    return subprocess.run([*CDK, *args, "--output", str(tmp_path / "cdk.out")], cwd=REPO, env=env, capture_output=True, text=True, timeout=240)
+    return subprocess.run(
+        [*CDK, *args, "--output", str(tmp_path / "cdk.out")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
 
 
 def test_bad_setting_fails_synth_with_its_message(tmp_path):
@@ -38,13 +57,22 @@ def test_synth_with_override_and_no_credentials(tmp_path):
     # No package index either: with --exclusively the CLI bundles only the named stack's assets (make deploy's first
     # phase relies on this for the bucket stack).
     result = run_cdk(
-        "synth", "TranslateEndpoint", "--exclusively", "--quiet", "-c", "instance_type=ml.m5.xlarge", tmp_path=tmp_path, offline_index=True
+        "synth",
+        "TranslateEndpoint",
+        "--exclusively",
+        "--quiet",
+        "-c",
+        "instance_type=ml.m5.xlarge",
+        tmp_path=tmp_path,
+        offline_index=True,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     template = json.loads((tmp_path / "cdk.out" / "TranslateEndpoint.template.json").read_text())
     config = next(r for r in template["Resources"].values() if r["Type"] == "AWS::SageMaker::EndpointConfig")
     assert config["Properties"]["ProductionVariants"][0]["InstanceType"] == "ml.m5.xlarge"
-    assert not list(tmp_path.glob("cdk.out/asset.*/handler.py")), "the API stack's Lambda was not bundled for this stack"
+    assert not list(tmp_path.glob("cdk.out/asset.*/handler.py")), (
+        "the API stack's Lambda was not bundled for this stack"
+    )
 
 
 def test_a_bundling_failure_is_one_line_naming_what_failed_and_the_way_out(tmp_path):
@@ -53,5 +81,10 @@ def test_a_bundling_failure_is_one_line_naming_what_failed_and_the_way_out(tmp_p
     assert "Traceback" not in result.stderr and "jsii" not in result.stderr
     (error,) = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert "\x1b[" not in error, "pip's colour codes"
-    assert error.startswith("error: bundling the Lambda failed: pip could not install lambda/translate/requirements.txt")
-    assert "No matching distribution found for" in error and "--exclusively TranslateModelBucket TranslateEndpoint" in error
+    assert error.startswith(
+        "error: bundling the Lambda failed: pip could not install lambda/translate/requirements.txt"
+    )
+    assert (
+        "No matching distribution found for" in error
+        and "--exclusively TranslateModelBucket TranslateEndpoint" in error
+    )

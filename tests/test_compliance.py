@@ -44,7 +44,12 @@ def test_cdk_nag_fails_synth_on_an_unacknowledged_finding(tmp_path):
     report = json.loads((tmp_path / "validation-report.json").read_text())
     rules = {v["ruleName"] for plugin in report["pluginReports"] for v in plugin["violations"]}
     assert {"AwsSolutions-S1", "AwsSolutions-S10"} <= rules
-    assert all("UncheckedBucket" in r["constructPath"] for p in report["pluginReports"] for v in p["violations"] for r in v["violatingConstructs"])
+    assert all(
+        "UncheckedBucket" in r["constructPath"]
+        for p in report["pluginReports"]
+        for v in p["violations"]
+        for r in v["violatingConstructs"]
+    )
 
 
 @pytest.mark.parametrize("fixture", ["default_app", "custom_app"])

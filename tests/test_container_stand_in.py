@@ -15,7 +15,9 @@ from scripts.local.container_stand_in import ContainerStandIn, translate_tokens,
 
 
 def post(url: str, body: bytes, content_type: str = "application/json") -> tuple[int, dict, dict]:
-    request = urllib.request.Request(f"{url}/invocations", data=body, method="POST", headers={"Content-Type": content_type})
+    request = urllib.request.Request(
+        f"{url}/invocations", data=body, method="POST", headers={"Content-Type": content_type}
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, dict(response.headers), json.loads(response.read())
@@ -30,7 +32,12 @@ def test_ping_answers_200_and_says_it_is_a_stand_in(container_stand_in: Containe
 
 
 def test_invocations_translate_word_by_word_with_unk_and_matrix(container_stand_in: ContainerStandIn) -> None:
-    request = {"instances": [{"data": "hello , world !", "configuration": {"attention_matrix": "true"}}, {"data": "I love Quokkas ."}]}
+    request = {
+        "instances": [
+            {"data": "hello , world !", "configuration": {"attention_matrix": "true"}},
+            {"data": "I love Quokkas ."},
+        ]
+    }
     status, headers, answer = post(container_stand_in.url, json.dumps(request).encode())
     assert status == 200 and headers["X-Stand-In"] == "true"
     first, second = answer["predictions"]
@@ -45,13 +52,18 @@ def test_truncates_like_the_real_model(container_stand_in: ContainerStandIn) -> 
     assert len(answer["predictions"][0]["target"].split()) == 60
 
 
-@pytest.mark.parametrize(("body", "content_type", "status", "needle"), [
-    (b"not json", "application/json", 400, "not JSON"),
-    (b'{"instances": "x"}', "application/json", 400, "instances"),
-    (b'{"instances": [{"data": 3}]}', "application/json", 400, "instance 0"),
-    (b"{}", "text/csv", 415, "text/csv"),
-])
-def test_bad_requests_get_a_clear_message(container_stand_in: ContainerStandIn, body: bytes, content_type: str, status: int, needle: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "needle"),
+    [
+        (b"not json", "application/json", 400, "not JSON"),
+        (b'{"instances": "x"}', "application/json", 400, "instances"),
+        (b'{"instances": [{"data": 3}]}', "application/json", 400, "instance 0"),
+        (b"{}", "text/csv", 415, "text/csv"),
+    ],
+)
+def test_bad_requests_get_a_clear_message(
+    container_stand_in: ContainerStandIn, body: bytes, content_type: str, status: int, needle: str
+) -> None:
     got_status, _, answer = post(container_stand_in.url, body, content_type)
     assert got_status == status and needle in answer["message"]
 
@@ -67,6 +79,12 @@ def test_vocab_files_match_the_dictionary(tmp_path: Path) -> None:
 
 
 def test_runs_as_a_module() -> None:
-    result = subprocess.run([sys.executable, "-m", "scripts.local.container_stand_in", "--help"], capture_output=True, text=True,
-                            timeout=30, cwd=Path(__file__).parent.parent, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.local.container_stand_in", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=Path(__file__).parent.parent,
+        check=False,
+    )
     assert result.returncode == 0 and "--port" in result.stdout and "stand-in model" in result.stdout

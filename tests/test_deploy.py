@@ -60,7 +60,12 @@ def account(aws_env):
     boto3.client("cloudformation").create_stack(StackName="CDKToolkit", TemplateBody=TEMPLATE)
     client = boto3.client("service-quotas", region_name="us-east-1")
     quotas = [
-        {"ServiceCode": "sagemaker", "QuotaCode": code, "QuotaName": f"{instance_type} for endpoint usage", "Value": 2.0}
+        {
+            "ServiceCode": "sagemaker",
+            "QuotaCode": code,
+            "QuotaName": f"{instance_type} for endpoint usage",
+            "Value": 2.0,
+        }
         for instance_type, code in (("ml.m4.xlarge", "L-97CF11BE"), ("ml.m5.xlarge", "L-2F737F8D"))
     ]
     with Stubber(client) as stubber:
@@ -93,7 +98,12 @@ def test_deploy_runs_bucket_stage_endpoint_in_order_with_flags_passed_through(ac
     assert runner.calls == expected_calls(tmp_path / "outputs.json", context, ["--source", "s3://my-copy/seq2seq/"])
     assert version.asked == [(BUCKET, "sagemaker/seq2seq/eng-german/pretrained_model/model.tar.gz")]
     out = capsys.readouterr().out
-    assert [line.split(" ", 1)[0] for line in out.splitlines() if line.startswith("[")] == ["[1/4]", "[2/4]", "[3/4]", "[4/4]"]
+    assert [line.split(" ", 1)[0] for line in out.splitlines() if line.startswith("[")] == [
+        "[1/4]",
+        "[2/4]",
+        "[3/4]",
+        "[4/4]",
+    ]
     assert "  ok    ml.m5.xlarge is offered in us-east-1; quota L-2F737F8D is 2, this deployment needs 1" in out
     assert "warn" not in out
     assert "about 10 minutes" in out
@@ -158,7 +168,9 @@ def test_a_bad_setting_is_named_before_anything_runs(tmp_path, capsys):
     runner = FakeRunner()
     assert deploy.main(["--yes", "-c", "instance_count=0"], runner=runner, outputs_dir=tmp_path) == 2
     assert runner.calls == []
-    assert capsys.readouterr().err.startswith("deploy: setting 'instance_count' = '0' is not allowed: a whole number from 1 to 100")
+    assert capsys.readouterr().err.startswith(
+        "deploy: setting 'instance_count' = '0' is not allowed: a whole number from 1 to 100"
+    )
 
 
 def test_a_model_version_flag_is_replaced_by_the_staged_version(account, tmp_path, capsys):
@@ -170,7 +182,16 @@ def test_a_model_version_flag_is_replaced_by_the_staged_version(account, tmp_pat
 
 def test_skip_preflight_still_checks_credentials_but_not_quota_or_bootstrap(aws_env, tmp_path, capsys):
     runner = FakeRunner()
-    assert deploy.main(["--yes", "--skip-preflight"], runner=runner, outputs_dir=tmp_path, version_of=FakeVersion(), interactive=False) == 0
+    assert (
+        deploy.main(
+            ["--yes", "--skip-preflight"],
+            runner=runner,
+            outputs_dir=tmp_path,
+            version_of=FakeVersion(),
+            interactive=False,
+        )
+        == 0
+    )
     assert runner.calls == expected_calls(tmp_path / "outputs.json", [])
     assert "--skip-preflight: the instance quota and the CDK bootstrap were not checked" in capsys.readouterr().out
 
@@ -192,11 +213,19 @@ def test_the_staged_models_version_is_read_from_s3_and_passed_to_the_endpoint(ac
     def stage_into_moto(argv):
         if argv[1:2] == ["scripts/stage_model.py"]:  # what staging leaves behind: the model with its content id
             s3.create_bucket(Bucket=BUCKET)
-            s3.put_object(Bucket=BUCKET, Key=key, Body=b"model", Metadata={"version": "0123456789abcdef", STAGED_BY[0]: STAGED_BY[1]})
+            s3.put_object(
+                Bucket=BUCKET,
+                Key=key,
+                Body=b"model",
+                Metadata={"version": "0123456789abcdef", STAGED_BY[0]: STAGED_BY[1]},
+            )
         return runner(argv)
 
     runner = FakeRunner()
-    assert deploy.main(["--yes"], runner=stage_into_moto, quotas_client=account, outputs_dir=tmp_path, interactive=False) == 0
+    assert (
+        deploy.main(["--yes"], runner=stage_into_moto, quotas_client=account, outputs_dir=tmp_path, interactive=False)
+        == 0
+    )
     assert runner.calls[-1][-2:] == ["-c", "model_version=0123456789abcdef"]
 
 
@@ -223,22 +252,40 @@ def test_a_missing_program_is_named_not_a_traceback(capsys):
     assert "cannot run 'no-such-program-for-this-test': it is not installed" in capsys.readouterr().out
 
 
-@pytest.mark.skipif(not (REPO_ROOT / "node_modules" / ".bin" / "cdk").exists(), reason="the pinned CDK CLI is not installed (make setup)")
+@pytest.mark.skipif(
+    not (REPO_ROOT / "node_modules" / ".bin" / "cdk").exists(),
+    reason="the pinned CDK CLI is not installed (make setup)",
+)
 def test_the_pinned_cdk_cli_runs_offline(capfd):
     from scripts.cdk_cli import cdk, run_command
 
     assert run_command(cdk("--version")) == 0
-    assert capfd.readouterr().out.startswith(json.loads((REPO_ROOT / "package.json").read_text())["devDependencies"]["aws-cdk"])
+    assert capfd.readouterr().out.startswith(
+        json.loads((REPO_ROOT / "package.json").read_text())["devDependencies"]["aws-cdk"]
+    )
 
 
 def test_stack_and_output_names_come_from_the_stacks_names_module():
     tree = ast.parse(Path(deploy.__file__).read_text(encoding="utf-8"))
-    assigned = {target.id for node in tree.body if isinstance(node, ast.Assign) for target in node.targets if isinstance(target, ast.Name)}
+    assigned = {
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
     assert not {"BUCKET_STACK", "ENDPOINT_STACK", "API_STACK"} & assigned
-    imported = {alias.name for node in tree.body if isinstance(node, ast.ImportFrom) and node.module == "stacks.names" for alias in node.names}
+    imported = {
+        alias.name
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.module == "stacks.names"
+        for alias in node.names
+    }
     assert {"BUCKET_STACK", "ENDPOINT_STACK", "API_STACK", "BUCKET_OUTPUT", "TRANSLATE_URL_OUTPUT"} <= imported
     literals = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
-    assert not {"TranslateModelBucket", "TranslateEndpoint", "TranslateApi", "ModelBucketName", "TranslateUrl"} & literals
+    assert (
+        not {"TranslateModelBucket", "TranslateEndpoint", "TranslateApi", "ModelBucketName", "TranslateUrl"} & literals
+    )
 
 
 def test_the_endpoints_log_group_gets_the_retention_setting(account, tmp_path, capsys):
@@ -263,11 +310,18 @@ def test_a_model_not_staged_by_this_project_has_no_version(account, tmp_path, ca
     def foreign_object(argv):
         if argv[1:2] == ["scripts/stage_model.py"]:
             s3.create_bucket(Bucket=BUCKET)
-            s3.put_object(Bucket=BUCKET, Key="sagemaker/seq2seq/eng-german/pretrained_model/model.tar.gz", Body=b"model",
-                          Metadata={"version": "0123456789abcdef"})
+            s3.put_object(
+                Bucket=BUCKET,
+                Key="sagemaker/seq2seq/eng-german/pretrained_model/model.tar.gz",
+                Body=b"model",
+                Metadata={"version": "0123456789abcdef"},
+            )
         return runner(argv)
 
     runner = FakeRunner()
-    assert deploy.main(["--yes"], runner=foreign_object, quotas_client=account, outputs_dir=tmp_path, interactive=False) == 1
+    assert (
+        deploy.main(["--yes"], runner=foreign_object, quotas_client=account, outputs_dir=tmp_path, interactive=False)
+        == 1
+    )
     assert "has no version: stage it again" in capsys.readouterr().err
     assert len(runner.calls) == 2

@@ -37,14 +37,22 @@ def create_endpoint(name: str, tags: list[dict]) -> None:
     sagemaker = boto3.client("sagemaker")
     sagemaker.create_model(
         ModelName=f"{name}-model",
-        PrimaryContainer={"Image": "811284229777.dkr.ecr.us-east-1.amazonaws.com/seq2seq:1", "ModelDataUrl": "s3://bucket/model.tar.gz"},
+        PrimaryContainer={
+            "Image": "811284229777.dkr.ecr.us-east-1.amazonaws.com/seq2seq:1",
+            "ModelDataUrl": "s3://bucket/model.tar.gz",
+        },
         ExecutionRoleArn="arn:aws:iam::123456789012:role/model-role",
         Tags=tags,
     )
     sagemaker.create_endpoint_config(
         EndpointConfigName=f"{name}-config",
         ProductionVariants=[
-            {"VariantName": "AllTraffic", "ModelName": f"{name}-model", "InitialInstanceCount": 1, "InstanceType": "ml.m4.xlarge"}
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": f"{name}-model",
+                "InitialInstanceCount": 1,
+                "InstanceType": "ml.m4.xlarge",
+            }
         ],
         Tags=tags,
     )
@@ -72,7 +80,11 @@ def test_leftovers_of_the_project_are_named_with_the_commands_that_delete_them(a
     assert destroy.main([], runner=FakeRunner()) == 1
     err = capsys.readouterr().err
     assert "3 SageMaker resource(s) of the project are still there in us-east-1:" in err
-    for listed in ("endpoint translate-endpoint (InService)", "endpoint config translate-config", "model translate-model"):
+    for listed in (
+        "endpoint translate-endpoint (InService)",
+        "endpoint config translate-config",
+        "model translate-model",
+    ):
         assert f"  {listed}\n" in err
     commands = [line.strip() for line in err.splitlines() if line.strip().startswith("aws sagemaker")]
     assert commands == [
@@ -89,7 +101,10 @@ def test_resources_made_by_the_project_stacks_count_even_without_the_project_tag
 
 
 def test_other_projects_resources_are_left_alone(aws_env, capsys):
-    other = [{"Key": "Project", "Value": "something-else"}, {"Key": "aws:cloudformation:stack-name", "Value": "OtherStack"}]
+    other = [
+        {"Key": "Project", "Value": "something-else"},
+        {"Key": "aws:cloudformation:stack-name", "Value": "OtherStack"},
+    ]
     create_endpoint("other", other)
     assert destroy.main([], runner=FakeRunner()) == 0
     assert "Done:" in capsys.readouterr().out
@@ -130,7 +145,10 @@ def test_project_tag_and_stack_names_come_from_the_stacks_names_module():
 
 def deployed_endpoint_stack(endpoint_name: str) -> None:
     """The endpoint stack as CloudFormation reports it: an EndpointName output."""
-    template = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}, "Outputs": {"EndpointName": {"Value": endpoint_name}}}
+    template = {
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {"EndpointName": {"Value": endpoint_name}},
+    }
     boto3.client("cloudformation").create_stack(StackName="TranslateEndpoint", TemplateBody=json.dumps(template))
 
 
@@ -176,8 +194,10 @@ def test_delete_reports_a_refusal_with_the_command_and_ignores_a_missing_group(a
     with Stubber(logs) as stubber:
         stubber.add_client_error("delete_log_group", "AccessDeniedException", "not allowed", 400)
         problem = destroy.endpoint_logs.delete(logs, "translate-endpoint")
-    assert problem == ("could not delete the endpoint's log group /aws/sagemaker/Endpoints/translate-endpoint (AccessDeniedException): "
-                       "aws logs delete-log-group --log-group-name /aws/sagemaker/Endpoints/translate-endpoint --region us-east-1")
+    assert problem == (
+        "could not delete the endpoint's log group /aws/sagemaker/Endpoints/translate-endpoint (AccessDeniedException): "
+        "aws logs delete-log-group --log-group-name /aws/sagemaker/Endpoints/translate-endpoint --region us-east-1"
+    )
 
 
 def test_ctrl_c_during_cdk_destroy_names_the_log_group_to_delete(aws_env, capsys):
@@ -187,7 +207,10 @@ def test_ctrl_c_during_cdk_destroy_names_the_log_group_to_delete(aws_env, capsys
         raise KeyboardInterrupt
 
     assert destroy.main([], runner=FakeRunner(on_call=interrupted)) == 130
-    assert "aws logs delete-log-group --log-group-name /aws/sagemaker/Endpoints/translate-endpoint --region us-east-1" in capsys.readouterr().err
+    assert (
+        "aws logs delete-log-group --log-group-name /aws/sagemaker/Endpoints/translate-endpoint --region us-east-1"
+        in capsys.readouterr().err
+    )
 
 
 def test_an_unreadable_endpoint_stack_is_a_warning_and_destroy_goes_on(aws_env, capsys, monkeypatch):

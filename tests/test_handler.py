@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 import json
 import logging
 import string
+from pathlib import Path
 
+import handler
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import handler
-from tests.fixtures.sagemaker_local import rest_event
 from translator.limits import MAX_BODY_BYTES, MAX_TEXT_CHARS, MAX_TEXTS, MAX_TOTAL_CHARS
+
+from tests.fixtures.sagemaker_local import rest_event
 
 ORIGIN = "https://translate.example.org"
 
@@ -42,7 +42,10 @@ def test_hello_world_reads_like_german(api, sagemaker_local) -> None:
 def test_sentences_are_translated_in_one_endpoint_call(api, sagemaker_local) -> None:
     text = "Mr. Smith has a car. The car is red! Is it fast? It costs $3.14 a day."
     response = api("POST", "/translate", {"text": text})
-    assert response["json"]["translation"] == "Mr. Smith hat ein Auto. Die Auto ist rot! Ist es schnell? Es costs $3.14 ein Tag."
+    assert (
+        response["json"]["translation"]
+        == "Mr. Smith hat ein Auto. Die Auto ist rot! Ist es schnell? Es costs $3.14 ein Tag."
+    )
     assert response["json"]["sentences"] == 4
     assert sagemaker_local.runtime.invocations == 1
 
@@ -53,17 +56,27 @@ def test_texts_keep_their_order(api) -> None:
 
 
 def test_workshop_shape_still_works(api) -> None:
-    response = api("POST", "/translate", {"sentences": [{"query": "can you drive a car?"}, {"query": "I want to watch a movie."}]})
-    assert response["json"] == {"predictions": [{"target": "Kann du fahren ein Auto?"}, {"target": "Ich will zu sehen ein Film."}]}
+    response = api(
+        "POST", "/translate", {"sentences": [{"query": "can you drive a car?"}, {"query": "I want to watch a movie."}]}
+    )
+    assert response["json"] == {
+        "predictions": [{"target": "Kann du fahren ein Auto?"}, {"target": "Ich will zu sehen ein Film."}]
+    }
 
 
 def test_line_breaks_survive(api) -> None:
     # A blank line (a paragraph break) stays one.
-    assert api("POST", "/translate", {"text": "Hello.\n\nGood night.\nBye."})["json"]["translation"] == "Hallo.\n\nGut Nacht.\nTschüss."
+    assert (
+        api("POST", "/translate", {"text": "Hello.\n\nGood night.\nBye."})["json"]["translation"]
+        == "Hallo.\n\nGut Nacht.\nTschüss."
+    )
 
 
 def test_unknown_words_come_back_through_attention(api) -> None:
-    assert api("POST", "/translate", {"text": "I love Quokkas in Zurich."})["json"]["translation"] == "Ich liebe Quokkas in Zurich."
+    assert (
+        api("POST", "/translate", {"text": "I love Quokkas in Zurich."})["json"]["translation"]
+        == "Ich liebe Quokkas in Zurich."
+    )
 
 
 def test_base64_encoded_body(api) -> None:
@@ -78,26 +91,33 @@ def test_long_sentence_is_split_at_a_clause_boundary_not_truncated(api, sagemake
     assert sagemaker_local.runtime.invocations == 1
 
 
-@pytest.mark.parametrize(("body", "status", "needle"), [
-    ("{not json", 400, "not valid JSON"),
-    ("", 400, "body is empty"),
-    ("[1, 2]", 400, "must be a JSON object"),
-    ({}, 400, "no text given"),
-    ({"txt": "Hello"}, 400, "unknown field(s): txt"),
-    ({"text": ""}, 400, "text is empty"),
-    ({"text": " \n\x00 "}, 400, "text is empty"),
-    ({"text": 42}, 400, "text must be a string, not a number"),
-    ({"text": None}, 400, "text must be a string, not null"),
-    ({"text": "a", "texts": ["b"]}, 400, "give only one of text, texts"),
-    ({"texts": []}, 400, "non-empty list"),
-    ({"texts": ["ok", 3]}, 400, "texts[1] must be a string"),
-    ({"texts": ["a"] * (MAX_TEXTS + 1)}, 400, f"at most {MAX_TEXTS}"),
-    ({"sentences": [{"q": "x"}]}, 400, 'sentences[0] must be an object {"query"'),
-    ({"text": "a" * (MAX_TEXT_CHARS + 1)}, 413, f"at most {MAX_TEXT_CHARS}"),
-    ({"texts": ["a" * MAX_TEXT_CHARS] * (MAX_TOTAL_CHARS // MAX_TEXT_CHARS + 1)}, 413, f"at most {MAX_TOTAL_CHARS}"),
-    ({"text": "a" * (MAX_BODY_BYTES + 1)}, 413, f"over {MAX_BODY_BYTES} bytes"),
-    ({"text": " ".join(["word"] * 70)}, 413, "more than 60 words"),
-])
+@pytest.mark.parametrize(
+    ("body", "status", "needle"),
+    [
+        ("{not json", 400, "not valid JSON"),
+        ("", 400, "body is empty"),
+        ("[1, 2]", 400, "must be a JSON object"),
+        ({}, 400, "no text given"),
+        ({"txt": "Hello"}, 400, "unknown field(s): txt"),
+        ({"text": ""}, 400, "text is empty"),
+        ({"text": " \n\x00 "}, 400, "text is empty"),
+        ({"text": 42}, 400, "text must be a string, not a number"),
+        ({"text": None}, 400, "text must be a string, not null"),
+        ({"text": "a", "texts": ["b"]}, 400, "give only one of text, texts"),
+        ({"texts": []}, 400, "non-empty list"),
+        ({"texts": ["ok", 3]}, 400, "texts[1] must be a string"),
+        ({"texts": ["a"] * (MAX_TEXTS + 1)}, 400, f"at most {MAX_TEXTS}"),
+        ({"sentences": [{"q": "x"}]}, 400, 'sentences[0] must be an object {"query"'),
+        ({"text": "a" * (MAX_TEXT_CHARS + 1)}, 413, f"at most {MAX_TEXT_CHARS}"),
+        (
+            {"texts": ["a" * MAX_TEXT_CHARS] * (MAX_TOTAL_CHARS // MAX_TEXT_CHARS + 1)},
+            413,
+            f"at most {MAX_TOTAL_CHARS}",
+        ),
+        ({"text": "a" * (MAX_BODY_BYTES + 1)}, 413, f"over {MAX_BODY_BYTES} bytes"),
+        ({"text": " ".join(["word"] * 70)}, 413, "more than 60 words"),
+    ],
+)
 def test_bad_requests_get_one_clear_message_with_cors(api, sagemaker_local, body, status, needle) -> None:
     response = api("POST", "/translate", body, headers={"Origin": ORIGIN})
     assert response["statusCode"] == status
@@ -114,13 +134,16 @@ def test_invalid_base64_is_a_400(sagemaker_local, lambda_context) -> None:
     assert response["statusCode"] == 400 and "not valid base64" in json.loads(response["body"])["message"]
 
 
-@pytest.mark.parametrize(("code", "status", "retry_after"), [
-    ("ModelError", 502, None),
-    ("InternalFailure", 502, None),
-    ("ThrottlingException", 503, "2"),
-    ("ModelNotReadyException", 503, "30"),
-    ("ServiceUnavailable", 503, "10"),
-])
+@pytest.mark.parametrize(
+    ("code", "status", "retry_after"),
+    [
+        ("ModelError", 502, None),
+        ("InternalFailure", 502, None),
+        ("ThrottlingException", 503, "2"),
+        ("ModelNotReadyException", 503, "30"),
+        ("ServiceUnavailable", 503, "10"),
+    ],
+)
 def test_endpoint_errors_map_to_gateway_statuses(api, sagemaker_local, code, status, retry_after) -> None:
     sagemaker_local.runtime.fail_next(code, count=5)
     response = api("POST", "/translate", {"text": "Hello."}, headers={"Origin": ORIGIN})
@@ -199,15 +222,21 @@ def test_without_vocabulary_requests_still_work(api, monkeypatch, tmp_path) -> N
     assert api("POST", "/translate", {"text": "Hello, world!"})["json"]["translation"] == "Hallo, Welt!"
 
 
-json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
-                           lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
-                           max_leaves=12)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=12,
+)
 bodies = st.one_of(
     st.text(max_size=200),
     json_values.map(json.dumps),
     st.fixed_dictionaries({"text": st.text(max_size=300)}).map(json.dumps),
-    st.fixed_dictionaries({"texts": st.lists(st.text(alphabet=string.printable + "äöü“”…—\u200b", max_size=80), max_size=5)}).map(json.dumps),
-    st.fixed_dictionaries({"sentences": st.lists(st.fixed_dictionaries({"query": json_values}), max_size=3)}).map(json.dumps),
+    st.fixed_dictionaries(
+        {"texts": st.lists(st.text(alphabet=string.printable + "äöü“”…—\u200b", max_size=80), max_size=5)}
+    ).map(json.dumps),
+    st.fixed_dictionaries({"sentences": st.lists(st.fixed_dictionaries({"query": json_values}), max_size=3)}).map(
+        json.dumps
+    ),
 )
 
 

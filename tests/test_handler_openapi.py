@@ -7,12 +7,13 @@ from pathlib import Path
 
 import fastjsonschema
 import pytest
-
 from translator import libretranslate, limits
 from translator.errors import TranslateError
 from translator.payload import parse_translate_request
 
-DOCUMENT = json.loads((Path(__file__).parent.parent / "lambda" / "translate" / "openapi.json").read_text(encoding="utf-8"))
+DOCUMENT = json.loads(
+    (Path(__file__).parent.parent / "lambda" / "translate" / "openapi.json").read_text(encoding="utf-8")
+)
 REQUEST_SCHEMA = DOCUMENT["components"]["schemas"]["TranslateRequest"]
 validate = fastjsonschema.compile({"$schema": "http://json-schema.org/draft-04/schema#", **REQUEST_SCHEMA})
 
@@ -20,14 +21,27 @@ validate = fastjsonschema.compile({"$schema": "http://json-schema.org/draft-04/s
 def test_contract_lists_routes_and_every_error_status() -> None:
     assert DOCUMENT["openapi"].startswith("3.0")
     assert set(DOCUMENT["paths"]) >= {"/translate", "/"}
-    assert set(DOCUMENT["paths"]["/translate"]["post"]["responses"]) == {"200", "400", "413", "429", "502", "503", "504"}
+    assert set(DOCUMENT["paths"]["/translate"]["post"]["responses"]) == {
+        "200",
+        "400",
+        "413",
+        "429",
+        "502",
+        "503",
+        "504",
+    }
     assert set(DOCUMENT["paths"]) >= {"/languages", "/detect"}
     assert "Retry-After" in DOCUMENT["paths"]["/translate"]["post"]["responses"]["503"]["headers"]
 
 
 def test_documented_limits_are_the_code_limits() -> None:
-    assert DOCUMENT["x-limits"] == {"maxTextChars": limits.MAX_TEXT_CHARS, "maxTexts": limits.MAX_TEXTS, "maxTotalChars": limits.MAX_TOTAL_CHARS,
-                                    "maxBodyBytes": limits.MAX_BODY_BYTES, "maxSentenceTokens": limits.MAX_SENTENCE_TOKENS}
+    assert DOCUMENT["x-limits"] == {
+        "maxTextChars": limits.MAX_TEXT_CHARS,
+        "maxTexts": limits.MAX_TEXTS,
+        "maxTotalChars": limits.MAX_TOTAL_CHARS,
+        "maxBodyBytes": limits.MAX_BODY_BYTES,
+        "maxSentenceTokens": limits.MAX_SENTENCE_TOKENS,
+    }
     assert REQUEST_SCHEMA["properties"]["texts"]["maxItems"] == limits.MAX_TEXTS
 
 
@@ -37,26 +51,45 @@ def test_request_model_is_self_contained_draft_04() -> None:
     assert "additionalProperties" not in REQUEST_SCHEMA  # room for LibreTranslate's q/source/target/format
 
 
-@pytest.mark.parametrize("body", [
-    {"text": "Hello."}, {"texts": ["a", "b"]}, {"sentences": [{"query": "Hello."}]},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"text": "Hello."},
+        {"texts": ["a", "b"]},
+        {"sentences": [{"query": "Hello."}]},
+    ],
+)
 def test_gateway_and_lambda_both_accept(body) -> None:
     validate(body)
     parse_translate_request(body)
 
 
-@pytest.mark.parametrize("body", [
-    {"q": "Hello.", "source": "auto", "target": "de"}, {"q": ["a", "b"], "source": "en", "target": "de", "format": "html", "api_key": "k"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"q": "Hello.", "source": "auto", "target": "de"},
+        {"q": ["a", "b"], "source": "en", "target": "de", "format": "html", "api_key": "k"},
+    ],
+)
 def test_gateway_and_lambda_accept_libretranslate_fields(body) -> None:
     validate(body)
     libretranslate.parse_request(body)
 
 
-@pytest.mark.parametrize("body", [
-    {}, {"text": ""}, {"text": 3}, {"texts": []}, {"texts": [1]}, {"texts": ["a"] * (limits.MAX_TEXTS + 1)},
-    {"sentences": [{"q": "x"}]}, [], "text",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"text": ""},
+        {"text": 3},
+        {"texts": []},
+        {"texts": [1]},
+        {"texts": ["a"] * (limits.MAX_TEXTS + 1)},
+        {"sentences": [{"q": "x"}]},
+        [],
+        "text",
+    ],
+)
 def test_what_the_gateway_refuses_the_lambda_refuses_too(body) -> None:
     with pytest.raises(fastjsonschema.JsonSchemaException):
         validate(body)
@@ -80,9 +113,16 @@ def test_libretranslate_routes_are_documented_with_their_shapes() -> None:
     paths = DOCUMENT["paths"]
     translate_bodies = paths["/translate"]["post"]["requestBody"]["content"]
     assert set(translate_bodies) == {"application/json", "application/x-www-form-urlencoded", "multipart/form-data"}
-    assert paths["/languages"]["get"]["responses"]["200"]["content"]["application/json"]["example"] == libretranslate.LANGUAGES
-    assert paths["/detect"]["post"]["responses"]["200"]["content"]["application/json"]["example"] == [libretranslate.ENGLISH]
-    detect_request = _against_document(paths["/detect"]["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"])
+    assert (
+        paths["/languages"]["get"]["responses"]["200"]["content"]["application/json"]["example"]
+        == libretranslate.LANGUAGES
+    )
+    assert paths["/detect"]["post"]["responses"]["200"]["content"]["application/json"]["example"] == [
+        libretranslate.ENGLISH
+    ]
+    detect_request = _against_document(
+        paths["/detect"]["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    )
     detect_request({"q": "Hello"})  # /detect needs no target
     with pytest.raises(fastjsonschema.JsonSchemaException):
         detect_request({"text": "Hello"})
@@ -104,7 +144,9 @@ def test_response_examples_match_their_schemas() -> None:
                     try:
                         check(example)
                     except fastjsonschema.JsonSchemaException as error:
-                        pytest.fail(f"{method.upper()} {path} {status}: example {example} does not match its schema ({error})")
+                        pytest.fail(
+                            f"{method.upper()} {path} {status}: example {example} does not match its schema ({error})"
+                        )
 
 
 def test_the_gateway_leaves_format_to_the_lambda_so_clients_read_the_reason_in_error() -> None:

@@ -58,7 +58,9 @@ def test_libretranslatepy_with_an_api_key_is_served_the_same(stand_in_api: Local
     assert client.detect("Hello") == [ENGLISH]
 
 
-def test_libretranslatepy_sees_an_unsupported_pair_as_an_http_400_naming_our_pair(stand_in_api: LocalApiProcess) -> None:
+def test_libretranslatepy_sees_an_unsupported_pair_as_an_http_400_naming_our_pair(
+    stand_in_api: LocalApiProcess,
+) -> None:
     client = LibreTranslateAPI(stand_in_api.base_url)
     with pytest.raises(urllib.error.HTTPError) as raised:
         client.translate("Hello", "en", "es")
@@ -79,14 +81,18 @@ def test_json_request(stand_in_api: LocalApiProcess) -> None:
 
 
 def test_url_encoded_form_with_auto_detection(stand_in_api: LocalApiProcess) -> None:
-    reply = post_form(stand_in_api.translate_url, {"q": "I love you, too.", "source": "auto", "target": "de", "format": "text"})
+    reply = post_form(
+        stand_in_api.translate_url, {"q": "I love you, too.", "source": "auto", "target": "de", "format": "text"}
+    )
     assert reply.status == 200, reply.body
     assert reply.json() == {"translatedText": "Ich liebe du, auch.", "detectedLanguage": ENGLISH}
     assert reply.headers["Access-Control-Allow-Origin"] == "*"
 
 
 def test_multipart_form(stand_in_api: LocalApiProcess) -> None:
-    reply = post_multipart(stand_in_api.translate_url, [("q", "The cat is black."), ("source", "en"), ("target", "de"), ("api_key", "")])
+    reply = post_multipart(
+        stand_in_api.translate_url, [("q", "The cat is black."), ("source", "en"), ("target", "de"), ("api_key", "")]
+    )
     assert reply.status == 200, reply.body
     assert reply.json() == {"translatedText": "Die Katze ist schwarz."}
     assert reply.headers["Access-Control-Allow-Origin"] == "*"
@@ -100,14 +106,18 @@ def test_multipart_form_keeps_utf8_text_intact(stand_in_api: LocalApiProcess) ->
 
 
 def test_q_as_a_json_list_gives_a_list(stand_in_api: LocalApiProcess) -> None:
-    reply = post_json(stand_in_api.translate_url, {"q": ["Good morning.", "Thank you."], "source": "auto", "target": "de"})
+    reply = post_json(
+        stand_in_api.translate_url, {"q": ["Good morning.", "Thank you."], "source": "auto", "target": "de"}
+    )
     assert reply.status == 200, reply.body
     assert reply.json() == {"translatedText": ["Gut Morgen.", "Danke du."], "detectedLanguage": [ENGLISH, ENGLISH]}
 
 
 @pytest.mark.parametrize("send", [post_form, post_multipart], ids=["urlencoded", "multipart"])
 def test_q_repeated_in_a_form_gives_a_list(stand_in_api: LocalApiProcess, send) -> None:
-    reply = send(stand_in_api.translate_url, [("q", "Hello."), ("q", "Good night."), ("source", "en"), ("target", "de")])
+    reply = send(
+        stand_in_api.translate_url, [("q", "Hello."), ("q", "Good night."), ("source", "en"), ("target", "de")]
+    )
     assert reply.status == 200, reply.body
     assert reply.json() == {"translatedText": ["Hallo.", "Gut Nacht."]}
 
@@ -116,7 +126,9 @@ def test_html_format_keeps_the_markup(stand_in_api: LocalApiProcess) -> None:
     html = '<p class="intro">Hello, <b>world</b>!</p><script>var s = "the car";</script>'
     reply = post_json(stand_in_api.translate_url, {"q": html, "source": "en", "target": "de", "format": "html"})
     assert reply.status == 200, reply.body
-    assert reply.json() == {"translatedText": '<p class="intro">Hallo, <b>Welt</b>!</p><script>var s = "the car";</script>'}
+    assert reply.json() == {
+        "translatedText": '<p class="intro">Hallo, <b>Welt</b>!</p><script>var s = "the car";</script>'
+    }
 
 
 def test_languages(stand_in_api: LocalApiProcess) -> None:
@@ -166,18 +178,29 @@ def test_unsupported_pair_is_refused_naming_the_pair_we_serve(stand_in_api: Loca
     [
         ({"source": "en", "target": "de"}, "missing q"),
         ({"q": "", "source": "en", "target": "de"}, "q is empty"),
-        ({"q": "Hello", "source": "en", "target": "de", "format": "pdf"}, "format 'pdf' is not supported; use one of: text, html"),
+        (
+            {"q": "Hello", "source": "en", "target": "de", "format": "pdf"},
+            "format 'pdf' is not supported; use one of: text, html",
+        ),
         ({"q": "word " * 1100, "source": "en", "target": "de"}, "at most 5000"),
     ],
     ids=["no-q", "empty-q", "format", "too-long"],
 )
-def test_bad_form_requests_are_refused_with_the_reason(stand_in_api: LocalApiProcess, fields: dict[str, str], needle: str) -> None:
+def test_bad_form_requests_are_refused_with_the_reason(
+    stand_in_api: LocalApiProcess, fields: dict[str, str], needle: str
+) -> None:
     assert needle in libre_error(post_form(stand_in_api.translate_url, fields), 400)
 
 
-def test_unknown_format_in_json_reaches_the_lambda_and_gets_libretranslates_shape(stand_in_api: LocalApiProcess) -> None:
+def test_unknown_format_in_json_reaches_the_lambda_and_gets_libretranslates_shape(
+    stand_in_api: LocalApiProcess,
+) -> None:
     # The gateway's model leaves format to the Lambda, so a JSON client reads the reason in "error" too.
-    reply = post_json(stand_in_api.translate_url, {"q": "Hello", "source": "en", "target": "de", "format": "markdown"}, {"Origin": ORIGIN})
+    reply = post_json(
+        stand_in_api.translate_url,
+        {"q": "Hello", "source": "en", "target": "de", "format": "markdown"},
+        {"Origin": ORIGIN},
+    )
     assert "format 'markdown' is not supported" in libre_error(reply, 400)
 
 
@@ -190,7 +213,9 @@ def test_throttled_endpoint_is_429_with_retry_after(stand_in_api: LocalApiProces
     assert "Retry-After" in reply.headers["Access-Control-Expose-Headers"]
 
 
-@pytest.mark.parametrize(("code", "status"), [("ModelError", 502), ("ServiceUnavailable", 503), ("InternalFailure", 502)])
+@pytest.mark.parametrize(
+    ("code", "status"), [("ModelError", 502), ("ServiceUnavailable", 503), ("InternalFailure", 502)]
+)
 def test_model_or_endpoint_failure_is_5xx(stand_in_api: LocalApiProcess, code: str, status: int) -> None:
     stand_in_api.fail_next(code, count=5)
     reply = post_json(stand_in_api.translate_url, {"q": "Hello", "source": "en", "target": "de"}, {"Origin": ORIGIN})
@@ -199,7 +224,9 @@ def test_model_or_endpoint_failure_is_5xx(stand_in_api: LocalApiProcess, code: s
 
 def test_preflight_for_a_form_post_from_another_origin(stand_in_api: LocalApiProcess) -> None:
     for path in ("translate", "detect", "languages"):
-        reply = http_call("OPTIONS", stand_in_api.base_url + path, headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST"})
+        reply = http_call(
+            "OPTIONS", stand_in_api.base_url + path, headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST"}
+        )
         assert reply.status == 204
         assert reply.headers["Access-Control-Allow-Origin"] == "*"
 

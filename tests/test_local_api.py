@@ -22,7 +22,15 @@ from scripts.local.runtime_server import DEFAULT_ENDPOINT
 from scripts.local_api import STAND_IN_NOTICE
 from stacks.api_contract import gateway_error_body
 from stacks.settings import settings_from_files
-from tests.fixtures.local_api import LOCAL_API, REPO_ROOT, LocalApiProcess, clean_env, http_call, post_json, start_local_api
+from tests.fixtures.local_api import (
+    LOCAL_API,
+    REPO_ROOT,
+    LocalApiProcess,
+    clean_env,
+    http_call,
+    post_json,
+    start_local_api,
+)
 
 # --- API Gateway's side, with a handler that records what it was given -------------------------------------------
 
@@ -47,7 +55,9 @@ def post_raw(url: str, body: bytes | str, content_type: str | None) -> int:
     parts = urlsplit(url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     try:
-        connection.request("POST", parts.path, body=body, headers={"Content-Type": content_type} if content_type else {})
+        connection.request(
+            "POST", parts.path, body=body, headers={"Content-Type": content_type} if content_type else {}
+        )
         response = connection.getresponse()
         response.read()
         return response.status
@@ -96,10 +106,15 @@ def test_request_becomes_a_rest_proxy_event(gateway: LocalApiGateway, recorder: 
     assert context["stage"]
 
 
-def test_binary_media_type_body_is_base64_and_empty_query_is_none(gateway: LocalApiGateway, recorder: RecordingHandler) -> None:
+def test_binary_media_type_body_is_base64_and_empty_query_is_none(
+    gateway: LocalApiGateway, recorder: RecordingHandler
+) -> None:
     # multipart/form-data is the API's binary media type (stacks/api_contract.py): its bytes reach the Lambda base64-encoded, exactly.
-    raw = b"--b\r\nContent-Disposition: form-data; name=\"q\"\r\n\r\n" + bytes(range(256)) + b"\r\n--b--\r\n"
-    assert http_call("POST", f"{gateway.base_url}detect", raw, {"Content-Type": "multipart/form-data; boundary=b"}).status == 200
+    raw = b'--b\r\nContent-Disposition: form-data; name="q"\r\n\r\n' + bytes(range(256)) + b"\r\n--b--\r\n"
+    assert (
+        http_call("POST", f"{gateway.base_url}detect", raw, {"Content-Type": "multipart/form-data; boundary=b"}).status
+        == 200
+    )
     (event,) = recorder.events
     assert event["isBase64Encoded"] is True
     assert base64.b64decode(event["body"]) == raw
@@ -107,8 +122,12 @@ def test_binary_media_type_body_is_base64_and_empty_query_is_none(gateway: Local
     assert event["multiValueQueryStringParameters"] is None
 
 
-@pytest.mark.parametrize("content_type", ["application/octet-stream", "text/plain", "application/x-www-form-urlencoded", None])
-def test_other_bodies_reach_the_lambda_as_utf8_text(gateway: LocalApiGateway, recorder: RecordingHandler, content_type: str | None) -> None:
+@pytest.mark.parametrize(
+    "content_type", ["application/octet-stream", "text/plain", "application/x-www-form-urlencoded", None]
+)
+def test_other_bodies_reach_the_lambda_as_utf8_text(
+    gateway: LocalApiGateway, recorder: RecordingHandler, content_type: str | None
+) -> None:
     # Not a binary media type: the body is UTF-8 text, and bytes that are not UTF-8 turn into U+FFFD, as on API Gateway.
     raw = "café ".encode() + b"\xff\xfe"
     assert post_raw(f"{gateway.base_url}detect", raw, content_type) == 200
@@ -119,7 +138,13 @@ def test_other_bodies_reach_the_lambda_as_utf8_text(gateway: LocalApiGateway, re
 
 @pytest.mark.parametrize(
     ("content_type", "binary"),
-    [("multipart/form-data", True), ("Multipart/Form-Data; boundary=x", True), ("multipart/mixed", False), ("", False), (None, False)],
+    [
+        ("multipart/form-data", True),
+        ("Multipart/Form-Data; boundary=x", True),
+        ("multipart/mixed", False),
+        ("", False),
+        (None, False),
+    ],
 )
 def test_binary_media_types_match_on_the_media_type(content_type: str | None, binary: bool) -> None:
     assert is_binary(content_type) is binary
@@ -130,7 +155,10 @@ def test_binary_media_types_match_on_the_media_type(content_type: str | None, bi
     ("content_type", "body"),
     [
         ("application/x-www-form-urlencoded", "q=Hello&source=en&target=de"),
-        ("multipart/form-data; boundary=b", '--b\r\nContent-Disposition: form-data; name="q"\r\n\r\nHello\r\n--b--\r\n'),
+        (
+            "multipart/form-data; boundary=b",
+            '--b\r\nContent-Disposition: form-data; name="q"\r\n\r\nHello\r\n--b--\r\n',
+        ),
         ("text/plain", "not json"),
     ],
     ids=["urlencoded", "multipart", "text"],
@@ -145,10 +173,17 @@ def test_bodies_without_a_request_model_pass_through_unvalidated(
 
 
 @pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "APPLICATION/JSON", None])
-def test_json_bodies_are_validated_whatever_the_spelling(gateway: LocalApiGateway, recorder: RecordingHandler, content_type: str | None) -> None:
+def test_json_bodies_are_validated_whatever_the_spelling(
+    gateway: LocalApiGateway, recorder: RecordingHandler, content_type: str | None
+) -> None:
     # A missing Content-Type counts as application/json, like API Gateway; parameters and case do not matter.
     assert post_raw(f"{gateway.base_url}translate", '{"txt": "Hello"}', content_type) == 400
-    assert post_raw(f"{gateway.base_url}translate", '{"q": ["Hello", "Bye"], "source": "en", "target": "de"}', content_type) == 200
+    assert (
+        post_raw(
+            f"{gateway.base_url}translate", '{"q": ["Hello", "Bye"], "source": "en", "target": "de"}', content_type
+        )
+        == 200
+    )
     assert len(recorder.events) == 1
 
 
@@ -169,10 +204,17 @@ def test_proxy_result_becomes_the_http_response(gateway: LocalApiGateway, record
 
 @pytest.mark.parametrize(
     "failure",
-    [RuntimeError("boom"), {"statusCode": "200"}, {"statusCode": 200, "body": {"not": "a string"}}, {"statusCode": 200, "body": "*", "isBase64Encoded": True}],
+    [
+        RuntimeError("boom"),
+        {"statusCode": "200"},
+        {"statusCode": 200, "body": {"not": "a string"}},
+        {"statusCode": 200, "body": "*", "isBase64Encoded": True},
+    ],
     ids=["raises", "status-not-int", "body-not-string", "bad-base64"],
 )
-def test_a_failing_handler_is_a_502_like_api_gateway(gateway: LocalApiGateway, recorder: RecordingHandler, failure: Any) -> None:
+def test_a_failing_handler_is_a_502_like_api_gateway(
+    gateway: LocalApiGateway, recorder: RecordingHandler, failure: Any
+) -> None:
     recorder.result = failure
     reply = http_call("GET", gateway.base_url, headers={"Origin": "https://b.example"})
     assert reply.status == 502
@@ -183,7 +225,9 @@ def test_a_failing_handler_is_a_502_like_api_gateway(gateway: LocalApiGateway, r
 @pytest.mark.parametrize(
     ("method", "path"), [("GET", "nowhere"), ("GET", "translate"), ("DELETE", ""), ("POST", "translate/extra")]
 )
-def test_unknown_routes_are_missing_authentication_token(gateway: LocalApiGateway, recorder: RecordingHandler, method: str, path: str) -> None:
+def test_unknown_routes_are_missing_authentication_token(
+    gateway: LocalApiGateway, recorder: RecordingHandler, method: str, path: str
+) -> None:
     reply = http_call(method, gateway.base_url + path, headers={"Origin": "https://a.example"})
     assert reply.status == 403
     assert reply.json() == gateway_error_body("Missing Authentication Token")
@@ -192,8 +236,14 @@ def test_unknown_routes_are_missing_authentication_token(gateway: LocalApiGatewa
     assert recorder.events == []
 
 
-def test_preflight_is_answered_by_the_gateway_like_the_cdk_mock(gateway: LocalApiGateway, recorder: RecordingHandler) -> None:
-    headers = {"Origin": "https://b.example", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+def test_preflight_is_answered_by_the_gateway_like_the_cdk_mock(
+    gateway: LocalApiGateway, recorder: RecordingHandler
+) -> None:
+    headers = {
+        "Origin": "https://b.example",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    }
     reply = http_call("OPTIONS", f"{gateway.base_url}translate", headers=headers)
     assert reply.status == 204
     assert reply.headers["Access-Control-Allow-Origin"] == "https://b.example"
@@ -201,7 +251,9 @@ def test_preflight_is_answered_by_the_gateway_like_the_cdk_mock(gateway: LocalAp
     assert "Content-Type" in reply.headers["Access-Control-Allow-Headers"].split(",")
     assert reply.headers["Vary"] == "Origin"
     # An origin that is not allowed gets the first allowed one, which the browser then refuses.
-    stranger = http_call("OPTIONS", f"{gateway.base_url}translate", headers={**headers, "Origin": "https://evil.example"})
+    stranger = http_call(
+        "OPTIONS", f"{gateway.base_url}translate", headers={**headers, "Origin": "https://evil.example"}
+    )
     assert stranger.headers["Access-Control-Allow-Origin"] == "https://a.example"
     assert recorder.events == []
 
@@ -210,12 +262,24 @@ DEEP = "[" * 100_000 + "]" * 100_000
 
 
 # Deeper than Python's recursion limit too: parsing must still end in API Gateway's answer, not a dropped connection.
-@pytest.mark.parametrize("body", ["not json", "[]", '{"txt": "Hello"}', "", DEEP, '{"text": ' + DEEP + "}"],
-                         ids=["not-json", "array", "unknown-field", "empty", "deep-array", "deep-in-text"])
-def test_invalid_bodies_are_refused_before_the_lambda(gateway: LocalApiGateway, recorder: RecordingHandler, body: str) -> None:
+@pytest.mark.parametrize(
+    "body",
+    ["not json", "[]", '{"txt": "Hello"}', "", DEEP, '{"text": ' + DEEP + "}"],
+    ids=["not-json", "array", "unknown-field", "empty", "deep-array", "deep-in-text"],
+)
+def test_invalid_bodies_are_refused_before_the_lambda(
+    gateway: LocalApiGateway, recorder: RecordingHandler, body: str
+) -> None:
     if gateway.body_validator is None:
-        pytest.fail("lambda/translate/openapi.json (components.schemas.TranslateRequest) is missing: nothing to validate against")
-    reply = http_call("POST", f"{gateway.base_url}translate", body, {"Content-Type": "application/json", "Origin": "https://a.example"})
+        pytest.fail(
+            "lambda/translate/openapi.json (components.schemas.TranslateRequest) is missing: nothing to validate against"
+        )
+    reply = http_call(
+        "POST",
+        f"{gateway.base_url}translate",
+        body,
+        {"Content-Type": "application/json", "Origin": "https://a.example"},
+    )
     assert reply.status == 400
     assert reply.json() == gateway_error_body(INVALID_BODY_MESSAGE)
     assert reply.headers["x-amzn-ErrorType"] == "BadRequestException"
@@ -230,7 +294,9 @@ def _failing_validator(error: Exception) -> Any:
     return validate
 
 
-def test_a_fault_in_the_server_is_logged_not_swallowed(recorder: RecordingHandler, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_fault_in_the_server_is_logged_not_swallowed(
+    recorder: RecordingHandler, capsys: pytest.CaptureFixture[str]
+) -> None:
     validator = _failing_validator(RuntimeError("validator bug\nsecond line"))
     with LocalApiGateway(recorder, body_validator=validator, access_log=False) as server:
         with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
@@ -243,9 +309,13 @@ def test_a_fault_in_the_server_is_logged_not_swallowed(recorder: RecordingHandle
 
 
 @pytest.mark.parametrize(
-    "error", [BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "Connection reset by peer")], ids=["broken-pipe", "reset"]
+    "error",
+    [BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "Connection reset by peer")],
+    ids=["broken-pipe", "reset"],
 )
-def test_a_client_that_hung_up_is_not_logged(recorder: RecordingHandler, capsys: pytest.CaptureFixture[str], error: Exception) -> None:
+def test_a_client_that_hung_up_is_not_logged(
+    recorder: RecordingHandler, capsys: pytest.CaptureFixture[str], error: Exception
+) -> None:
     with LocalApiGateway(recorder, body_validator=_failing_validator(error), access_log=False) as server:
         with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
             post_raw(f"{server.base_url}translate", '{"text": "Hello."}', "application/json")
@@ -279,7 +349,11 @@ def test_translate_many_texts_end_to_end(stand_in_api: LocalApiProcess) -> None:
 
 
 def test_preflight_end_to_end(stand_in_api: LocalApiProcess) -> None:
-    reply = http_call("OPTIONS", stand_in_api.translate_url, headers={"Origin": "https://site.example", "Access-Control-Request-Method": "POST"})
+    reply = http_call(
+        "OPTIONS",
+        stand_in_api.translate_url,
+        headers={"Origin": "https://site.example", "Access-Control-Request-Method": "POST"},
+    )
     assert reply.status == 204
     assert reply.headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in reply.headers["Access-Control-Allow-Methods"]
@@ -293,7 +367,9 @@ def test_validation_end_to_end(stand_in_api: LocalApiProcess) -> None:
 
 
 def test_deeply_nested_json_end_to_end(stand_in_api: LocalApiProcess) -> None:
-    reply = http_call("POST", stand_in_api.translate_url, '{"text": ' + DEEP + "}", {"Content-Type": "application/json"})
+    reply = http_call(
+        "POST", stand_in_api.translate_url, '{"text": ' + DEEP + "}", {"Content-Type": "application/json"}
+    )
     assert reply.status == 400
     assert reply.json() == gateway_error_body(INVALID_BODY_MESSAGE)
     assert reply.headers["Access-Control-Allow-Origin"] == "*"
@@ -319,7 +395,9 @@ def test_unknown_route_and_outside_stage_end_to_end(stand_in_api: LocalApiProces
     assert http_call("GET", stand_in_api.base_url.removesuffix("prod/")).status == 403
 
 
-@pytest.mark.parametrize(("code", "status"), [("ModelError", 502), ("ServiceUnavailable", 503), ("ValidationError", 502)])
+@pytest.mark.parametrize(
+    ("code", "status"), [("ModelError", 502), ("ServiceUnavailable", 503), ("ValidationError", 502)]
+)
 def test_endpoint_errors_reach_the_client_as_messages(stand_in_api: LocalApiProcess, code: str, status: int) -> None:
     stand_in_api.fail_next(code, count=5)
     reply = post_json(stand_in_api.translate_url, {"text": "Hello."}, {"Origin": "https://site.example"})
@@ -387,7 +465,10 @@ def test_command_line_with_a_deployed_endpoint_uses_the_stacks_outputs(
     s3.create_bucket(Bucket="model-bucket")
     for name in ("vocab.src.json", "vocab.trg.json"):
         s3.put_object(Bucket="model-bucket", Key=prefix + name, Body=(stand_in_vocab_dir / name).read_bytes())
-    outputs = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}, "Outputs": {"ModelBucketName": {"Value": "model-bucket"}}}
+    outputs = {
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {"ModelBucketName": {"Value": "model-bucket"}},
+    }
     boto3.client("cloudformation").create_stack(StackName="TranslateModelBucket", TemplateBody=json.dumps(outputs))
     env = {**clean_env(), "AWS_ENDPOINT_URL": aws_env.url, "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": runtime_server.url,
            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}  # fmt: skip

@@ -21,10 +21,16 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 )
 def test_without_credentials_the_target_fails_fast(tmp_path, target, message, later_phase, hints):
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    env.update(AWS_CONFIG_FILE=str(tmp_path / "none"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"), AWS_EC2_METADATA_DISABLED="true")
+    env.update(
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+        AWS_EC2_METADATA_DISABLED="true",
+    )
     # -o setup: the venv and CLI are already installed; a test never reaches for the package registry.
     command = ["make", "--no-print-directory", "-o", "setup", target]
-    result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL
+    )
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert message in output

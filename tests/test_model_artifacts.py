@@ -55,7 +55,9 @@ def test_valid_utf8_that_is_broken_json_is_not_called_a_utf8_problem():
 
 
 def test_an_error_page_served_as_a_vocabulary_is_recognised():
-    with pytest.raises(ArtifactError, match=r"not valid JSON \(Expecting value: line 1, column 1\): it is an HTML page"):
+    with pytest.raises(
+        ArtifactError, match=r"not valid JSON \(Expecting value: line 1, column 1\): it is an HTML page"
+    ):
         verify_vocab("vocab.src.json", HTML_ERROR_PAGE, "x")
 
 

@@ -5,7 +5,6 @@ import unicodedata
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from translator import normalize as module
 from translator.normalize import normalize
 
@@ -16,8 +15,13 @@ def reference(text: str) -> str:
     # The straightforward version the table replaced (one Python-level category lookup per character).
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = re.sub("\u2018([^\u2018\u2019\n]*)\u2019", r'"\1"', text).translate(QUOTES)
-    text = "".join(char for char in text
-                   if char in "\n\t\u200c\u200d" or char.isspace() or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn"))
+    text = "".join(
+        char
+        for char in text
+        if char in "\n\t\u200c\u200d"
+        or char.isspace()
+        or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn")
+    )
     text = re.sub(r"[^\S\n]+", " ", text)
     return re.sub(r"[^\S\n]*\n[^\S\n]*", "\n", text).strip()
 

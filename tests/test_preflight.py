@@ -11,7 +11,14 @@ import pytest
 from botocore.stub import Stubber
 
 from scripts import preflight
-from scripts.preflight import PreflightError, check_bootstrap, check_caller, check_image, check_instance_quota, run_preflight
+from scripts.preflight import (
+    PreflightError,
+    check_bootstrap,
+    check_caller,
+    check_image,
+    check_instance_quota,
+    run_preflight,
+)
 from stacks.settings import parse_overrides, settings_from_files
 
 ACCOUNT = "123456789012"  # moto's account
@@ -85,7 +92,7 @@ def test_missing_region_is_reported_before_any_call(aws_env, monkeypatch):
 
 
 class _RejectingSts(BaseHTTPRequestHandler):
-    def do_POST(self):  # noqa: N802 (http.server's naming)
+    def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         body = (
             b'<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
@@ -116,7 +123,9 @@ def rejecting_sts(aws_env, monkeypatch):
 
 
 def test_rejected_credentials_say_so_without_a_traceback(rejecting_sts):
-    with pytest.raises(PreflightError, match=r"credentials were rejected \(InvalidClientTokenId: The security token") as raised:
+    with pytest.raises(
+        PreflightError, match=r"credentials were rejected \(InvalidClientTokenId: The security token"
+    ) as raised:
         check_caller(boto3.Session())
     assert raised.value.__suppress_context__
 
@@ -149,13 +158,18 @@ def test_quota_of_zero_stops_with_the_increase_request_to_make(quotas):
         check_instance_quota(client, settings(), "us-east-1")
     message = str(raised.value)
     assert "'ml.m4.xlarge for endpoint usage'" in message and "is 0, and this deployment needs 1" in message
-    assert "request-service-quota-increase --service-code sagemaker --quota-code L-97CF11BE --desired-value 2 --region us-east-1" in message
+    assert (
+        "request-service-quota-increase --service-code sagemaker --quota-code L-97CF11BE --desired-value 2 --region us-east-1"
+        in message
+    )
 
 
 def test_autoscaling_needs_quota_for_max_instance_count(quotas):
     client, stubber = quotas
     expect_pages(stubber, "list_service_quotas", [quota("ml.m5.xlarge for endpoint usage", "L-2F737F8D", 2.0)])
-    with pytest.raises(PreflightError, match=r"is 2, and this deployment needs 3 \(max of instance_count 1 and max_instance_count 3\)"):
+    with pytest.raises(
+        PreflightError, match=r"is 2, and this deployment needs 3 \(max of instance_count 1 and max_instance_count 3\)"
+    ):
         check_instance_quota(client, settings("instance_type=ml.m5.xlarge", "max_instance_count=3"), "us-east-1")
 
 
@@ -169,7 +183,9 @@ def test_quota_enough_for_one_fleet_warns_about_rolling_updates(quotas):
 
 def test_quota_is_found_by_name_on_a_later_page(quotas):
     client, stubber = quotas
-    expect_pages(stubber, "list_service_quotas", FILLER, FILLER, [quota("ml.c5.xlarge for endpoint usage", "L-C5XL", 4.0)])
+    expect_pages(
+        stubber, "list_service_quotas", FILLER, FILLER, [quota("ml.c5.xlarge for endpoint usage", "L-C5XL", 4.0)]
+    )
     proven, warnings = check_instance_quota(client, settings("instance_type=ml.c5.xlarge"), "us-east-1")
     assert proven == "ml.c5.xlarge is offered in us-east-1; quota L-C5XL is 4, this deployment needs 1"
     assert warnings == []
@@ -178,7 +194,9 @@ def test_quota_is_found_by_name_on_a_later_page(quotas):
 def test_quota_with_only_a_default_value_is_read_from_the_defaults(quotas):
     client, stubber = quotas
     expect_pages(stubber, "list_service_quotas", FILLER)
-    expect_pages(stubber, "list_aws_default_service_quotas", [quota("ml.m4.xlarge for endpoint usage", "L-97CF11BE", 0.0)])
+    expect_pages(
+        stubber, "list_aws_default_service_quotas", [quota("ml.m4.xlarge for endpoint usage", "L-97CF11BE", 0.0)]
+    )
     with pytest.raises(PreflightError, match=r"quota code L-97CF11BE\) in us-east-1 is 0"):
         check_instance_quota(client, settings(), "us-east-1")
 
@@ -186,8 +204,16 @@ def test_quota_with_only_a_default_value_is_read_from_the_defaults(quotas):
 def test_instance_type_without_an_endpoint_quota_is_not_offered(quotas):
     client, stubber = quotas
     expect_pages(stubber, "list_service_quotas", FILLER)
-    expect_pages(stubber, "list_aws_default_service_quotas", FILLER, [quota("ml.m5.xlarge for endpoint usage", "L-2F737F8D", 0.0)])
-    with pytest.raises(PreflightError, match=r"ml\.m4\.xlarge is not offered for SageMaker endpoints in ap-southeast-7: .*=ml\.m5\.xlarge"):
+    expect_pages(
+        stubber,
+        "list_aws_default_service_quotas",
+        FILLER,
+        [quota("ml.m5.xlarge for endpoint usage", "L-2F737F8D", 0.0)],
+    )
+    with pytest.raises(
+        PreflightError,
+        match=r"ml\.m4\.xlarge is not offered for SageMaker endpoints in ap-southeast-7: .*=ml\.m5\.xlarge",
+    ):
         check_instance_quota(client, settings(), "ap-southeast-7")
 
 
@@ -220,13 +246,17 @@ def test_bootstrap_stack_present(aws_env):
 
 def test_bootstrap_missing_says_the_command_to_run(aws_env):
     boto3.client("cloudformation").create_stack(StackName="SomethingElse", TemplateBody=TRIVIAL_TEMPLATE)
-    with pytest.raises(PreflightError, match=rf"not bootstrapped .* run `npx cdk bootstrap aws://{ACCOUNT}/us-east-1` once"):
+    with pytest.raises(
+        PreflightError, match=rf"not bootstrapped .* run `npx cdk bootstrap aws://{ACCOUNT}/us-east-1` once"
+    ):
         bootstrap_check()
 
 
 def test_bootstrap_under_another_stack_name_is_found_by_its_qualifier(aws_env):
     boto3.client("ssm").put_parameter(Name="/cdk-bootstrap/custom123/version", Value="29", Type="String")
-    assert bootstrap_check(stack_name="MyToolkit", qualifier="custom123") == "qualifier custom123 (bootstrap version 29)"
+    assert (
+        bootstrap_check(stack_name="MyToolkit", qualifier="custom123") == "qualifier custom123 (bootstrap version 29)"
+    )
 
 
 def test_project_uses_the_default_toolkit_unless_cdk_json_says_otherwise(tmp_path):

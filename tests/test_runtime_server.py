@@ -16,8 +16,12 @@ BODY = json.dumps({"instances": [{"data": "hello !"}]}).encode()
 
 
 def post(url: str, path: str, body: bytes = BODY) -> tuple[int, dict, bytes]:
-    request = urllib.request.Request(f"{url}{path}", data=body, method="POST",
-                                     headers={"Content-Type": "application/json", "Accept": "application/json"})
+    request = urllib.request.Request(
+        f"{url}{path}",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "Accept": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, dict(response.headers), response.read()
@@ -86,6 +90,12 @@ def test_runs_as_a_module() -> None:
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-m", "scripts.local.runtime_server", "--help"], capture_output=True, text=True,
-                            timeout=30, cwd=Path(__file__).parent.parent, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.local.runtime_server", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=Path(__file__).parent.parent,
+        check=False,
+    )
     assert result.returncode == 0 and "--container-url" in result.stdout

@@ -24,8 +24,13 @@ def test_defaults_come_from_cdk_json():
 
 
 def test_cli_strings_are_coerced():
-    settings = settings_with(instance_count="2", max_instance_count="5", retain_model_bucket="TRUE", throttle_rate="2.5",
-                             cors_origins="https://a.example, https://b.example/")
+    settings = settings_with(
+        instance_count="2",
+        max_instance_count="5",
+        retain_model_bucket="TRUE",
+        throttle_rate="2.5",
+        cors_origins="https://a.example, https://b.example/",
+    )
     assert (settings.instance_count, settings.max_instance_count, settings.retain_model_bucket) == (2, 5, True)
     assert settings.throttle_rate == 2.5 and settings.autoscaling
     assert settings.cors_origins == ("https://a.example", "https://b.example")
@@ -62,7 +67,9 @@ def test_bad_values_name_the_key_and_what_is_allowed(key, value, expected):
 
 
 def test_max_instance_count_below_instance_count_is_refused():
-    with pytest.raises(SettingsError, match=r"'max_instance_count' = '1' is not allowed: at least instance_count \(2\)"):
+    with pytest.raises(
+        SettingsError, match=r"'max_instance_count' = '1' is not allowed: at least instance_count \(2\)"
+    ):
         settings_with(instance_count="2", max_instance_count="1")
 
 

@@ -15,11 +15,17 @@ def resources_of(synthesized, type_name):
 
 
 def translate_function(synthesized):
-    return next(v for v in resources_of(synthesized, "AWS::Lambda::Function").values() if v["Properties"].get("Handler") == "handler.handler")
+    return next(
+        v
+        for v in resources_of(synthesized, "AWS::Lambda::Function").values()
+        if v["Properties"].get("Handler") == "handler.handler"
+    )
 
 
 def newest_python_runtime() -> str:
-    versions = [tuple(map(int, m.groups())) for name in dir(lambda_.Runtime) if (m := re.fullmatch(r"PYTHON_(\d+)_(\d+)", name))]
+    versions = [
+        tuple(map(int, m.groups())) for name in dir(lambda_.Runtime) if (m := re.fullmatch(r"PYTHON_(\d+)_(\d+)", name))
+    ]
     major, minor = max(versions)
     return getattr(lambda_.Runtime, f"PYTHON_{major}_{minor}").name
 
@@ -46,7 +52,11 @@ def test_lambda_log_group_has_retention_and_goes_with_the_stack(default_app):
 
 
 def test_lambda_may_invoke_this_one_endpoint_only(default_app):
-    statements = [s for p in resources_of(default_app, "AWS::IAM::Policy").values() for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    statements = [
+        s
+        for p in resources_of(default_app, "AWS::IAM::Policy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
     invoke = [s for s in statements if "sagemaker:InvokeEndpoint" in json.dumps(s["Action"])]
     assert len(invoke) == 1
     assert invoke[0]["Action"] == "sagemaker:InvokeEndpoint"
@@ -61,12 +71,20 @@ def test_regional_rest_api_with_post_translate_proxy(default_app):
     template = default_app.template(STACK)
     template.has_resource_properties(
         "AWS::ApiGateway::RestApi",
-        {"EndpointConfiguration": {"Types": ["REGIONAL"]}, "Name": Match.any_value(), "BinaryMediaTypes": ["multipart/form-data"]},
+        {
+            "EndpointConfiguration": {"Types": ["REGIONAL"]},
+            "Name": Match.any_value(),
+            "BinaryMediaTypes": ["multipart/form-data"],
+        },
     )
     resources = resources_of(default_app, "AWS::ApiGateway::Resource")
     translate_id = next(k for k, v in resources.items() if v["Properties"]["PathPart"] == "translate")
     methods = resources_of(default_app, "AWS::ApiGateway::Method")
-    post = next(v for v in methods.values() if v["Properties"]["HttpMethod"] == "POST" and v["Properties"]["ResourceId"] == {"Ref": translate_id})
+    post = next(
+        v
+        for v in methods.values()
+        if v["Properties"]["HttpMethod"] == "POST" and v["Properties"]["ResourceId"] == {"Ref": translate_id}
+    )
     assert post["Properties"]["Integration"]["Type"] == "AWS_PROXY"
     assert post["Properties"]["AuthorizationType"] == "NONE"
     assert "RequestValidatorId" in post["Properties"]
@@ -74,7 +92,11 @@ def test_regional_rest_api_with_post_translate_proxy(default_app):
     model = default_app.templates[STACK]["Resources"][model_ref]
     assert model["Properties"]["Schema"] == translate_request_schema()
     assert {v["Properties"]["PathPart"] for v in resources.values()} >= {"translate", "languages", "detect"}
-    root_get = [v for v in methods.values() if v["Properties"]["HttpMethod"] == "GET" and "Fn::GetAtt" in json.dumps(v["Properties"]["ResourceId"])]
+    root_get = [
+        v
+        for v in methods.values()
+        if v["Properties"]["HttpMethod"] == "GET" and "Fn::GetAtt" in json.dumps(v["Properties"]["ResourceId"])
+    ]
     assert root_get, "GET / serves the web page"
 
 
@@ -83,12 +105,22 @@ def test_stage_is_throttled_and_access_logged(default_app, custom_app):
         "AWS::ApiGateway::Stage",
         {
             "StageName": "prod",
-            "MethodSettings": [Match.object_like({"ThrottlingRateLimit": 10, "ThrottlingBurstLimit": 20, "DataTraceEnabled": False, "LoggingLevel": "OFF"})],
+            "MethodSettings": [
+                Match.object_like(
+                    {
+                        "ThrottlingRateLimit": 10,
+                        "ThrottlingBurstLimit": 20,
+                        "DataTraceEnabled": False,
+                        "LoggingLevel": "OFF",
+                    }
+                )
+            ],
             "AccessLogSetting": {"DestinationArn": Match.any_value(), "Format": Match.string_like_regexp("requestId")},
         },
     )
     custom_app.template(STACK).has_resource_properties(
-        "AWS::ApiGateway::Stage", {"MethodSettings": [Match.object_like({"ThrottlingRateLimit": 25, "ThrottlingBurstLimit": 50})]}
+        "AWS::ApiGateway::Stage",
+        {"MethodSettings": [Match.object_like({"ThrottlingRateLimit": 25, "ThrottlingBurstLimit": 50})]},
     )
 
 
@@ -98,7 +130,10 @@ def test_cors_on_preflight_and_on_api_gateways_own_errors(default_app):
     assert len(options) >= 3
     headers = json.dumps(options[0]["Properties"]["Integration"]["IntegrationResponses"])
     assert "Access-Control-Allow-Origin" in headers and "'*'" in headers
-    responses = {v["Properties"]["ResponseType"]: v["Properties"] for v in resources_of(default_app, "AWS::ApiGateway::GatewayResponse").values()}
+    responses = {
+        v["Properties"]["ResponseType"]: v["Properties"]
+        for v in resources_of(default_app, "AWS::ApiGateway::GatewayResponse").values()
+    }
     assert {"DEFAULT_4XX", "DEFAULT_5XX", "BAD_REQUEST_BODY", "THROTTLED"} <= set(responses)
     for response in responses.values():
         assert response["ResponseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"] == "'*'"
@@ -109,21 +144,28 @@ def test_cors_on_preflight_and_on_api_gateways_own_errors(default_app):
     for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
         template = responses[kind]["ResponseTemplates"]["application/json"]
         assert template == '{"message": $context.error.messageString, "error": $context.error.messageString}'
-    assert json.loads(responses["THROTTLED"]["ResponseTemplates"]["application/json"])["error"].startswith("Too many requests")
+    assert json.loads(responses["THROTTLED"]["ResponseTemplates"]["application/json"])["error"].startswith(
+        "Too many requests"
+    )
 
 
 def test_several_origins_are_echoed_on_gateway_errors(custom_app):
     props = translate_function(custom_app)["Properties"]
     assert props["Environment"]["Variables"]["CORS_ORIGINS"] == "https://example.com,https://translate.example.org"
     for response in resources_of(custom_app, "AWS::ApiGateway::GatewayResponse").values():
-        assert response["Properties"]["ResponseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"] == "method.request.header.origin"
+        assert (
+            response["Properties"]["ResponseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"]
+            == "method.request.header.origin"
+        )
 
 
 def test_account_level_logging_role_goes_with_the_stack(default_app):
     template = default_app.template(STACK)
     template.resource_count_is("AWS::ApiGateway::Account", 1)
     roles = resources_of(default_app, "AWS::IAM::Role")
-    cloudwatch_role = next(v for v in roles.values() if "AmazonAPIGatewayPushToCloudWatchLogs" in json.dumps(v["Properties"]))
+    cloudwatch_role = next(
+        v for v in roles.values() if "AmazonAPIGatewayPushToCloudWatchLogs" in json.dumps(v["Properties"])
+    )
     assert cloudwatch_role["DeletionPolicy"] == "Delete"
 
 
@@ -151,7 +193,9 @@ def test_alarms_for_every_failure_mode_notify_one_topic(default_app):
 
 
 def test_model_latency_alarm_fires_before_the_lambda_gives_up_on_the_endpoint(default_app):
-    read_timeout = float(translate_function(default_app)["Properties"]["Environment"]["Variables"]["ENDPOINT_READ_TIMEOUT_SECONDS"])
+    read_timeout = float(
+        translate_function(default_app)["Properties"]["Environment"]["Variables"]["ENDPOINT_READ_TIMEOUT_SECONDS"]
+    )
     alarms = default_app.template(STACK).find_resources(
         "AWS::CloudWatch::Alarm", {"Properties": {"MetricName": "ModelLatency", "Namespace": "AWS/SageMaker"}}
     )
@@ -168,9 +212,13 @@ def test_model_latency_alarm_fires_before_the_lambda_gives_up_on_the_endpoint(de
 def test_error_sums_count_a_missing_series_as_zero(default_app, custom_app):
     # In metric math a+b has no value where either series has no datapoint: 5XX errors alone would not alarm.
     for synthesized in (default_app, custom_app):
-        alarms = synthesized.template(STACK).find_resources("AWS::CloudWatch::Alarm", {"Properties": {"Metrics": Match.any_value()}})
+        alarms = synthesized.template(STACK).find_resources(
+            "AWS::CloudWatch::Alarm", {"Properties": {"Metrics": Match.any_value()}}
+        )
         assert alarms
-        expressions = [m["Expression"] for a in alarms.values() for m in a["Properties"]["Metrics"] if "Expression" in m]
+        expressions = [
+            m["Expression"] for a in alarms.values() for m in a["Properties"]["Metrics"] if "Expression" in m
+        ]
         for expression in expressions:
             ids = re.findall(r"\b[a-z]\w*\b", expression)
             series = [i for i in ids if i != "FILL"]
@@ -178,7 +226,9 @@ def test_error_sums_count_a_missing_series_as_zero(default_app, custom_app):
 
 
 def test_alarm_email_subscribes_to_the_topic(custom_app):
-    custom_app.template(STACK).has_resource_properties("AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"})
+    custom_app.template(STACK).has_resource_properties(
+        "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"}
+    )
 
 
 def test_request_schema_is_draft4_and_accepts_the_documented_shapes():
@@ -214,7 +264,9 @@ def test_the_stack_sets_the_lambdas_endpoint_read_timeout(default_app):
 def test_endpoint_client_gives_up_before_the_lambda_which_gives_up_before_api_gateway(default_app):
     from translator import endpoint, vocab
 
-    read_timeout = float(translate_function(default_app)["Properties"]["Environment"]["Variables"]["ENDPOINT_READ_TIMEOUT_SECONDS"])
+    read_timeout = float(
+        translate_function(default_app)["Properties"]["Environment"]["Variables"]["ENDPOINT_READ_TIMEOUT_SECONDS"]
+    )
     # Two attempts of connect + read, plus up to a second of botocore's backoff between them...
     client_worst_case = endpoint.MAX_ATTEMPTS * (endpoint.CONNECT_TIMEOUT_SECONDS + read_timeout) + 1
     # ...after a cold start's single attempt at the vocabulary.

@@ -8,7 +8,12 @@ from stacks.settings import default_context
 
 STACK = "TranslateEndpoint"
 # Known registries of the seq2seq image, as published in SageMaker's documentation for built-in algorithms.
-KNOWN_REGISTRIES = {"us-east-1": "811284229777", "us-west-2": "433757028032", "eu-west-1": "685385470294", "ap-northeast-2": "306986355934"}
+KNOWN_REGISTRIES = {
+    "us-east-1": "811284229777",
+    "us-west-2": "433757028032",
+    "eu-west-1": "685385470294",
+    "ap-northeast-2": "306986355934",
+}
 
 
 def resources_of(synthesized, type_name):
@@ -16,7 +21,7 @@ def resources_of(synthesized, type_name):
 
 
 def only(synthesized, type_name):
-    (logical_id, resource), = resources_of(synthesized, type_name).items()
+    ((logical_id, resource),) = resources_of(synthesized, type_name).items()
     return logical_id, resource
 
 
@@ -68,7 +73,9 @@ def test_china_regions_use_the_partition_url_suffix(default_app):
 def test_deploy_to_a_region_without_the_image_is_refused_with_a_message(default_app):
     rule = default_app.templates[STACK]["Rules"]["RegionHasSeq2SeqImage"]
     (assertion,) = rule["Assertions"]
-    assert "not offered in this region" in assertion["AssertDescription"] and "us-east-1" in assertion["AssertDescription"]
+    assert (
+        "not offered in this region" in assertion["AssertDescription"] and "us-east-1" in assertion["AssertDescription"]
+    )
     assert assertion["Assert"]["Fn::Contains"][1] == {"Ref": "AWS::Region"}
 
 
@@ -83,7 +90,7 @@ def test_model_reads_the_staged_key_and_depends_on_role_and_its_policy(default_a
 
 
 def test_no_physical_names_on_model_config_or_endpoint(default_app):
-    # Model and config are replaced whenever anything changes; a fixed name would collide (DESIGN.md).
+    # Model and config are replaced whenever anything changes; a fixed name would collide.
     for type_name, name_property in [
         ("AWS::SageMaker::Model", "ModelName"),
         ("AWS::SageMaker::EndpointConfig", "EndpointConfigName"),
@@ -97,20 +104,29 @@ def test_endpoint_config_defaults_to_one_ml_m4_xlarge(default_app):
     template = default_app.template(STACK)
     template.has_resource_properties(
         "AWS::SageMaker::EndpointConfig",
-        {"ProductionVariants": [Match.object_like({"InstanceType": "ml.m4.xlarge", "InitialInstanceCount": 1, "VariantName": "AllTraffic"})]},
+        {
+            "ProductionVariants": [
+                Match.object_like(
+                    {"InstanceType": "ml.m4.xlarge", "InitialInstanceCount": 1, "VariantName": "AllTraffic"}
+                )
+            ]
+        },
     )
     template.resource_count_is("AWS::ApplicationAutoScaling::ScalableTarget", 0)
 
 
 def test_without_autoscaling_an_update_applies_the_configs_instance_count(default_app):
-    default_app.template(STACK).has_resource_properties("AWS::SageMaker::Endpoint", {"RetainAllVariantProperties": Match.absent()})
+    default_app.template(STACK).has_resource_properties(
+        "AWS::SageMaker::Endpoint", {"RetainAllVariantProperties": Match.absent()}
+    )
 
 
 def test_with_autoscaling_an_update_keeps_the_scaled_instance_count(custom_app):
     # A new model means a new config, whose InitialInstanceCount would otherwise reset the scaled fleet.
     assert custom_app.service.settings.max_instance_count > custom_app.service.settings.instance_count
     custom_app.template(STACK).has_resource_properties(
-        "AWS::SageMaker::Endpoint", {"RetainAllVariantProperties": True, "ExcludeRetainedVariantProperties": Match.absent()}
+        "AWS::SageMaker::Endpoint",
+        {"RetainAllVariantProperties": True, "ExcludeRetainedVariantProperties": Match.absent()},
     )
 
 
@@ -160,7 +176,12 @@ def test_autoscaling_tracks_invocations_per_instance_with_slow_cooldowns(custom_
     template = custom_app.template(STACK)
     template.has_resource_properties(
         "AWS::ApplicationAutoScaling::ScalableTarget",
-        {"MinCapacity": 2, "MaxCapacity": 4, "ScalableDimension": "sagemaker:variant:DesiredInstanceCount", "ServiceNamespace": "sagemaker"},
+        {
+            "MinCapacity": 2,
+            "MaxCapacity": 4,
+            "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
+            "ServiceNamespace": "sagemaker",
+        },
     )
     template.has_resource_properties(
         "AWS::ApplicationAutoScaling::ScalingPolicy",

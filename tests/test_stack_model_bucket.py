@@ -6,8 +6,15 @@ def test_bucket_is_encrypted_private_and_tls_only(default_app):
     template.has_resource_properties(
         "AWS::S3::Bucket",
         {
-            "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
-            "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
             "BucketName": Match.absent(),
         },
     )
@@ -16,7 +23,15 @@ def test_bucket_is_encrypted_private_and_tls_only(default_app):
         {
             "PolicyDocument": {
                 "Statement": Match.array_with(
-                    [Match.object_like({"Effect": "Deny", "Action": "s3:*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})]
+                    [
+                        Match.object_like(
+                            {
+                                "Effect": "Deny",
+                                "Action": "s3:*",
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        )
+                    ]
                 )
             }
         },
@@ -38,10 +53,24 @@ def test_retain_model_bucket_keeps_bucket_and_its_objects(custom_app):
 def test_abandoned_multipart_uploads_expire(default_app):
     default_app.template("TranslateModelBucket").has_resource_properties(
         "AWS::S3::Bucket",
-        {"LifecycleConfiguration": {"Rules": [Match.object_like({"AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}, "Status": "Enabled"})]}},
+        {
+            "LifecycleConfiguration": {
+                "Rules": [
+                    Match.object_like(
+                        {"AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}, "Status": "Enabled"}
+                    )
+                ]
+            }
+        },
     )
 
 
 def test_outputs_bucket_name(default_app):
     outputs = default_app.template("TranslateModelBucket").find_outputs("ModelBucketName")
-    assert outputs["ModelBucketName"]["Value"] == {"Ref": next(k for k, v in default_app.templates["TranslateModelBucket"]["Resources"].items() if v["Type"] == "AWS::S3::Bucket")}
+    assert outputs["ModelBucketName"]["Value"] == {
+        "Ref": next(
+            k
+            for k, v in default_app.templates["TranslateModelBucket"]["Resources"].items()
+            if v["Type"] == "AWS::S3::Bucket"
+        )
+    }

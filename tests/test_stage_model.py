@@ -9,11 +9,10 @@ import subprocess
 import sys
 import urllib.parse
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import boto3
-from datetime import timedelta
-
 import pytest
 from botocore.exceptions import ClientError
 
@@ -90,13 +89,17 @@ def assert_one_line_failure(err: str, *expected: str) -> None:
 
 def record_calls(client) -> list[tuple[str, dict]]:
     calls: list[tuple[str, dict]] = []
-    client.meta.events.register("provide-client-params.s3", lambda params, model, **_: calls.append((model.name, dict(params))))
+    client.meta.events.register(
+        "provide-client-params.s3", lambda params, model, **_: calls.append((model.name, dict(params)))
+    )
     return calls
 
 
 def s3_error(code: str, status: int, message: str, operation: str) -> ClientError:
     """The error botocore raises when S3 answers status with this code."""
-    return ClientError({"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}, operation)
+    return ClientError(
+        {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}, operation
+    )
 
 
 @pytest.fixture
@@ -149,14 +152,16 @@ def test_stages_a_local_directory_at_the_settings_keys_with_its_checksum(s3, mod
 
 def test_stages_an_http_base_url(s3, http_files, model_files, capsys):
     url = http_files.serve(model_files)
-    code, out, err = run(capsys, "--source", url, "--bucket", BUCKET)
+    code, _out, err = run(capsys, "--source", url, "--bucket", BUCKET)
     assert (code, err) == (0, "")
     assert staged_bytes(s3) == model_files
     assert sorted(http_files.requests) == sorted(model_sources.urllib.parse.urlparse(url).path + n for n in NAMES)
     assert s3.head_object(Bucket=BUCKET, Key=KEYS["vocab.trg.json"])["Metadata"]["source"] == url + "vocab.trg.json"
 
 
-def test_credentials_and_query_in_an_http_source_are_used_but_never_printed_or_stored(s3, http_files, model_files, capsys):
+def test_credentials_and_query_in_an_http_source_are_used_but_never_printed_or_stored(
+    s3, http_files, model_files, capsys
+):
     url = http_files.serve(model_files)
     parts = urllib.parse.urlsplit(url)
     secret_url = f"http://reader:s3cr%40t@{parts.netloc}{parts.path}?token=abc123"
@@ -185,9 +190,15 @@ def test_s3_source_is_copied_server_side_reading_only_a_few_kb_of_the_model(s3, 
     calls = record_calls(s3)
     version = stage(s3, BUCKET, SETTINGS, [parse_source(source)], say=lambda _: None)
     assert staged_bytes(s3) == model_files
-    model_reads = [params for name, params in calls if name == "GetObject" and params["Key"] == "pretrained/model.tar.gz"]
+    model_reads = [
+        params for name, params in calls if name == "GetObject" and params["Key"] == "pretrained/model.tar.gz"
+    ]
     assert model_reads and all("Range" in params for params in model_reads)
-    copies = [params for name, params in calls if name == "CopyObject" and params["CopySource"]["Bucket"] == "someone-elses-copy"]
+    copies = [
+        params
+        for name, params in calls
+        if name == "CopyObject" and params["CopySource"]["Bucket"] == "someone-elses-copy"
+    ]
     assert len(copies) == 3 and all(params["CopySourceIfMatch"] for params in copies)
     assert not any(name in {"PutObject", "UploadPart"} for name, _ in calls)
     # Without a sha256 at the source, the content id is the source object's ETag.
@@ -206,7 +217,9 @@ def test_large_objects_go_multipart_from_s3_and_from_a_directory(s3, tmp_path, m
     source = put_source(s3, "big-source", "m/", big)
     stage(s3, BUCKET, SETTINGS, [parse_source(source)], force=True, say=lambda _: None)
     assert staged_bytes(s3) == big
-    assert sum(name == "UploadPartCopy" and params["CopySource"]["Bucket"] == "big-source" for name, params in calls) >= 2
+    assert (
+        sum(name == "UploadPartCopy" and params["CopySource"]["Bucket"] == "big-source" for name, params in calls) >= 2
+    )
     assert snapshot(s3)[1] == []
 
 
@@ -215,13 +228,19 @@ def test_large_objects_go_multipart_from_s3_and_from_a_directory(s3, tmp_path, m
 
 @pytest.mark.parametrize("kind", ["dir", "http", "s3"])
 def test_second_run_uploads_nothing_and_force_stages_again(kind, s3, model_dir, model_files, http_files, capsys):
-    source = {"dir": str(model_dir), "http": http_files.serve(model_files), "s3": put_source(s3, "src", "p/", model_files)}[kind]
+    source = {
+        "dir": str(model_dir),
+        "http": http_files.serve(model_files),
+        "s3": put_source(s3, "src", "p/", model_files),
+    }[kind]
     assert run(capsys, "--source", source, "--bucket", BUCKET)[0] == 0
     before = snapshot(s3)
     calls = record_calls(s3)
     stage(s3, BUCKET, SETTINGS, [parse_source(source)], say=print)
     assert "nothing uploaded" in capsys.readouterr().out
-    assert not [name for name, _ in calls if name in {"PutObject", "CopyObject", "CreateMultipartUpload", "DeleteObjects"}]
+    assert not [
+        name for name, _ in calls if name in {"PutObject", "CopyObject", "CreateMultipartUpload", "DeleteObjects"}
+    ]
     assert snapshot(s3) == before
     calls.clear()
     stage(s3, BUCKET, SETTINGS, [parse_source(source)], force=True, say=print)
@@ -255,14 +274,19 @@ def test_an_s3_copy_of_a_staged_bucket_keeps_the_version_of_the_original_source(
 
 
 @pytest.mark.parametrize("metadata", ["someone else's sha256", "our metadata copied onto other bytes"])
-def test_a_sha256_in_source_metadata_counts_only_if_this_script_wrote_it_for_those_bytes(metadata, s3, model_dir, model_files, capsys):
+def test_a_sha256_in_source_metadata_counts_only_if_this_script_wrote_it_for_those_bytes(
+    metadata, s3, model_dir, model_files, capsys
+):
     assert run(capsys, "--source", str(model_dir), "--bucket", BUCKET)[0] == 0
     staged_metadata = s3.head_object(Bucket=BUCKET, Key=SETTINGS.model_key)["Metadata"]
     claims = {"sha256": staged_metadata["sha256"]} if metadata == "someone else's sha256" else staged_metadata
     put_source(s3, "other-copy", "m/", {**model_files, "model.tar.gz": OLD["model.tar.gz"]})
     s3.copy_object(
-        Bucket="other-copy", Key="m/model.tar.gz", CopySource={"Bucket": "other-copy", "Key": "m/model.tar.gz"},
-        Metadata=claims, MetadataDirective="REPLACE",
+        Bucket="other-copy",
+        Key="m/model.tar.gz",
+        CopySource={"Bucket": "other-copy", "Key": "m/model.tar.gz"},
+        Metadata=claims,
+        MetadataDirective="REPLACE",
     )
     code, out, _ = run(capsys, "--source", "s3://other-copy/m/", "--bucket", BUCKET)
     assert code == 0 and "staged model.tar.gz from s3://other-copy/m/" in out
@@ -308,7 +332,7 @@ def test_staged_model_version_is_empty_without_an_object_or_metadata(s3):
 def test_http_failures_leave_the_bucket_unchanged(fault, name, expected, s3, tmp_path, http_files, model_files, capsys):
     before = stage_previous(s3, tmp_path)
     url = http_files.serve(model_files, {name: fault})
-    code, out, err = run(capsys, "--source", url, "--bucket", BUCKET)
+    code, _out, err = run(capsys, "--source", url, "--bucket", BUCKET)
     assert code == 1
     assert_one_line_failure(err, name, expected, "127.0.0.1")
     assert snapshot(s3) == before
@@ -317,12 +341,16 @@ def test_http_failures_leave_the_bucket_unchanged(fault, name, expected, s3, tmp
 def test_an_unreachable_http_source_is_one_clear_line(s3, capsys):
     code, _, err = run(capsys, "--source", "http://127.0.0.1:9/models/", "--bucket", BUCKET)
     assert code == 1
-    assert_one_line_failure(err, "cannot download model.tar.gz", "http://127.0.0.1:9/models/model.tar.gz could not be reached")
+    assert_one_line_failure(
+        err, "cannot download model.tar.gz", "http://127.0.0.1:9/models/model.tar.gz could not be reached"
+    )
     assert snapshot(s3) == ([], [])
 
 
 # test_model_artifacts checks every broken variant; these show that a refused file stops staging before any write.
-@pytest.mark.parametrize("case", ["model-truncated", "model-html", "model-empty", "vocab-no-specials", "vocab-truncated"])
+@pytest.mark.parametrize(
+    "case", ["model-truncated", "model-html", "model-empty", "vocab-no-specials", "vocab-truncated"]
+)
 def test_a_broken_file_in_a_directory_leaves_the_bucket_unchanged(case, s3, tmp_path, model_files, capsys):
     before = stage_previous(s3, tmp_path)
     name, data = broken_artifacts()[case]
@@ -361,10 +389,14 @@ def test_s3_source_failures_leave_the_bucket_unchanged(files, expected, s3, tmp_
     assert snapshot(s3) == before
 
 
-def test_not_enough_disk_space_is_refused_before_downloading(s3, tmp_path, http_files, model_files, monkeypatch, capsys):
+def test_not_enough_disk_space_is_refused_before_downloading(
+    s3, tmp_path, http_files, model_files, monkeypatch, capsys
+):
     before = stage_previous(s3, tmp_path)
     monkeypatch.setattr(model_sources, "IN_MEMORY_BYTES", 1024)
-    monkeypatch.setattr(model_sources.shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(total=10**9, used=10**9 - 10, free=10))
+    monkeypatch.setattr(
+        model_sources.shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(total=10**9, used=10**9 - 10, free=10)
+    )
     code, _, err = run(capsys, "--source", http_files.serve(model_files), "--bucket", BUCKET)
     assert code == 1
     assert_one_line_failure(err, "not enough disk space", "model.tar.gz", "TMPDIR")
@@ -404,9 +436,15 @@ def fail_promotion(monkeypatch, failing_copy: int, error: BaseException) -> list
 
 
 @pytest.mark.parametrize("failing_copy", [1, 2, 3])
-def test_a_failure_while_promoting_puts_the_previous_files_back(failing_copy, s3, tmp_path, model_dir, monkeypatch, capsys):
+def test_a_failure_while_promoting_puts_the_previous_files_back(
+    failing_copy, s3, tmp_path, model_dir, monkeypatch, capsys
+):
     before = stage_previous(s3, tmp_path)
-    promotions = fail_promotion(monkeypatch, failing_copy, ClientError({"Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."}}, "CopyObject"))
+    promotions = fail_promotion(
+        monkeypatch,
+        failing_copy,
+        ClientError({"Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."}}, "CopyObject"),
+    )
     code, _, err = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
     assert code == 1
     assert_one_line_failure(err, "SlowDown", "the bucket is as it was")
@@ -418,7 +456,11 @@ def test_a_failure_while_promoting_puts_the_previous_files_back(failing_copy, s3
 @pytest.mark.parametrize("failing_copy", [1, 2, 3])
 @pytest.mark.parametrize("fault", ["SlowDown", "Ctrl-C"])
 def test_a_failed_first_ever_staging_leaves_the_bucket_empty(failing_copy, fault, s3, model_dir, monkeypatch, capsys):
-    error = KeyboardInterrupt() if fault == "Ctrl-C" else s3_error("SlowDown", 503, "Please reduce your request rate.", "CopyObject")
+    error = (
+        KeyboardInterrupt()
+        if fault == "Ctrl-C"
+        else s3_error("SlowDown", 503, "Please reduce your request rate.", "CopyObject")
+    )
     fail_promotion(monkeypatch, failing_copy, error)
     code, _, err = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
     assert code == 1
@@ -427,7 +469,9 @@ def test_a_failed_first_ever_staging_leaves_the_bucket_empty(failing_copy, fault
     assert snapshot(s3) == ([], [])
 
 
-def test_ctrl_c_just_after_the_models_copy_landed_still_puts_the_previous_files_back(s3, tmp_path, model_dir, monkeypatch, capsys):
+def test_ctrl_c_just_after_the_models_copy_landed_still_puts_the_previous_files_back(
+    s3, tmp_path, model_dir, monkeypatch, capsys
+):
     before = stage_previous(s3, tmp_path)
     real_copy = stage_model._copy_within
 
@@ -439,7 +483,9 @@ def test_ctrl_c_just_after_the_models_copy_landed_still_puts_the_previous_files_
     monkeypatch.setattr(stage_model, "_copy_within", interrupted_after_the_copy)
     code, _, err = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
     assert code == 1
-    assert_one_line_failure(err, "stage_model: interrupted while putting the new files in place", "the previous files were put back")
+    assert_one_line_failure(
+        err, "stage_model: interrupted while putting the new files in place", "the previous files were put back"
+    )
     assert snapshot(s3) == before
 
 
@@ -473,13 +519,17 @@ def test_ctrl_c_during_cleanup_after_promotion_finishes_the_cleanup_and_says_the
     s3_hooks.append(("before-call.s3.DeleteObjects", ctrl_c_once))
     code, _, err = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
     assert code == 1
-    assert_one_line_failure(err, "interrupted after the new files were put in place", "are staged in s3://model-bucket/")
+    assert_one_line_failure(
+        err, "interrupted after the new files were put in place", "are staged in s3://model-bucket/"
+    )
     assert "put back" not in err and "as they were" not in err
     assert staged_bytes(s3) == model_files
     assert scratch_keys(s3) == [] and snapshot(s3)[1] == []
 
 
-def test_a_second_ctrl_c_during_cleanup_leaves_scratch_that_the_next_run_removes(s3, tmp_path, model_dir, model_files, s3_hooks, monkeypatch, capsys):
+def test_a_second_ctrl_c_during_cleanup_leaves_scratch_that_the_next_run_removes(
+    s3, tmp_path, model_dir, model_files, s3_hooks, monkeypatch, capsys
+):
     stage_previous(s3, tmp_path)
 
     def ctrl_c(**_):
@@ -488,7 +538,12 @@ def test_a_second_ctrl_c_during_cleanup_leaves_scratch_that_the_next_run_removes
     s3_hooks.append(("before-call.s3.DeleteObjects", ctrl_c))
     code, _, err = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
     assert code == 1
-    assert_one_line_failure(err, "are staged", "a second Ctrl-C stopped the removal of the scratch copies", "a run a day or more later removes them")
+    assert_one_line_failure(
+        err,
+        "are staged",
+        "a second Ctrl-C stopped the removal of the scratch copies",
+        "a run a day or more later removes them",
+    )
     assert len(scratch_keys(s3)) == 6  # new/ and old/ of each file
     s3_hooks.clear()
     monkeypatch.setattr(stage_model, "SWEEP_AFTER", timedelta(0))  # the next run, a day later
@@ -531,7 +586,9 @@ def test_the_sweep_leaves_a_concurrent_runs_fresh_scratch_alone(s3, model_dir, c
 
 @pytest.mark.parametrize(("code", "status"), [("AccessDenied", 403), ("NotImplemented", 501)])
 @pytest.mark.parametrize("outcome", ["staged", "rolled back"])
-def test_scratch_is_removed_when_versions_cannot_be_listed(code, status, outcome, s3, tmp_path, model_dir, s3_hooks, monkeypatch, capsys):
+def test_scratch_is_removed_when_versions_cannot_be_listed(
+    code, status, outcome, s3, tmp_path, model_dir, s3_hooks, monkeypatch, capsys
+):
     # No s3:ListBucketVersions permission, or an S3-compatible store without versioning.
     before = stage_previous(s3, tmp_path)
 
@@ -559,14 +616,18 @@ def test_scratch_is_removed_when_versions_cannot_be_listed(code, status, outcome
         assert snapshot(s3) == before
 
 
-def test_a_versioned_bucket_keeps_no_scratch_versions_after_success_or_failure(s3, tmp_path, model_dir, monkeypatch, capsys):
+def test_a_versioned_bucket_keeps_no_scratch_versions_after_success_or_failure(
+    s3, tmp_path, model_dir, monkeypatch, capsys
+):
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
     stage_previous(s3, tmp_path)
     real_copy = stage_model._copy_within
 
     def fail_on_model(client, bucket, source_key, key):
         if "/new/" in source_key and key == SETTINGS.model_key:
-            raise ClientError({"Error": {"Code": "InternalError", "Message": "We encountered an internal error."}}, "CopyObject")
+            raise ClientError(
+                {"Error": {"Code": "InternalError", "Message": "We encountered an internal error."}}, "CopyObject"
+            )
         real_copy(client, bucket, source_key, key)
 
     monkeypatch.setattr(stage_model, "_copy_within", fail_on_model)
@@ -598,7 +659,9 @@ def test_a_failure_while_uploading_multipart_aborts_the_upload(s3, tmp_path, mon
 
 
 def test_bucket_comes_from_the_bucket_stack_output(s3, model_dir, capsys):
-    boto3.client("cloudformation").create_stack(StackName="TranslateModelBucket", TemplateBody=BUCKET_STACK_TEMPLATE % "stack-made-bucket")
+    boto3.client("cloudformation").create_stack(
+        StackName="TranslateModelBucket", TemplateBody=BUCKET_STACK_TEMPLATE % "stack-made-bucket"
+    )
     assert stack_output("TranslateModelBucket", "ModelBucketName") == "stack-made-bucket"
     code, out, err = run(capsys, "--source", str(model_dir))
     assert (code, err) == (0, "")
@@ -611,7 +674,8 @@ def test_missing_stack_or_output_is_one_clear_line(s3, model_dir, capsys):
     assert code == 1
     assert_one_line_failure(err, "stack TranslateModelBucket is not deployed in us-east-1")
     boto3.client("cloudformation").create_stack(
-        StackName="Other", TemplateBody="Resources:\n  B:\n    Type: AWS::S3::Bucket\nOutputs:\n  Name:\n    Value: !Ref B\n"
+        StackName="Other",
+        TemplateBody="Resources:\n  B:\n    Type: AWS::S3::Bucket\nOutputs:\n  Name:\n    Value: !Ref B\n",
     )
     with pytest.raises(StackOutputError, match="has no output ModelBucketName .its outputs: Name"):
         stack_output("Other", "ModelBucketName")
@@ -638,7 +702,9 @@ def resolve_model_data_url(templates: dict, bucket: str) -> str:
     """The endpoint's ModelDataUrl with the bucket stack's exported bucket name replaced by bucket."""
     bucket_template = templates[BUCKET_STACK]
     exports = {
-        output["Export"]["Name"]: output["Value"] for output in bucket_template["Outputs"].values() if "Export" in output
+        output["Export"]["Name"]: output["Value"]
+        for output in bucket_template["Outputs"].values()
+        if "Export" in output
     }
     (model,) = [r for r in templates[ENDPOINT_STACK]["Resources"].values() if r["Type"] == "AWS::SageMaker::Model"]
     separator, parts = model["Properties"]["PrimaryContainer"]["ModelDataUrl"]["Fn::Join"]
@@ -665,7 +731,13 @@ def test_the_staged_key_is_the_endpoint_stacks_model_data_url(s3, model_dir, mod
 
 def test_stack_and_output_names_come_from_the_stacks_names_module():
     tree = ast.parse(Path(stage_model.__file__).read_text(encoding="utf-8"))
-    assigned = {target.id for node in tree.body if isinstance(node, ast.Assign) for target in node.targets if isinstance(target, ast.Name)}
+    assigned = {
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
     assert not {"BUCKET_STACK", "BUCKET_OUTPUT"} & assigned
     imports = [node for node in tree.body if isinstance(node, ast.ImportFrom) and node.module == "stacks.names"]
     imported = {alias.name for node in imports for alias in node.names}
@@ -689,7 +761,12 @@ def test_regional_default_source_is_used_first(s3, model_files, capsys):
 
 
 def test_no_readable_default_source_names_each_one_and_what_s3_answered(s3, model_files, capsys):
-    put_source(s3, "sagemaker-example-files-prod-us-east-1", "models/seq2seq-data/", {"vocab.src.json": model_files["vocab.src.json"]})
+    put_source(
+        s3,
+        "sagemaker-example-files-prod-us-east-1",
+        "models/seq2seq-data/",
+        {"vocab.src.json": model_files["vocab.src.json"]},
+    )
     code, _, err = run(capsys, "--bucket", BUCKET)
     assert code == 1
     assert_one_line_failure(
@@ -753,7 +830,9 @@ def test_usage_errors_exit_2_with_one_line(argv, expected, aws_env, capsys):
 
 def test_s3_endpoint_variable_is_honoured(s3, model_dir, model_files, monkeypatch, capsys):
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", os.environ["AWS_ENDPOINT_URL"])
-    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there: only S3's own variable can work
+    monkeypatch.setenv(
+        "AWS_ENDPOINT_URL", "http://127.0.0.1:9"
+    )  # nothing listens there: only S3's own variable can work
     assert run(capsys, "--source", str(model_dir), "--bucket", BUCKET)[0] == 0
     assert staged_bytes(s3) == model_files
 
@@ -761,7 +840,11 @@ def test_s3_endpoint_variable_is_honoured(s3, model_dir, model_files, monkeypatc
 def test_runs_as_a_script_from_the_repo_root(s3, model_dir, model_files):
     done = subprocess.run(
         [sys.executable, "scripts/stage_model.py", "--source", str(model_dir), "--bucket", BUCKET, "--no-progress"],
-        cwd=REPO, capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": ""},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": ""},
     )
     assert done.returncode == 0, done.stderr
     assert "staged model.tar.gz" in done.stdout

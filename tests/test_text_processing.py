@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from translator.errors import TooLarge
 from translator.moses import capitalize_first, detokenize_german, tokenize_english
 from translator.normalize import normalize
@@ -14,47 +13,83 @@ from translator.service import batches, split_long
 from translator.truecase import commonest_casing, truecase
 from translator.unk import replace_unknown
 
-VOCAB = {"<pad>": 0, "<unk>": 1, "<s>": 2, "</s>": 3, "the": 4, ",": 5, "I": 6, "London": 7, "The": 8, "car": 9, "hello": 10,
-         "Hello": 11, "us": 12, "US": 13, "he": 14}
+VOCAB = {
+    "<pad>": 0,
+    "<unk>": 1,
+    "<s>": 2,
+    "</s>": 3,
+    "the": 4,
+    ",": 5,
+    "I": 6,
+    "London": 7,
+    "The": 8,
+    "car": 9,
+    "hello": 10,
+    "Hello": 11,
+    "us": 12,
+    "US": 13,
+    "he": 14,
+}
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("  Hello,\t\tworld!  ", "Hello, world!"),
-    ("e\u0301t\u00e9", "\u00e9t\u00e9"),  # NFC: e + combining acute becomes one character
-    ("don\u2019t \u201cquote\u201d", "don't \"quote\""),
-    ("bell\x07 and\u200b zero width", "bell and zero width"),
-    ("line one\r\n\r\n  line two ", "line one\n\nline two"),
-    ("a  \n   b", "a\nb"),
-    ("👨\u200d👩\u200d👧", "👨\u200d👩\u200d👧"),
-    ("\x00\x01 \n ", ""),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("  Hello,\t\tworld!  ", "Hello, world!"),
+        ("e\u0301t\u00e9", "\u00e9t\u00e9"),  # NFC: e + combining acute becomes one character
+        ("don\u2019t \u201cquote\u201d", 'don\'t "quote"'),
+        ("bell\x07 and\u200b zero width", "bell and zero width"),
+        ("line one\r\n\r\n  line two ", "line one\n\nline two"),
+        ("a  \n   b", "a\nb"),
+        ("👨\u200d👩\u200d👧", "👨\u200d👩\u200d👧"),
+        ("\x00\x01 \n ", ""),
+    ],
+)
 def test_normalize(raw: str, expected: str) -> None:
     assert normalize(raw) == expected
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    ("Mr. Smith went to the U.S. in May. He paid $3.14 for it!", ["Mr. Smith went to the U.S. in May.", "He paid $3.14 for it!"]),
-    ("I like it, e.g. apples. Dr. Who agrees.", ["I like it, e.g. apples.", "Dr. Who agrees."]),
-    ("Pi is 3.14159. It never ends.", ["Pi is 3.14159.", "It never ends."]),
-    ('He said "Stop!" She stopped.', ['He said "Stop!"', "She stopped."]),
-    ('"Yes." He left.', ['"Yes."', "He left."]),
-    ("Wait... and see. Well... Then go!", ["Wait... and see.", "Well...", "Then go!"]),
-    ("See Fig. 3 and No. 5 today. J. R. R. Tolkien agrees.", ["See Fig. 3 and No. 5 today.", "J. R. R. Tolkien agrees."]),
-    ("Really? Yes! Good.", ["Really?", "Yes!", "Good."]),
-    # Chat-style lower-case starts still end a sentence; abbreviations and mid-sentence ellipses still do not.
-    ("i love the dog. it is good.", ["i love the dog.", "it is good."]),
-    ("wow! that was great? yes", ["wow!", "that was great?", "yes"]),
-    ("apples, pears etc. are fine. e.g. this.", ["apples, pears etc. are fine.", "e.g. this."]),
-    ("I was... tired. ok", ["I was... tired.", "ok"]),
-    ("A 5 ft. tall man went to the U.S. he said", ["A 5 ft. tall man went to the U.S. he said"]),
-    ('"Stop." she said.', ['"Stop." she said.']),
-    ("Acme Inc. is big. Smith et al. found it. ask mrs. jones", ["Acme Inc. is big.", "Smith et al. found it.", "ask mrs. jones"]),
-    # Words that are also abbreviations elsewhere still end a chat-style sentence.
-    ("i ate a fig. it was sweet. wait a sec. i am back.", ["i ate a fig.", "it was sweet.", "wait a sec.", "i am back."]),
-    ("i said no. he left. i don't. he does. See No. of cases", ["i said no.", "he left.", "i don't.", "he does.", "See No. of cases"]),
-    ("no final stop", ["no final stop"]),
-    ("", []),
-])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "Mr. Smith went to the U.S. in May. He paid $3.14 for it!",
+            ["Mr. Smith went to the U.S. in May.", "He paid $3.14 for it!"],
+        ),
+        ("I like it, e.g. apples. Dr. Who agrees.", ["I like it, e.g. apples.", "Dr. Who agrees."]),
+        ("Pi is 3.14159. It never ends.", ["Pi is 3.14159.", "It never ends."]),
+        ('He said "Stop!" She stopped.', ['He said "Stop!"', "She stopped."]),
+        ('"Yes." He left.', ['"Yes."', "He left."]),
+        ("Wait... and see. Well... Then go!", ["Wait... and see.", "Well...", "Then go!"]),
+        (
+            "See Fig. 3 and No. 5 today. J. R. R. Tolkien agrees.",
+            ["See Fig. 3 and No. 5 today.", "J. R. R. Tolkien agrees."],
+        ),
+        ("Really? Yes! Good.", ["Really?", "Yes!", "Good."]),
+        # Chat-style lower-case starts still end a sentence; abbreviations and mid-sentence ellipses still do not.
+        ("i love the dog. it is good.", ["i love the dog.", "it is good."]),
+        ("wow! that was great? yes", ["wow!", "that was great?", "yes"]),
+        ("apples, pears etc. are fine. e.g. this.", ["apples, pears etc. are fine.", "e.g. this."]),
+        ("I was... tired. ok", ["I was... tired.", "ok"]),
+        ("A 5 ft. tall man went to the U.S. he said", ["A 5 ft. tall man went to the U.S. he said"]),
+        ('"Stop." she said.', ['"Stop." she said.']),
+        (
+            "Acme Inc. is big. Smith et al. found it. ask mrs. jones",
+            ["Acme Inc. is big.", "Smith et al. found it.", "ask mrs. jones"],
+        ),
+        # Words that are also abbreviations elsewhere still end a chat-style sentence.
+        (
+            "i ate a fig. it was sweet. wait a sec. i am back.",
+            ["i ate a fig.", "it was sweet.", "wait a sec.", "i am back."],
+        ),
+        (
+            "i said no. he left. i don't. he does. See No. of cases",
+            ["i said no.", "he left.", "i don't.", "he does.", "See No. of cases"],
+        ),
+        ("no final stop", ["no final stop"]),
+        ("", []),
+    ],
+)
 def test_split_sentences(line: str, expected: list[str]) -> None:
     assert split_sentences(line) == expected
 
@@ -64,13 +99,16 @@ def test_tokenize_english_is_unescaped_moses() -> None:
     assert tokenize_english("It costs $3.14.") == ["It", "costs", "$", "3.14", "."]
 
 
-@pytest.mark.parametrize(("tokens", "expected"), [
-    ("hallo , Welt !", "hallo, Welt!"),
-    ('er sagte : " ich weiß es nicht " .', 'er sagte: "ich weiß es nicht".'),
-    ("„ ja “ , sagte er .", "„ja“, sagte er."),
-    ("das kostet 3,14 € ( ungefähr ) .", "das kostet 3,14 € (ungefähr)."),
-    ("es kostet 5 € pro Tag , 10 % mehr .", "es kostet 5 € pro Tag, 10% mehr."),
-])
+@pytest.mark.parametrize(
+    ("tokens", "expected"),
+    [
+        ("hallo , Welt !", "hallo, Welt!"),
+        ('er sagte : " ich weiß es nicht " .', 'er sagte: "ich weiß es nicht".'),
+        ("„ ja “ , sagte er .", "„ja“, sagte er."),
+        ("das kostet 3,14 € ( ungefähr ) .", "das kostet 3,14 € (ungefähr)."),
+        ("es kostet 5 € pro Tag , 10 % mehr .", "es kostet 5 € pro Tag, 10% mehr."),
+    ],
+)
 def test_detokenize_german(tokens: str, expected: str) -> None:
     assert detokenize_german(tokens.split()) == expected
 
@@ -108,7 +146,12 @@ def test_replace_unknown_takes_most_attended_source_token() -> None:
 
 
 def test_replace_unknown_without_matrix_uses_unmatched_source_words() -> None:
-    assert replace_unknown(["ich", "mag", "<unk>", "."], ["I", "like", "Quokkas", "."], None) == ["ich", "mag", "I", "."]
+    assert replace_unknown(["ich", "mag", "<unk>", "."], ["I", "like", "Quokkas", "."], None) == [
+        "ich",
+        "mag",
+        "I",
+        ".",
+    ]
     assert replace_unknown(["<unk>"], [".", "!"], "garbage") == []
 
 
@@ -116,7 +159,7 @@ def test_split_long_cuts_at_strongest_clause_boundary() -> None:
     tokens = ["w"] * 30 + [","] + ["w"] * 20 + [";"] + ["w"] * 20
     pieces = split_long(tokens, limit=60)
     assert [len(piece) for piece in pieces] == [52, 20]
-    assert pieces[0][-1] == ";" and sum(pieces, []) == tokens
+    assert pieces[0][-1] == ";" and [token for piece in pieces for token in piece] == tokens
 
 
 def test_split_long_prefers_a_sentence_end_it_was_given() -> None:

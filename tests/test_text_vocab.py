@@ -6,7 +6,6 @@ import json
 
 import boto3
 import pytest
-
 from translator import vocab
 
 VOCABULARY = {"<pad>": 0, "<unk>": 1, "<s>": 2, "</s>": 3, "the": 4, "The": 5}
@@ -24,7 +23,9 @@ def fresh_cache(monkeypatch):
 def test_reads_from_s3_beside_the_model_once(aws_env, monkeypatch) -> None:
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="models")
-    s3.put_object(Bucket="models", Key="sagemaker/seq2seq/eng-german/pretrained_model/vocab.src.json", Body=json.dumps(VOCABULARY))
+    s3.put_object(
+        Bucket="models", Key="sagemaker/seq2seq/eng-german/pretrained_model/vocab.src.json", Body=json.dumps(VOCABULARY)
+    )
     monkeypatch.setenv("MODEL_BUCKET", "models")
     monkeypatch.setenv("VOCAB_PREFIX", "sagemaker/seq2seq/eng-german/pretrained_model/")
     assert vocab.source_vocabulary() == VOCABULARY

@@ -49,7 +49,9 @@ def test_http_errors_exit_non_zero_with_the_api_message(stand_in_api: LocalApiPr
     done = run("--url", stand_in_api.base_url + "nothing", "Hello.")
     assert done.returncode == 1
     assert done.stdout == ""
-    assert done.stderr.strip() == f"error: {stand_in_api.base_url}nothing answered HTTP 403: Missing Authentication Token"
+    assert (
+        done.stderr.strip() == f"error: {stand_in_api.base_url}nothing answered HTTP 403: Missing Authentication Token"
+    )
 
 
 def test_endpoint_failure_exits_non_zero_with_one_line(stand_in_api: LocalApiProcess) -> None:
@@ -84,7 +86,9 @@ def test_a_malformed_url_is_refused_in_one_line(url: str) -> None:
     done = run("--url", url, "Hello.")
     assert done.returncode == 2
     assert done.stdout == ""
-    assert done.stderr.splitlines() == [f"error: --url {url!r} is not allowed: give an http(s) URL such as {EXAMPLE_URL}"]
+    assert done.stderr.splitlines() == [
+        f"error: --url {url!r} is not allowed: give an http(s) URL such as {EXAMPLE_URL}"
+    ]
 
 
 def _moto_env(aws_env: Any) -> dict[str, str]:

@@ -71,7 +71,9 @@ def test_the_stand_in_is_named_before_any_translation(browser_page: Page, stand_
     assert posted == []
 
 
-def test_ctrl_enter_while_translating_sends_no_second_request(browser_page: Page, stand_in_api: LocalApiProcess) -> None:
+def test_ctrl_enter_while_translating_sends_no_second_request(
+    browser_page: Page, stand_in_api: LocalApiProcess
+) -> None:
     # fetch() runs synchronously inside the key handler, so counting calls in the page needs no waiting.
     browser_page.add_init_script(
         "window.posts = 0; const realFetch = window.fetch;"
@@ -96,7 +98,9 @@ def test_ctrl_enter_while_translating_sends_no_second_request(browser_page: Page
 @pytest.mark.parametrize(
     ("code", "plain"), [("ModelError", MODEL_FAILED), ("ServiceUnavailable", BUSY), ("ThrottlingException", BUSY)]
 )
-def test_endpoint_errors_are_shown_in_plain_words(browser_page: Page, stand_in_api: LocalApiProcess, code: str, plain: str) -> None:
+def test_endpoint_errors_are_shown_in_plain_words(
+    browser_page: Page, stand_in_api: LocalApiProcess, code: str, plain: str
+) -> None:
     stand_in_api.fail_next(code, count=5)
     _open(browser_page, stand_in_api)
     browser_page.get_by_label("English text").fill("Hello.")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import binascii
-from collections.abc import Collection
 import os
 import time
+from collections.abc import Collection
 from functools import cache
 from http import HTTPStatus
 from pathlib import Path
@@ -16,7 +16,6 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from translator import libretranslate, payload, service
 from translator.errors import BadRequest, EndpointThrottled, TooLarge, TranslateError
 from translator.forms import read_fields
@@ -24,8 +23,10 @@ from translator.forms import read_fields
 logger = Logger()
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Seq2SeqTranslate"))
 PAGE = Path(__file__).parent / "static" / "index.html"
-PLACEHOLDER_PAGE = ("<!doctype html><html lang=en><meta charset=utf-8><title>Translate</title>"
-                    "<p>The translation API is up: POST JSON {\"text\": \"Hello\"} to ./translate.</p></html>")
+PLACEHOLDER_PAGE = (
+    "<!doctype html><html lang=en><meta charset=utf-8><title>Translate</title>"
+    '<p>The translation API is up: POST JSON {"text": "Hello"} to ./translate.</p></html>'
+)
 
 
 def cors_from_env() -> CORSConfig:
@@ -38,7 +39,9 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 ROUTES = "POST /translate, GET /languages, POST /detect and GET /"
 
 
-def error_response(status: int, message: str, retry_after: int | None = None, *, key: str | None = "message") -> Response:
+def error_response(
+    status: int, message: str, retry_after: int | None = None, *, key: str | None = "message"
+) -> Response:
     """A JSON error {"message": ...} (LibreTranslate routes: {"error": ...}) with Retry-After when the client should come back later.
 
     With key None (the request's contract is not known yet: a 404, a body too large to read), both keys, as API
@@ -63,10 +66,20 @@ def build_app(cors: CORSConfig) -> APIGatewayRestResolver:
     def translate_logged(texts: list[str], shape: str, continuing: Collection[int] = ()) -> service.Result:
         started = time.perf_counter()
         result = service.translate_texts(texts, continuing=continuing)
-        logger.info("translated", extra={"shape": shape, "texts": len(texts), "characters": sum(map(len, texts)),
-                                         "sentences": result.sentences, "segments": result.segments, "endpoint_calls": result.endpoint_calls,
-                                         "endpoint_ms": round(result.endpoint_ms, 1), "total_ms": round((time.perf_counter() - started) * 1000, 1),
-                                         "unknown_words": result.unknown_words})
+        logger.info(
+            "translated",
+            extra={
+                "shape": shape,
+                "texts": len(texts),
+                "characters": sum(map(len, texts)),
+                "sentences": result.sentences,
+                "segments": result.segments,
+                "endpoint_calls": result.endpoint_calls,
+                "endpoint_ms": round(result.endpoint_ms, 1),
+                "total_ms": round((time.perf_counter() - started) * 1000, 1),
+                "unknown_words": result.unknown_words,
+            },
+        )
         metrics.add_metric(name="Sentences", unit=MetricUnit.Count, value=result.sentences)
         metrics.add_metric(name="EndpointLatency", unit=MetricUnit.Milliseconds, value=result.endpoint_ms)
         return result
@@ -89,7 +102,9 @@ def build_app(cors: CORSConfig) -> APIGatewayRestResolver:
             app.append_context(error_key="error")
             request = libretranslate.parse_request(fields)
             shape = f"libretranslate-{request.format}"
-            return libretranslate.translate(request, lambda texts, continuing=(): translate_logged(texts, shape, continuing).translations)
+            return libretranslate.translate(
+                request, lambda texts, continuing=(): translate_logged(texts, shape, continuing).translations
+            )
         app.append_context(error_key="message")
         request = payload.parse_translate_request(document)
         result = translate_logged(request.texts, request.shape)
@@ -111,7 +126,10 @@ def build_app(cors: CORSConfig) -> APIGatewayRestResolver:
     @app.exception_handler(TranslateError)
     def translate_error(error: TranslateError) -> Response:
         # The class says why; the message may quote the user's text, which never goes to the logs.
-        logger.info("request refused" if error.status < 500 else "endpoint failed", extra={"status": error.status, "error": type(error).__name__})
+        logger.info(
+            "request refused" if error.status < 500 else "endpoint failed",
+            extra={"status": error.status, "error": type(error).__name__},
+        )
         if error.status >= 500:
             metrics.add_metric(name="EndpointErrors", unit=MetricUnit.Count, value=1)
         key = app.context.get("error_key")
@@ -122,13 +140,18 @@ def build_app(cors: CORSConfig) -> APIGatewayRestResolver:
     @app.not_found
     def not_found(_: NotFoundError) -> Response:
         event = app.current_event
-        return error_response(HTTPStatus.NOT_FOUND, f"no route {event.http_method} {event.path}; the API serves {ROUTES}", key=None)
+        return error_response(
+            HTTPStatus.NOT_FOUND, f"no route {event.http_method} {event.path}; the API serves {ROUTES}", key=None
+        )
 
     @app.exception_handler(Exception)
     def unexpected(error: Exception) -> Response:
         logger.exception("unexpected error")
-        return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error; quote request id {app.lambda_context.aws_request_id}",
-                              key=app.context.get("error_key"))
+        return error_response(
+            HTTPStatus.INTERNAL_SERVER_ERROR,
+            f"internal error; quote request id {app.lambda_context.aws_request_id}",
+            key=app.context.get("error_key"),
+        )
 
     return app
 

@@ -16,7 +16,6 @@ import fastjsonschema
 
 from scripts.local.background_server import BackgroundServer
 from scripts.local.proxy_event import HttpResponse, http_response, proxy_event
-
 from stacks.api_contract import (  # the deployed API's own contract, free of CDK imports
     BINARY_MEDIA_TYPES,
     CORS_ALLOW_HEADERS,
@@ -27,8 +26,8 @@ from stacks.api_contract import (  # the deployed API's own contract, free of CD
     LAMBDA_TIMEOUT_SECONDS,
     MAX_BODY_BYTES,
     OPENAPI_DOCUMENT,
-    ROUTES,
     REQUEST_MODEL_CONTENT_TYPE,
+    ROUTES,
     VALIDATED_BODIES,
     gateway_error_body,
 )
@@ -50,7 +49,9 @@ def request_body_validator(document: Path = OPENAPI_DOCUMENT) -> BodyValidator |
     openapi = json.loads(document.read_text(encoding="utf-8"))
     schema = openapi["components"]["schemas"]["TranslateRequest"]
     # Keeping the components beside the schema lets any "#/components/schemas/..." reference resolve.
-    return fastjsonschema.compile({"$schema": "http://json-schema.org/draft-04/schema#", **schema, "components": openapi["components"]})
+    return fastjsonschema.compile(
+        {"$schema": "http://json-schema.org/draft-04/schema#", **schema, "components": openapi["components"]}
+    )
 
 
 @dataclass
@@ -81,7 +82,7 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
     server_version = "LocalApiGateway/1"
 
     def _dispatch(self) -> None:
-        gateway: LocalApiGateway = self.server.owner  # type: ignore[attr-defined]
+        gateway: LocalApiGateway = self.server.owner
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
             self.close_connection = True
             self._write(_json_response(411, {"message": "Length Required: send the body with a Content-Length header"}))
@@ -98,7 +99,11 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
             return
         body = self.rfile.read(length) if length else b""
         response = gateway.respond(
-            method=self.command, target=self.path, headers=list(self.headers.items()), body=body, source_ip=self.client_address[0]
+            method=self.command,
+            target=self.path,
+            headers=list(self.headers.items()),
+            body=body,
+            source_ip=self.client_address[0],
         )
         self._write(response)
 
@@ -114,8 +119,8 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(response.body)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - BaseHTTPRequestHandler's name
-        if self.server.owner.access_log:  # type: ignore[attr-defined]
+    def log_message(self, format: str, *args: object) -> None:
+        if self.server.owner.access_log:
             sys.stderr.write(f"{self.address_string()} {format % args}\n")
 
 
@@ -152,13 +157,26 @@ class LocalApiGateway(BackgroundServer):
         """The stage's base URL, ending in '/': the web page, and the base the API paths hang off."""
         return f"{self.url}/{self.stage}/" if self.stage else f"{self.url}/"
 
-    def respond(self, *, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str) -> HttpResponse:
+    def respond(
+        self, *, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str
+    ) -> HttpResponse:
         """Answer one HTTP request as API Gateway would: gateway errors, preflight, validation, or the Lambda's result."""
         origin = next((value for name, value in headers if name.lower() == "origin"), None)
-        response = self._route(method=method, target=target, headers=headers, body=body, source_ip=source_ip, origin=origin)
+        response = self._route(
+            method=method, target=target, headers=headers, body=body, source_ip=source_ip, origin=origin
+        )
         return HttpResponse(response.status, [*response.headers, *self.extra_headers], response.body)
 
-    def _route(self, *, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str, origin: str | None) -> HttpResponse:
+    def _route(
+        self,
+        *,
+        method: str,
+        target: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        source_ip: str,
+        origin: str | None,
+    ) -> HttpResponse:
         path = target.split("?", 1)[0]
         if self.stage:
             prefix = f"/{self.stage}"
@@ -168,11 +186,15 @@ class LocalApiGateway(BackgroundServer):
             target = target[len(prefix) :]
         resource = path or "/"
         if resource not in ROUTES:
-            return self._gateway_error(403, "Missing Authentication Token", "MissingAuthenticationTokenException", origin)
+            return self._gateway_error(
+                403, "Missing Authentication Token", "MissingAuthenticationTokenException", origin
+            )
         if method == "OPTIONS":
             return self._preflight(origin)
         if method not in ROUTES[resource]:
-            return self._gateway_error(403, "Missing Authentication Token", "MissingAuthenticationTokenException", origin)
+            return self._gateway_error(
+                403, "Missing Authentication Token", "MissingAuthenticationTokenException", origin
+            )
         if len(body) > MAX_BODY_BYTES:
             return self._gateway_error(413, "Request Too Long", "RequestTooLongException", origin)
         content_type = next((value for name, value in headers if name.lower() == "content-type"), None)
@@ -194,7 +216,10 @@ class LocalApiGateway(BackgroundServer):
                 result = self.lambda_handler(event, context)
             response = http_response(result)
         except Exception as error:  # noqa: BLE001 - like API Gateway, any Lambda failure becomes a 502
-            print(f"local API: the handler failed on {method} {resource} ({type(error).__name__}: {error}); answered 502", file=sys.stderr)
+            print(
+                f"local API: the handler failed on {method} {resource} ({type(error).__name__}: {error}); answered 502",
+                file=sys.stderr,
+            )
             return self._gateway_error(502, "Internal server error", "InternalServerErrorException", origin)
         return HttpResponse(response.status, [*response.headers, ("x-amzn-RequestId", request_id)], response.body)
 
@@ -202,7 +227,7 @@ class LocalApiGateway(BackgroundServer):
         # API Gateway validates against the application/json model; a body that is not JSON fails like one that breaks the schema.
         # JSON nested deeper than Python's recursion limit is refused the same way: API Gateway answers it with a 400 too.
         try:
-            self.body_validator(json.loads(body.decode("utf-8")))  # type: ignore[misc]
+            self.body_validator(json.loads(body.decode("utf-8")))
         except (ValueError, RecursionError, fastjsonschema.JsonSchemaException):
             return False
         return True
@@ -225,7 +250,9 @@ class LocalApiGateway(BackgroundServer):
         ]
 
     def _gateway_error(self, status: int, message: str, error_type: str, origin: str | None) -> HttpResponse:
-        return _json_response(status, gateway_error_body(message), [("x-amzn-ErrorType", error_type), *self._gateway_cors(origin)])
+        return _json_response(
+            status, gateway_error_body(message), [("x-amzn-ErrorType", error_type), *self._gateway_cors(origin)]
+        )
 
     def _preflight(self, origin: str | None) -> HttpResponse:
         # The CDK's preflight mock: the first allowed origin, or the caller's when it is one of the others.

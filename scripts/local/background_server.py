@@ -13,7 +13,7 @@ class QuietThreadingServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def handle_error(self, request, client_address) -> None:  # noqa: ANN001 - signature of socketserver
+    def handle_error(self, request, client_address) -> None:
         # A client that gave up (read timeout) closes its socket while we still write: expected, not a fault.
         # Anything else is a bug in the server that left the client without an answer, so it must not pass silently.
         error = sys.exc_info()[1]
@@ -22,7 +22,9 @@ class QuietThreadingServer(ThreadingHTTPServer):
         server = type(getattr(self, "owner", self)).__name__
         detail = " ".join(str(error).split())[:300]
         host, port = client_address[:2]
-        message = f"{server}: request from {host}:{port} failed ({type(error).__name__}: {detail}); closed without an answer"
+        message = (
+            f"{server}: request from {host}:{port} failed ({type(error).__name__}: {detail}); closed without an answer"
+        )
         print(message, file=sys.stderr, flush=True)
 
 
@@ -33,7 +35,7 @@ class BackgroundServer:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._httpd = QuietThreadingServer((host, port), self.handler_class)
-        self._httpd.owner = self  # type: ignore[attr-defined]  # lets handlers reach the server's state
+        self._httpd.owner = self  # lets handlers reach the server's state
         self._thread: threading.Thread | None = None
         self.stopping = threading.Event()
 

@@ -98,28 +98,39 @@ def write_vocab(directory: Path) -> tuple[Path, Path]:
 class _Handler(BaseHTTPRequestHandler):
     server_version = "Seq2SeqStandIn/1"
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - BaseHTTPRequestHandler's name
+    def log_message(self, format: str, *args: object) -> None:
         LOG.debug("%s " + format, self.address_string(), *args)
 
     def do_GET(self) -> None:
         if self.path == "/ping":
             self._send(200, b"", "text/plain")
         else:
-            self._send_json(404, {"message": f"no route GET {self.path}; the container serves GET /ping and POST /invocations"})
+            self._send_json(
+                404, {"message": f"no route GET {self.path}; the container serves GET /ping and POST /invocations"}
+            )
 
     def do_POST(self) -> None:
         if self.path != "/invocations":
-            self._send_json(404, {"message": f"no route POST {self.path}; the container serves GET /ping and POST /invocations"})
+            self._send_json(
+                404, {"message": f"no route POST {self.path}; the container serves GET /ping and POST /invocations"}
+            )
             return
         content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if content_type != "application/json":
-            self._send_json(415, {"message": f"Content-Type {content_type or '(none)'} is not supported; the stand-in reads application/json"})
+            self._send_json(
+                415,
+                {
+                    "message": f"Content-Type {content_type or '(none)'} is not supported; the stand-in reads application/json"
+                },
+            )
             return
         try:
             self._send_json(200, answer(json.loads(body)))
         except (ValueError, UnicodeDecodeError) as error:
-            self._send_json(400, {"message": str(error) if isinstance(error, BadRequest) else f"body is not JSON: {error}"})
+            self._send_json(
+                400, {"message": str(error) if isinstance(error, BadRequest) else f"body is not JSON: {error}"}
+            )
 
     def _send_json(self, status: int, document: dict) -> None:
         self._send(status, json.dumps(document, ensure_ascii=False).encode(), "application/json")
@@ -147,7 +158,9 @@ def main(argv: list[str] | None = None) -> None:
     """Run the stand-in container in the foreground."""
     parser = argparse.ArgumentParser(description=f"Seq2seq container stand-in ({STAND_IN_NOTICE}).")
     parser.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (0 = any free port; default 8080)")
-    parser.add_argument("--write-vocab", type=Path, metavar="DIR", help="also write vocab.src.json and vocab.trg.json into DIR")
+    parser.add_argument(
+        "--write-vocab", type=Path, metavar="DIR", help="also write vocab.src.json and vocab.trg.json into DIR"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.write_vocab:

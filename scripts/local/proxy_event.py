@@ -102,16 +102,20 @@ def proxy_event(
 
 def http_response(result: Any) -> HttpResponse:
     """The HTTP response API Gateway builds from a Lambda proxy result; ValueError when the result is malformed."""
-    if not isinstance(result, Mapping) or not isinstance(result.get("statusCode"), int) or isinstance(result.get("statusCode"), bool):
-        raise ValueError("the handler's result is not a proxy result with an integer statusCode")
+    if (
+        not isinstance(result, Mapping)
+        or not isinstance(result.get("statusCode"), int)
+        or isinstance(result.get("statusCode"), bool)
+    ):
+        raise TypeError("the handler's result is not a proxy result with an integer statusCode")
     headers: list[tuple[str, str]] = []
     multi = result.get("multiValueHeaders") or {}
     single = result.get("headers") or {}
     if not isinstance(multi, Mapping) or not isinstance(single, Mapping):
-        raise ValueError("the handler's headers / multiValueHeaders are not objects")
+        raise TypeError("the handler's headers / multiValueHeaders are not objects")
     for name, values in multi.items():
         if not isinstance(values, list):
-            raise ValueError(f"multiValueHeaders[{name!r}] is not a list")
+            raise TypeError(f"multiValueHeaders[{name!r}] is not a list")
         headers.extend((str(name), str(value)) for value in values)
     taken = {name.lower() for name in multi}
     headers.extend((str(name), str(value)) for name, value in single.items() if name.lower() not in taken)

@@ -45,8 +45,14 @@ class _Faults:
 class RuntimeServer(BackgroundServer):
     """sagemaker-runtime on 127.0.0.1: `with RuntimeServer(container_url) as runtime: runtime.url`."""
 
-    def __init__(self, container_url: str, endpoints: set[str] | frozenset[str] = frozenset({DEFAULT_ENDPOINT}),
-                 host: str = "127.0.0.1", port: int = 0, container_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        container_url: str,
+        endpoints: set[str] | frozenset[str] = frozenset({DEFAULT_ENDPOINT}),
+        host: str = "127.0.0.1",
+        port: int = 0,
+        container_timeout: float = 60.0,
+    ) -> None:
         super().__init__(host, port)
         self.container_url = container_url.rstrip("/")
         self.endpoints = set(endpoints)
@@ -86,14 +92,14 @@ class RuntimeServer(BackgroundServer):
                 delay = self._faults.delay
             return code, delay or 0.0
 
-    class handler_class(BaseHTTPRequestHandler):  # noqa: N801 - the attribute name BackgroundServer expects
+    class handler_class(BaseHTTPRequestHandler):
         server_version = "SageMakerRuntimeStandIn/1"
 
         @property
         def runtime(self) -> RuntimeServer:
-            return self.server.owner  # type: ignore[attr-defined]
+            return self.server.owner
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - BaseHTTPRequestHandler's name
+        def log_message(self, format: str, *args: object) -> None:
             LOG.debug("%s " + format, self.address_string(), *args)
 
         def do_POST(self) -> None:
@@ -120,20 +126,34 @@ class RuntimeServer(BackgroundServer):
 
         def _forward(self, name: str, body: bytes) -> None:
             request = urllib.request.Request(
-                f"{self.runtime.container_url}/invocations", data=body, method="POST",
-                headers={"Content-Type": self.headers.get("Content-Type") or "application/octet-stream",
-                         "Accept": self.headers.get("Accept") or "*/*"})
+                f"{self.runtime.container_url}/invocations",
+                data=body,
+                method="POST",
+                headers={
+                    "Content-Type": self.headers.get("Content-Type") or "application/octet-stream",
+                    "Accept": self.headers.get("Accept") or "*/*",
+                },
+            )
             try:
                 with urllib.request.urlopen(request, timeout=self.runtime.container_timeout) as response:
                     payload, content_type = response.read(), response.headers.get("Content-Type", "application/json")
             except urllib.error.HTTPError as error:
                 original = error.read().decode("utf-8", "replace")
-                self._error("ModelError", f"Received client error ({error.code}) from primary with message \"{original}\".",
-                            OriginalStatusCode=error.code, OriginalMessage=original,
-                            LogStreamArn=f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/sagemaker/Endpoints/{name}")
+                self._error(
+                    "ModelError",
+                    f'Received client error ({error.code}) from primary with message "{original}".',
+                    OriginalStatusCode=error.code,
+                    OriginalMessage=original,
+                    LogStreamArn=f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/sagemaker/Endpoints/{name}",
+                )
                 return
             except OSError as error:
-                self._error("ModelError", f"the container did not answer: {error}", OriginalStatusCode=0, OriginalMessage=str(error))
+                self._error(
+                    "ModelError",
+                    f"the container did not answer: {error}",
+                    OriginalStatusCode=0,
+                    OriginalMessage=str(error),
+                )
                 return
             self._send(200, payload, {"Content-Type": content_type, "x-Amzn-Invoked-Production-Variant": VARIANT})
 
@@ -147,7 +167,9 @@ class RuntimeServer(BackgroundServer):
                 elif self.path == "/stand-in/delay":
                     self.runtime.delay_next(float(command["seconds"]), int(command.get("count", 1)))
                 else:
-                    raise ValueError(f"unknown control {self.path}; use /stand-in/reset, /stand-in/fail or /stand-in/delay")
+                    raise ValueError(
+                        f"unknown control {self.path}; use /stand-in/reset, /stand-in/fail or /stand-in/delay"
+                    )
             except (ValueError, KeyError, TypeError) as error:
                 self._send(400, json.dumps({"message": str(error)}).encode(), {"Content-Type": "application/json"})
                 return
@@ -155,8 +177,11 @@ class RuntimeServer(BackgroundServer):
 
         def _error(self, code: str, message: str, **extra: object) -> None:
             document = {"message": message, **extra}
-            self._send(ERROR_STATUS[code], json.dumps(document).encode(),
-                       {"Content-Type": "application/json", "x-amzn-ErrorType": code})
+            self._send(
+                ERROR_STATUS[code],
+                json.dumps(document).encode(),
+                {"Content-Type": "application/json", "x-amzn-ErrorType": code},
+            )
 
         def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
             try:
@@ -173,14 +198,25 @@ class RuntimeServer(BackgroundServer):
 
 def main(argv: list[str] | None = None) -> None:
     """Run the local sagemaker-runtime in the foreground."""
-    parser = argparse.ArgumentParser(description="Local sagemaker-runtime InvokeEndpoint server forwarding to a container.")
+    parser = argparse.ArgumentParser(
+        description="Local sagemaker-runtime InvokeEndpoint server forwarding to a container."
+    )
     parser.add_argument("--port", type=int, default=8081, help="port on 127.0.0.1 (0 = any free port; default 8081)")
-    parser.add_argument("--container-url", default="http://127.0.0.1:8080", help="the container to forward to (default %(default)s)")
-    parser.add_argument("--endpoint", action="append", help=f"an endpoint name that exists (repeatable; default {DEFAULT_ENDPOINT})")
+    parser.add_argument(
+        "--container-url", default="http://127.0.0.1:8080", help="the container to forward to (default %(default)s)"
+    )
+    parser.add_argument(
+        "--endpoint", action="append", help=f"an endpoint name that exists (repeatable; default {DEFAULT_ENDPOINT})"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     server = RuntimeServer(args.container_url, set(args.endpoint or [DEFAULT_ENDPOINT]), port=args.port)
-    LOG.info("sagemaker-runtime stand-in on %s -> %s (endpoints: %s)", server.url, server.container_url, ", ".join(sorted(server.endpoints)))
+    LOG.info(
+        "sagemaker-runtime stand-in on %s -> %s (endpoints: %s)",
+        server.url,
+        server.container_url,
+        ", ".join(sorted(server.endpoints)),
+    )
     server.serve_forever()
 
 

@@ -9,7 +9,8 @@ from functools import cache
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, ConnectionError as BotoConnectionError, ReadTimeoutError
+from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from translator.errors import EndpointThrottled, EndpointTimeout, EndpointUnavailable, ModelFailed
 
@@ -25,11 +26,14 @@ _RETRY_AFTER = {"ThrottlingException": 2, "ModelNotReadyException": 30, "Service
 
 
 @cache
-def client():  # noqa: ANN201 - boto3 clients have no importable type without stubs
+def client():
     """The sagemaker-runtime client (honours AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME)."""
     read_timeout = float(os.environ.get("ENDPOINT_READ_TIMEOUT_SECONDS") or DEFAULT_READ_TIMEOUT_SECONDS)
-    config = Config(connect_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=read_timeout,
-                    retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS})
+    config = Config(
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=read_timeout,
+        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
+    )
     return boto3.client("sagemaker-runtime", config=config)
 
 
@@ -39,13 +43,19 @@ def invoke(payload: dict) -> dict:
     if not name:
         raise EndpointUnavailable("the service is not configured: ENDPOINT_NAME is not set", retry_after=60)
     try:
-        response = client().invoke_endpoint(EndpointName=name, Body=json.dumps(payload, ensure_ascii=False).encode(),
-                                             ContentType="application/json", Accept="application/json")
+        response = client().invoke_endpoint(
+            EndpointName=name,
+            Body=json.dumps(payload, ensure_ascii=False).encode(),
+            ContentType="application/json",
+            Accept="application/json",
+        )
         body = response["Body"].read()
     except ClientError as error:
         raise _mapped(error, name) from error
     except ReadTimeoutError as error:
-        raise EndpointTimeout("the translation model did not answer in time; try a shorter text or try again") from error
+        raise EndpointTimeout(
+            "the translation model did not answer in time; try a shorter text or try again"
+        ) from error
     except BotoConnectionError as error:
         raise EndpointUnavailable("the translation endpoint cannot be reached right now", retry_after=10) from error
     except BotoCoreError as error:
@@ -64,9 +74,13 @@ def _mapped(error: ClientError, name: str) -> Exception:
     message = error.response.get("Error", {}).get("Message", "")
     if code in _RETRY_AFTER:
         kind = EndpointThrottled if code == "ThrottlingException" else EndpointUnavailable
-        return kind(f"the translation endpoint is busy or not ready ({code}); try again later", retry_after=_RETRY_AFTER[code])
+        return kind(
+            f"the translation endpoint is busy or not ready ({code}); try again later", retry_after=_RETRY_AFTER[code]
+        )
     if code == "ValidationError" and _MISSING_ENDPOINT.search(message):
-        return EndpointUnavailable(f"the translation endpoint {name} does not exist (yet); try again later", retry_after=60)
+        return EndpointUnavailable(
+            f"the translation endpoint {name} does not exist (yet); try again later", retry_after=60
+        )
     if code == "ModelError":
         return ModelFailed("the translation model failed on this request")
     return ModelFailed(f"the translation endpoint answered an error ({code or 'unknown'})")

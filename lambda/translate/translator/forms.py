@@ -31,7 +31,9 @@ def read_fields(body: str | None, content_type: str | None) -> dict[str, object]
 
 
 def _multipart(body: str, content_type: str) -> dict[str, object]:
-    message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body.encode("utf-8", "surrogateescape"))
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body.encode("utf-8", "surrogateescape")
+    )
     if not message.is_multipart():
         raise BadRequest("the multipart/form-data body has no parts (is the boundary right?)")
     fields: dict[str, list[str]] = {}

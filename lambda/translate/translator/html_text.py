@@ -10,11 +10,50 @@ from html.parser import HTMLParser
 # Text inside these elements is code or metadata, not prose.
 _SKIP = frozenset({"script", "style", "code", "pre", "template", "noscript"})
 # A sentence never runs across these: text after one starts afresh (with a capital).
-_BLOCKS = frozenset({"address", "article", "aside", "blockquote", "body", "br", "caption", "dd", "div", "dl", "dt", "figcaption",
-                     "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "html", "li", "main", "nav", "ol", "p",
-                     "section", "table", "tbody", "td", "tfoot", "th", "thead", "title", "tr", "ul"})
+_BLOCKS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "br",
+        "caption",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "html",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "section",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "title",
+        "tr",
+        "ul",
+    }
+)
 _TAG_NAME = re.compile(r"<\s*/?\s*([A-Za-z][A-Za-z0-9-]*)")
-_SENTENCE_END = ('.', '!', '?', ':', '."', '!"', '?"', '…')
+_SENTENCE_END = (".", "!", "?", ":", '."', '!"', '?"', "…")
 Translate = Callable[..., list[str]]
 
 
@@ -42,7 +81,7 @@ class _Recorder(HTMLParser):
 
     def flush_to(self, end: int) -> None:
         if end > self._done:
-            self._pieces.append((False, self._markup[self._done:end]))
+            self._pieces.append((False, self._markup[self._done : end]))
             self._done = end
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
@@ -89,7 +128,7 @@ def translate_html(markup: str, translate: Translate) -> str:
     out = []
     for is_text, content in pieces:
         if is_text and content.strip():
-            lead, trail = content[: len(content) - len(content.lstrip())], content[len(content.rstrip()):]
+            lead, trail = content[: len(content) - len(content.lstrip())], content[len(content.rstrip()) :]
             out.append(lead + escape(next(translated), quote=False) + trail)
         else:
             out.append(escape(content, quote=False) if is_text else content)

@@ -12,7 +12,10 @@ from translator.payload import check_text, check_total
 
 SOURCE, TARGET = "en", "de"
 PAIRS = f"{SOURCE} -> {TARGET}"
-LANGUAGES = [{"code": SOURCE, "name": "English", "targets": [TARGET]}, {"code": TARGET, "name": "German", "targets": []}]
+LANGUAGES = [
+    {"code": SOURCE, "name": "English", "targets": [TARGET]},
+    {"code": TARGET, "name": "German", "targets": []},
+]
 FORMATS = ("text", "html")
 ENGLISH = {"confidence": 100.0, "language": SOURCE}
 
@@ -35,7 +38,9 @@ def parse_request(fields: dict[str, object]) -> LibreRequest:
     source = _code(fields.get("source", "auto"), "source")
     target = _code(fields.get("target"), "target")
     if source not in (SOURCE, "auto") or target != TARGET:
-        raise BadRequest(f"language pair {source} -> {target or '(none)'} is not supported; this server translates {PAIRS} only")
+        raise BadRequest(
+            f"language pair {source} -> {target or '(none)'} is not supported; this server translates {PAIRS} only"
+        )
     text_format = fields.get("format")
     if not isinstance(text_format, str | None):
         raise BadRequest(f"Invalid request: format must be a string, one of: {', '.join(FORMATS)}")

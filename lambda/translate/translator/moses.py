@@ -9,7 +9,6 @@ from sacremoses import MosesDetokenizer, MosesTokenizer
 
 from translator.errors import TooLarge
 
-
 # Moses glues a currency symbol to what follows ("5 €pro Tag"); German puts it after the amount, spaced.
 _CURRENCY_AFTER_AMOUNT = re.compile(r"(?<=\d )([$€£¥])(?=[^\s\d.,;:!?)\]])")
 
@@ -28,10 +27,12 @@ def _detokenizer() -> MosesDetokenizer:
 # URLs and e-mail addresses (sacremoses' own patterns), times and scores ("10:30", "3:2"), phone prefixes ("+49"),
 # and emoji sequences (a skin tone, a variation selector, a flag's two halves or a ZWJ family stay one symbol).
 # Arrows and technical symbols are left out: they sit inside URLs and formulas ("a→b"), not beside words.
-_PICTOGRAPH = ("[\u00a9\u00ae\u203c\u2049\u2122\u2600-\u27bf\u2b00-\u2bff"
-               "\U0001F000-\U0001F1E5\U0001F200-\U0001FAFF][\ufe0f\U0001F3FB-\U0001F3FF]*")
+_PICTOGRAPH = (
+    "[\u00a9\u00ae\u203c\u2049\u2122\u2600-\u27bf\u2b00-\u2bff"
+    "\U0001f000-\U0001f1e5\U0001f200-\U0001faff][\ufe0f\U0001f3fb-\U0001f3ff]*"
+)
 # A run of them ("😂😂😂", "★★★★☆") is one symbol to the model, so one <unk> brings the whole run back.
-_EMOJI = f"(?:[\U0001F1E6-\U0001F1FF]{{2}}|[0-9#*]\ufe0f?\u20e3|{_PICTOGRAPH}(?:\u200d{_PICTOGRAPH})*)+"
+_EMOJI = f"(?:[\U0001f1e6-\U0001f1ff]{{2}}|[0-9#*]\ufe0f?\u20e3|{_PICTOGRAPH}(?:\u200d{_PICTOGRAPH})*)+"
 # A protected span glued to a word ("great👍") would take the word with it: emoji stand apart first.
 _EMOJI_APART = re.compile(_EMOJI)
 _EXTRA_PROTECTED = [r"\d+:\d+", r"\+\d+", _EMOJI]
@@ -60,19 +61,27 @@ def _check_protected(sentence: str) -> None:
         for _ in regex.finditer(sentence):
             found += 1
             if found > _MAX_PROTECTED:
-                raise TooLarge(f"a sentence has more than {_MAX_PROTECTED} URLs, numbers, times or emoji; "
-                               "split it into sentences of at most 60 words")
+                raise TooLarge(
+                    f"a sentence has more than {_MAX_PROTECTED} URLs, numbers, times or emoji; "
+                    "split it into sentences of at most 60 words"
+                )
 
 
 def tokenize_english(sentence: str) -> list[str]:
     """Split an English sentence into Moses tokens, unescaped (the corpus has no &amp; and the like)."""
     sentence = _EMOJI_APART.sub(r" \g<0> ", sentence)
     _check_protected(sentence)
-    tokens = _tokenizer().tokenize(sentence, escape=False, aggressive_dash_splits=False, protected_patterns=_protected_patterns())
+    tokens = _tokenizer().tokenize(
+        sentence, escape=False, aggressive_dash_splits=False, protected_patterns=_protected_patterns()
+    )
     # A protected URL swallows the sentence's final period ("see www.example.org."): give it back.
     split: list[str] = []
     for token in tokens:
-        match = _TRAILING_PUNCTUATION.match(token) if ("." in token[:-1] or "@" in token or ":" in token) and len(token) > 1 else None
+        match = (
+            _TRAILING_PUNCTUATION.match(token)
+            if ("." in token[:-1] or "@" in token or ":" in token) and len(token) > 1
+            else None
+        )
         if match and ("/" in token or "@" in token or token.lower().startswith("www.")):
             split.extend([match.group(1), *match.group(2)])
         else:
@@ -100,7 +109,7 @@ def capitalize_first(text: str) -> str:
     if not word[0].isalpha() or not word.islower() or "://" in word or "@" in word:
         return text
     start = match.start()
-    return text[:start] + word[0].title() + text[start + 1:]
+    return text[:start] + word[0].title() + text[start + 1 :]
 
 
 # Direct speech after a colon opens with a capital in German ("Er sagte: "Das Auto ist rot.""); the source's

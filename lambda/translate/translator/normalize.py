@@ -6,8 +6,19 @@ import re
 import unicodedata
 
 # The training corpus writes apostrophes and quotes in ASCII: "don't" is in the vocabulary, "don’t" is not.
-_QUOTES = {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u2032": "'", "\u00b4": "'",
-           "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"', "\u2033": '"'}
+_QUOTES = {
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u2032": "'",
+    "\u00b4": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u00ab": '"',
+    "\u00bb": '"',
+    "\u2033": '"',
+}
 _DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 # Zero-width (non-)joiners hold emoji sequences and some scripts' words together (whitespace is kept as such).
 _KEPT_CONTROLS = frozenset("\u200c\u200d")
@@ -28,7 +39,9 @@ class _Table(dict):
 
     def __missing__(self, code_point: int) -> int | None:
         char = chr(code_point)
-        dropped = char not in _KEPT_CONTROLS and not char.isspace() and unicodedata.category(char) in _DROPPED_CATEGORIES
+        dropped = (
+            char not in _KEPT_CONTROLS and not char.isspace() and unicodedata.category(char) in _DROPPED_CATEGORIES
+        )
         value = None if dropped else code_point
         if len(self) < _TABLE_LIMIT:
             self[code_point] = value

@@ -47,7 +47,7 @@ def parse_translate_request(document: object) -> TranslateRequest:
         raise BadRequest(f"unknown field(s): {', '.join(unknown)[:200]}; {_ALLOWED}")
     if len(present) != 1:
         raise BadRequest(f"{'no text given' if not present else 'give only one of ' + ', '.join(present)}; {_ALLOWED}")
-    shape: Shape = present[0]  # type: ignore[assignment]
+    shape: Shape = present[0]
     if shape == "text":
         texts = [check_text(document["text"], "text")]
     else:
@@ -56,7 +56,10 @@ def parse_translate_request(document: object) -> TranslateRequest:
             raise BadRequest(f'"{shape}" must be a non-empty list; {_ALLOWED}')
         if len(items) > MAX_TEXTS:
             raise BadRequest(f'"{shape}" has {len(items)} items; at most {MAX_TEXTS} are allowed per request')
-        texts = [check_text(item, f"texts[{index}]") if shape == "texts" else _query(item, index) for index, item in enumerate(items)]
+        texts = [
+            check_text(item, f"texts[{index}]") if shape == "texts" else _query(item, index)
+            for index, item in enumerate(items)
+        ]
     check_total(texts)
     return TranslateRequest(shape, texts)
 
@@ -86,7 +89,14 @@ def check_text(value: object, where: str) -> str:
 
 
 def _json_type(value: object) -> str:
-    names = {type(None): "null", bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object"}
+    names = {
+        type(None): "null",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        list: "a list",
+        dict: "an object",
+    }
     return names.get(type(value), type(value).__name__)
 
 

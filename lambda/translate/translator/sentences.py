@@ -17,10 +17,42 @@ _ET_AL = re.compile(r"\bet al\.$", re.IGNORECASE)
 _ACRONYM = re.compile(r"^(?:[^\W\d_]+\.)+[^\W\d_]+$")  # U.S, e.g, i.e, Ph.D
 # Followed by a lower-case word, never a sentence end, whatever their case: "apples etc. are", "Acme Inc. is",
 # "ask mrs. jones". Only forms that are not also ordinary words ("a fig.", "the dr.", "a sec." end sentences).
-_LOWER_ABBREVIATIONS = frozenset({
-    "etc", "vs", "incl", "esp", "resp", "approx", "ca", "cf", "inc", "ltd", "co", "corp", "llc", "jr", "sr", "mr", "mrs",
-    "prof", "dept", "univ", "blvd", "ave", "figs", "vols", "eds", "refs", "lbs", "oz", "sq", "pp", "yrs", "ft",
-})
+_LOWER_ABBREVIATIONS = frozenset(
+    {
+        "etc",
+        "vs",
+        "incl",
+        "esp",
+        "resp",
+        "approx",
+        "ca",
+        "cf",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "llc",
+        "jr",
+        "sr",
+        "mr",
+        "mrs",
+        "prof",
+        "dept",
+        "univ",
+        "blvd",
+        "ave",
+        "figs",
+        "vols",
+        "eds",
+        "refs",
+        "lbs",
+        "oz",
+        "sq",
+        "pp",
+        "yrs",
+        "ft",
+    }
+)
 
 
 @cache
@@ -48,8 +80,13 @@ def _ends_lower_case_sentence(marks: str, word: str) -> bool:
     always, numeric = _nonbreaking()
     # "No. of" and "Art. with" are references; a lower-case "no." ("i said no. he left") is the word.
     reference = prefix in numeric and prefix[:1].isupper()
-    return (len(prefix) > 1 and prefix.replace("'", "").replace("-", "").isalpha() and prefix.lower() not in _LOWER_ABBREVIATIONS
-            and prefix not in always and not reference)
+    return (
+        len(prefix) > 1
+        and prefix.replace("'", "").replace("-", "").isalpha()
+        and prefix.lower() not in _LOWER_ABBREVIATIONS
+        and prefix not in always
+        and not reference
+    )
 
 
 def _is_abbreviation(word: str, next_char: str) -> bool:
@@ -66,15 +103,24 @@ def split_sentences(line: str) -> list[str]:
     for match in _CANDIDATE.finditer(line):
         next_char = line[match.end()]
         # The word the punctuation ends, found from its end: re-splitting the sentence so far would be quadratic.
-        word = line[max(line.rfind(" ", start, match.start()) + 1, start):match.end(1)]
+        word = line[max(line.rfind(" ", start, match.start()) + 1, start) : match.end(1)]
         if next_char.islower():
-            if match.group(2) or not word or not _ends_lower_case_sentence(match.group(1), word) or _ET_AL.search(line, start, match.end(1)):
+            if (
+                match.group(2)
+                or not word
+                or not _ends_lower_case_sentence(match.group(1), word)
+                or _ET_AL.search(line, start, match.end(1))
+            ):
                 continue
-        elif not _starts_sentence(next_char):
+        elif (
+            not _starts_sentence(next_char)
+            or match.group(1) == "."
+            and not match.group(2)
+            and word
+            and _is_abbreviation(word, next_char)
+        ):
             continue
-        elif match.group(1) == "." and not match.group(2) and word and _is_abbreviation(word, next_char):
-            continue
-        sentences.append(line[start:match.end(2)].strip())
+        sentences.append(line[start : match.end(2)].strip())
         start = match.end()
     rest = line[start:].strip()
     if rest:

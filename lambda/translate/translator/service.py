@@ -50,12 +50,16 @@ def split_long(tokens: list[str], limit: int = MAX_SENTENCE_TOKENS) -> list[list
     pieces = []
     while len(tokens) > limit:
         window = tokens[:limit]
-        cut = next((index for mark in _CLAUSE_BOUNDARIES for index in range(limit - 1, -1, -1) if window[index] == mark), None)
+        cut = next(
+            (index for mark in _CLAUSE_BOUNDARIES for index in range(limit - 1, -1, -1) if window[index] == mark), None
+        )
         if cut is None:
-            raise TooLarge(f"a sentence has more than {limit} words with no . ; : or , to split it at; "
-                           f"shorten it or add punctuation (it starts: {' '.join(tokens[:5])} ...)")
+            raise TooLarge(
+                f"a sentence has more than {limit} words with no . ; : or , to split it at; "
+                f"shorten it or add punctuation (it starts: {' '.join(tokens[:5])} ...)"
+            )
         pieces.append(tokens[: cut + 1])
-        tokens = tokens[cut + 1:]
+        tokens = tokens[cut + 1 :]
     if tokens:
         pieces.append(tokens)
     return pieces
@@ -72,7 +76,9 @@ def segments_of(texts: list[str], vocabulary: dict[str, int] | None, continuing:
                 # A continued sentence's first word is mid-sentence: it keeps the case the user wrote.
                 tokens = tokens if continues else truecase(tokens, vocabulary)
                 for number, piece in enumerate(split_long(tokens)):
-                    segments.append(Segment(text_index, line_index, piece, starts_sentence=number == 0, continues=continues))
+                    segments.append(
+                        Segment(text_index, line_index, piece, starts_sentence=number == 0, continues=continues)
+                    )
     return segments
 
 
@@ -98,8 +104,12 @@ def translate_texts(texts: list[str], invoke: Invoke = endpoint.invoke, *, conti
     """
     texts = [normalize(text) for text in texts]
     segments = segments_of(texts, vocab.source_vocabulary(), continuing)
-    result = Result(translations=[], segments=len(segments), sentences=sum(segment.starts_sentence for segment in segments))
-    instances = [{"data": " ".join(segment.tokens), "configuration": {"attention_matrix": "true"}} for segment in segments]
+    result = Result(
+        translations=[], segments=len(segments), sentences=sum(segment.starts_sentence for segment in segments)
+    )
+    instances = [
+        {"data": " ".join(segment.tokens), "configuration": {"attention_matrix": "true"}} for segment in segments
+    ]
     predictions: list[dict] = []
     for batch in batches(instances):
         started = time.perf_counter()
@@ -107,8 +117,14 @@ def translate_texts(texts: list[str], invoke: Invoke = endpoint.invoke, *, conti
         result.endpoint_ms += (time.perf_counter() - started) * 1000
         result.endpoint_calls += 1
         got = answer.get("predictions")
-        if not isinstance(got, list) or len(got) != len(batch) or not all(isinstance(item, dict) and isinstance(item.get("target"), str) for item in got):
-            raise ModelFailed(f"the translation model answered {len(got) if isinstance(got, list) else 'no'} predictions for {len(batch)} sentences")
+        if (
+            not isinstance(got, list)
+            or len(got) != len(batch)
+            or not all(isinstance(item, dict) and isinstance(item.get("target"), str) for item in got)
+        ):
+            raise ModelFailed(
+                f"the translation model answered {len(got) if isinstance(got, list) else 'no'} predictions for {len(batch)} sentences"
+            )
         predictions.extend(got)
 
     lines: dict[tuple[int, int], list[str]] = {}
@@ -122,5 +138,7 @@ def translate_texts(texts: list[str], invoke: Invoke = endpoint.invoke, *, conti
         lines.setdefault((segment.text_index, segment.line_index), []).append(german)
     for text_index, text in enumerate(texts):
         line_count = text.count("\n") + 1
-        result.translations.append("\n".join(" ".join(lines.get((text_index, line), [])) for line in range(line_count)).strip())
+        result.translations.append(
+            "\n".join(" ".join(lines.get((text_index, line), [])) for line in range(line_count)).strip()
+        )
     return result

@@ -19,7 +19,9 @@ def replace_unknown(target: list[str], source: list[str], matrix: object) -> lis
             continue
         replacement = _attended(rows[position], source) if rows else None
         if replacement is None:
-            replacement = next((word for word in source if word not in target and word not in result and word.isalnum()), None)
+            replacement = next(
+                (word for word in source if word not in target and word not in result and word.isalnum()), None
+            )
         if replacement is not None:
             result.append(replacement)
     return result

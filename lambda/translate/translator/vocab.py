@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 import boto3
-from botocore.config import Config
 from aws_lambda_powertools import Logger
+from botocore.config import Config
 
 logger = Logger(child=True)
 SOURCE_FILE = "vocab.src.json"
@@ -19,8 +19,11 @@ RETRY_AFTER_FAILURE_SECONDS = 300.0
 # Read during a (cold) request: one short attempt, so that it and the endpoint call both fit in the Lambda's timeout.
 S3_CONNECT_TIMEOUT_SECONDS = 1.0
 S3_READ_TIMEOUT_SECONDS = 2.0
-_S3_CONFIG = Config(connect_timeout=S3_CONNECT_TIMEOUT_SECONDS, read_timeout=S3_READ_TIMEOUT_SECONDS,
-                    retries={"mode": "standard", "total_max_attempts": 1})
+_S3_CONFIG = Config(
+    connect_timeout=S3_CONNECT_TIMEOUT_SECONDS,
+    read_timeout=S3_READ_TIMEOUT_SECONDS,
+    retries={"mode": "standard", "total_max_attempts": 1},
+)
 
 _lock = threading.Lock()
 _state: dict[str, object] = {"vocabulary": None, "loaded": False, "failed_at": None}
@@ -30,14 +33,16 @@ def source_vocabulary() -> dict[str, int] | None:
     """Return {token: id} of vocab.src.json, or None (with one warning) when it cannot be read."""
     with _lock:
         if _state["loaded"]:
-            return _state["vocabulary"]  # type: ignore[return-value]
+            return _state["vocabulary"]
         failed_at = _state["failed_at"]
         if isinstance(failed_at, float) and time.monotonic() - failed_at < RETRY_AFTER_FAILURE_SECONDS:
             return None
         try:
             vocabulary = _parse(_read_source_file())
         except Exception as error:  # noqa: BLE001 - any failure here must degrade, not fail the request
-            logger.warning("source vocabulary unavailable; truecasing by vocabulary is off", extra={"reason": str(error)})
+            logger.warning(
+                "source vocabulary unavailable; truecasing by vocabulary is off", extra={"reason": str(error)}
+            )
             _state["failed_at"] = time.monotonic()
             return None
         _state.update(vocabulary=vocabulary, loaded=True, failed_at=None)
