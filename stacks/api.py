@@ -20,7 +20,7 @@ from stacks.api_contract import (
     CORS_ALLOW_METHODS,
     CORS_EXPOSE_HEADERS,
     CORS_MAX_AGE_SECONDS,
-    ENDPOINT_READ_TIMEOUT_SECONDS,
+    ECHO_ORIGIN,
     INVALID_BODY_MESSAGE,
     LAMBDA_SOURCE,
     LAMBDA_TIMEOUT_SECONDS,
@@ -30,15 +30,16 @@ from stacks.api_contract import (
     STAGE_NAME,
     THROTTLED_MESSAGE,
     VALIDATED_BODIES,
+    gateway_cors_headers,
     gateway_error_body,
+    lambda_environment,
 )
 from stacks.log_groups import retention
 from stacks.monitoring import Monitoring
-from stacks.names import API_URL_OUTPUT, TRANSLATE_URL_OUTPUT
+from stacks.names import API_URL_OUTPUT, TRANSLATE_URL_OUTPUT, VOCABULARY_FILES
 from stacks.python_bundling import python_code
 from stacks.settings import Settings
 
-VOCABULARY_FILES = ("vocab.src.json", "vocab.trg.json")
 LAMBDA_TIMEOUT = Duration.seconds(LAMBDA_TIMEOUT_SECONDS)
 LAMBDA_MEMORY_MB = 1024
 
@@ -85,17 +86,9 @@ class ApiStack(Stack):
             memory_size=LAMBDA_MEMORY_MB,
             log_group=function_logs,
             logging_format=lambda_.LoggingFormat.JSON,
-            environment={
-                "ENDPOINT_NAME": endpoint_name,
-                "CORS_ORIGINS": ",".join(settings.cors_origins),
-                "MODEL_BUCKET": model_bucket.bucket_name,
-                "VOCAB_PREFIX": settings.model_prefix,
-                # The model latency alarm is set below this (stacks/monitoring.py): one value for both.
-                "ENDPOINT_READ_TIMEOUT_SECONDS": str(ENDPOINT_READ_TIMEOUT_SECONDS),
-                "POWERTOOLS_SERVICE_NAME": "translate",
-                "POWERTOOLS_METRICS_NAMESPACE": "Seq2SeqTranslate",
-                "POWERTOOLS_LOG_LEVEL": "INFO",
-            },
+            environment=lambda_environment(
+                settings, endpoint_name=endpoint_name, model_bucket=model_bucket.bucket_name
+            ),
         )
         # No L2 grant exists for a CfnEndpoint; the statement names this one endpoint's ARN only.
         self.translate_fn.add_to_role_policy(
@@ -199,19 +192,10 @@ class ApiStack(Stack):
     def _add_gateway_responses(self, origins: tuple[str, ...]) -> None:
         # API Gateway's own errors (throttling, validation, unknown route) must carry CORS headers too,
         # or browsers show a network error instead of the message.
-        if origins == ("*",):
-            allow_origin = "'*'"
-        elif len(origins) == 1:
-            allow_origin = f"'{origins[0]}'"
-        else:
-            # One static value can't list several origins; gateway errors carry no user data, so echo the caller's.
-            allow_origin = "method.request.header.origin"
+        # Static values are quoted for API Gateway; the echoed Origin is a mapping expression.
         headers = {
-            "Access-Control-Allow-Origin": allow_origin,
-            "Access-Control-Allow-Headers": "'" + ",".join(CORS_ALLOW_HEADERS) + "'",
-            "Access-Control-Allow-Methods": "'" + ",".join(CORS_ALLOW_METHODS) + "'",
-            "Access-Control-Expose-Headers": "'" + ",".join(CORS_EXPOSE_HEADERS) + "'",
-            "Vary": "'Origin'",
+            name: value if value == ECHO_ORIGIN else f"'{value}'"
+            for name, value in gateway_cors_headers(origins).items()
         }
         # $context.error.messageString is already a quoted JSON string.
         default_body = '{"message": $context.error.messageString, "error": $context.error.messageString}'

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from stacks.settings import Settings
+
 # Deliberately free of CDK imports: the local server must not start jsii's Node.js process.
 
 LAMBDA_SOURCE = Path(__file__).resolve().parent.parent / "lambda" / "translate"
@@ -42,10 +44,56 @@ LAMBDA_TIMEOUT_SECONDS = 27
 # How long the Lambda waits for the endpoint's answer before it gives up with a 504 (ENDPOINT_READ_TIMEOUT_SECONDS in
 # its environment); the model latency alarm fires below it, before users see those 504s.
 ENDPOINT_READ_TIMEOUT_SECONDS = 9
-# API Gateway's REST payload limit.
-MAX_BODY_BYTES = 10 * 1024 * 1024
+# API Gateway's REST payload limit (the Lambda refuses smaller bodies itself: translator/limits.py).
+GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024
 
 
 def gateway_error_body(message: str) -> dict[str, str]:
     """API Gateway's own error body: "message" for our clients, "error" for LibreTranslate's."""
     return {"message": message, "error": message}
+
+
+POWERTOOLS_SERVICE_NAME = "translate"
+METRICS_NAMESPACE = "Seq2SeqTranslate"
+
+
+def lambda_environment(
+    settings: Settings, *, endpoint_name: str, model_bucket: str, log_level: str = "INFO"
+) -> dict[str, str]:
+    """The translate function's environment: the stack deploys it, the local server and the benchmarks run with it."""
+    return {
+        "ENDPOINT_NAME": endpoint_name,
+        "CORS_ORIGINS": ",".join(settings.cors_origins),
+        "MODEL_BUCKET": model_bucket,
+        "VOCAB_PREFIX": settings.model_prefix,
+        # The model latency alarm is set below this (stacks/monitoring.py): one value for both.
+        "ENDPOINT_READ_TIMEOUT_SECONDS": str(ENDPOINT_READ_TIMEOUT_SECONDS),
+        "POWERTOOLS_SERVICE_NAME": POWERTOOLS_SERVICE_NAME,
+        "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+        "POWERTOOLS_LOG_LEVEL": log_level,
+    }
+
+
+def gateway_cors_headers(origins: tuple[str, ...], request_origin: str | None = None) -> dict[str, str]:
+    """CORS headers on API Gateway's own responses (errors, throttling), as plain values.
+
+    With several allowed origins one static value can't list them all; gateway errors carry no user data, so the
+    caller's Origin is echoed (request_origin; None stands for API Gateway's method.request.header.origin).
+    """
+    if origins == ("*",):
+        allow_origin = "*"
+    elif len(origins) == 1:
+        allow_origin = origins[0]
+    else:
+        allow_origin = request_origin if request_origin is not None else ECHO_ORIGIN
+    return {
+        "Access-Control-Allow-Origin": allow_origin,
+        "Access-Control-Allow-Headers": ",".join(CORS_ALLOW_HEADERS),
+        "Access-Control-Allow-Methods": ",".join(CORS_ALLOW_METHODS),
+        "Access-Control-Expose-Headers": ",".join(CORS_EXPOSE_HEADERS),
+        "Vary": "Origin",
+    }
+
+
+# API Gateway's mapping expression for the caller's Origin header.
+ECHO_ORIGIN = "method.request.header.origin"

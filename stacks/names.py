@@ -14,3 +14,10 @@ PROJECT_TAG = ("Project", "seq2seq-translate")
 
 # SageMaker writes an endpoint's container logs to this prefix + the endpoint's name, in a group it creates itself.
 ENDPOINT_LOG_GROUP_PREFIX = "/aws/sagemaker/Endpoints/"
+
+# The staged artifacts: the model SageMaker loads, and the two vocabularies kept beside it (the front end reads the source one).
+MODEL_FILE = "model.tar.gz"
+SOURCE_VOCABULARY_FILE = "vocab.src.json"
+TARGET_VOCABULARY_FILE = "vocab.trg.json"
+VOCABULARY_FILES = (SOURCE_VOCABULARY_FILE, TARGET_VOCABULARY_FILE)
+ARTIFACT_FILES = (MODEL_FILE, *VOCABULARY_FILES)

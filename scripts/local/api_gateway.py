@@ -24,7 +24,7 @@ from stacks.api_contract import (  # the deployed API's own contract, free of CD
     CORS_MAX_AGE_SECONDS,
     INVALID_BODY_MESSAGE,
     LAMBDA_TIMEOUT_SECONDS,
-    MAX_BODY_BYTES,
+    GATEWAY_MAX_BODY_BYTES,
     OPENAPI_DOCUMENT,
     REQUEST_MODEL_CONTENT_TYPE,
     ROUTES,
@@ -91,7 +91,7 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
             length = -1
-        if length < 0 or length > MAX_BODY_BYTES:
+        if length < 0 or length > GATEWAY_MAX_BODY_BYTES:
             # The body is not read, so the connection cannot be reused.
             self.close_connection = True
             status, message = (400, "Content-Length is not a number") if length < 0 else (413, "Request Too Long")
@@ -195,7 +195,7 @@ class LocalApiGateway(BackgroundServer):
             return self._gateway_error(
                 403, "Missing Authentication Token", "MissingAuthenticationTokenException", origin
             )
-        if len(body) > MAX_BODY_BYTES:
+        if len(body) > GATEWAY_MAX_BODY_BYTES:
             return self._gateway_error(413, "Request Too Long", "RequestTooLongException", origin)
         content_type = next((value for name, value in headers if name.lower() == "content-type"), None)
         if (
