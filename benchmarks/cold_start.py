@@ -20,7 +20,7 @@ LAMBDA_ENV = {
     "ENDPOINT_NAME": "translate-bench",
     "CORS_ORIGINS": "*",
     "MODEL_BUCKET": "bench-model-bucket",
-    "VOCAB_PREFIX": "sagemaker/seq2seq/eng-german/pretrained_model/",
+    "SOURCE_VOCABULARY_KEY": "sagemaker/seq2seq/eng-german/pretrained_model/vocab.src.json",
     "POWERTOOLS_SERVICE_NAME": "translate",
     "POWERTOOLS_METRICS_NAMESPACE": "Seq2SeqTranslate",
     "POWERTOOLS_LOG_LEVEL": "INFO",

@@ -16,8 +16,8 @@ if __package__ in (None, ""):  # run as `python scripts/deploy.py`: make the rep
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from scripts import endpoint_logs
-from scripts.cdk_cli import REPO_ROOT, Runner, add_context_option, cdk, context_flags, run_command
+from scripts.aws import endpoint_logs
+from scripts.aws.cdk_cli import REPO_ROOT, Runner, add_context_option, cdk, context_flags, run_command
 from scripts.preflight import (
     CLIENT_CONFIG,
     PreflightError,
@@ -97,7 +97,7 @@ def _read_output(outputs_file: Path, stack: str, key: str, session: boto3.Sessio
             return str(value)
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    from scripts.stack_outputs import StackOutputError, stack_output
+    from scripts.aws.stack_outputs import StackOutputError, stack_output
 
     try:
         return stack_output(stack, key, session=session)

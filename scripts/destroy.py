@@ -14,10 +14,10 @@ if __package__ in (None, ""):  # run as `python scripts/destroy.py`: make the re
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from scripts import endpoint_logs
-from scripts.cdk_cli import Runner, add_context_option, cdk, context_flags, run_command
+from scripts.aws import endpoint_logs
+from scripts.aws.cdk_cli import Runner, add_context_option, cdk, context_flags, run_command
+from scripts.aws.stack_outputs import StackNotDeployed, StackOutputError, stack_output
 from scripts.preflight import CLIENT_CONFIG, PreflightError, aws_session, check_caller, describe_error
-from scripts.stack_outputs import StackNotDeployed, StackOutputError, stack_output
 from stacks.names import ENDPOINT_LOG_GROUP_PREFIX, ENDPOINT_OUTPUT, ENDPOINT_STACK, PROJECT_TAG, STACK_NAMES
 from stacks.settings import SettingsError, parse_overrides, settings_from_files
 

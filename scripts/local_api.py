@@ -19,6 +19,7 @@ for _root in (REPO_ROOT, LAMBDA_ROOT):
         sys.path.insert(0, str(_root))
 
 from scripts.local.api_gateway import LambdaHandler, LocalApiGateway, request_body_validator
+from stacks.names import SOURCE_VOCABULARY_FILE
 from stacks.settings import Settings, SettingsError, parse_overrides, settings_from_files
 
 STAND_IN_NOTICE = "word-by-word dictionary, not the real seq2seq model"
@@ -49,15 +50,14 @@ def stand_in_backend() -> Iterator[dict[str, str | None]]:
 
     with ExitStack() as stack:
         vocab_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="translate-vocab-")))
-        write_vocab(vocab_dir)
         container = stack.enter_context(ContainerStandIn())
         runtime = stack.enter_context(RuntimeServer(container_url=container.url, endpoints={DEFAULT_ENDPOINT}))
         yield {
             "ENDPOINT_NAME": DEFAULT_ENDPOINT,
             "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": runtime.url,
-            "VOCAB_DIR": str(vocab_dir),
+            "SOURCE_VOCABULARY_FILE": str(write_vocab(vocab_dir)[0]),
             "MODEL_BUCKET": None,
-            "VOCAB_PREFIX": None,
+            "SOURCE_VOCABULARY_KEY": None,
             # Fake credentials: the stand-in ignores signatures, and nothing here may reach a real account.
             "AWS_ACCESS_KEY_ID": "stand-in",
             "AWS_SECRET_ACCESS_KEY": "stand-in",
@@ -69,7 +69,7 @@ def stand_in_backend() -> Iterator[dict[str, str | None]]:
 
 def deployed_backend(endpoint_name: str | None, settings: Settings) -> dict[str, str | None]:
     """The handler's environment for a deployed endpoint: names from the flags, the environment, or the stacks' outputs."""
-    from scripts.stack_outputs import StackOutputError, stack_output
+    from scripts.aws.stack_outputs import StackOutputError, stack_output
 
     endpoint_name = endpoint_name or os.environ.get("ENDPOINT_NAME")
     if not endpoint_name:
@@ -90,8 +90,9 @@ def deployed_backend(endpoint_name: str | None, settings: Settings) -> dict[str,
     return {
         "ENDPOINT_NAME": endpoint_name,
         "MODEL_BUCKET": bucket,
-        "VOCAB_PREFIX": os.environ.get("VOCAB_PREFIX") or settings.model_prefix,
-        "VOCAB_DIR": None,
+        "SOURCE_VOCABULARY_KEY": os.environ.get("SOURCE_VOCABULARY_KEY")
+        or settings.model_prefix + SOURCE_VOCABULARY_FILE,
+        "SOURCE_VOCABULARY_FILE": None,
     }
 
 

@@ -17,7 +17,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from scripts.cdk_cli import add_context_option
+from scripts.aws.cdk_cli import add_context_option
 from stacks.image_map import ImageMapError, seq2seq_image_map
 from stacks.settings import CDK_JSON, Settings, SettingsError, parse_overrides, settings_from_files
 

@@ -21,8 +21,9 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from scripts.model_artifacts import ARTIFACT_NAMES, MODEL_NAME, VOCAB_NAMES, ArtifactError
-from scripts.model_sources import (
+from scripts.aws.stack_outputs import StackOutputError, stack_output
+from scripts.staging.artifacts import ARTIFACT_NAMES, MODEL_NAME, VOCAB_NAMES, ArtifactError
+from scripts.staging.sources import (
     Artifact,
     Progress,
     Source,
@@ -33,7 +34,6 @@ from scripts.model_sources import (
     s3_answer,
     tqdm_progress,
 )
-from scripts.stack_outputs import StackOutputError, stack_output
 from stacks.names import BUCKET_OUTPUT, BUCKET_STACK
 from stacks.settings import Settings, SettingsError, parse_overrides, settings_from_files
 

@@ -28,7 +28,7 @@ class TranslateError(RuntimeError):
 
 def api_url(stack_name: str = API_STACK) -> str:
     """The POST /translate URL from the deployed API stack's outputs."""
-    from scripts.stack_outputs import StackOutputError, stack_output
+    from scripts.aws.stack_outputs import StackOutputError, stack_output
 
     try:
         return stack_output(stack_name, URL_OUTPUT)

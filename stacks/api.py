@@ -36,7 +36,7 @@ from stacks.api_contract import (
 )
 from stacks.log_groups import retention
 from stacks.monitoring import Monitoring
-from stacks.names import API_URL_OUTPUT, TRANSLATE_URL_OUTPUT, VOCABULARY_FILES
+from stacks.names import API_URL_OUTPUT, SOURCE_VOCABULARY_FILE, TRANSLATE_URL_OUTPUT, VOCABULARY_FILES
 from stacks.python_bundling import python_code
 from stacks.settings import Settings
 
@@ -87,7 +87,10 @@ class ApiStack(Stack):
             log_group=function_logs,
             logging_format=lambda_.LoggingFormat.JSON,
             environment=lambda_environment(
-                settings, endpoint_name=endpoint_name, model_bucket=model_bucket.bucket_name
+                settings,
+                endpoint_name=endpoint_name,
+                model_bucket=model_bucket.bucket_name,
+                source_vocabulary_key=settings.model_prefix + SOURCE_VOCABULARY_FILE,
             ),
         )
         # No L2 grant exists for a CfnEndpoint; the statement names this one endpoint's ARN only.

@@ -58,14 +58,15 @@ METRICS_NAMESPACE = "Seq2SeqTranslate"
 
 
 def lambda_environment(
-    settings: Settings, *, endpoint_name: str, model_bucket: str, log_level: str = "INFO"
+    settings: Settings, *, endpoint_name: str, model_bucket: str, source_vocabulary_key: str, log_level: str = "INFO"
 ) -> dict[str, str]:
     """The translate function's environment: the stack deploys it, the local server and the benchmarks run with it."""
     return {
         "ENDPOINT_NAME": endpoint_name,
         "CORS_ORIGINS": ",".join(settings.cors_origins),
         "MODEL_BUCKET": model_bucket,
-        "VOCAB_PREFIX": settings.model_prefix,
+        # The staged source vocabulary (stacks/names.py names the file); the front end truecases with it.
+        "SOURCE_VOCABULARY_KEY": source_vocabulary_key,
         # The model latency alarm is set below this (stacks/monitoring.py): one value for both.
         "ENDPOINT_READ_TIMEOUT_SECONDS": str(ENDPOINT_READ_TIMEOUT_SECONDS),
         "POWERTOOLS_SERVICE_NAME": POWERTOOLS_SERVICE_NAME,

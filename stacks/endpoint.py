@@ -67,7 +67,7 @@ class EndpointStack(Stack):
         ).grant_pull(self.execution_role)
         # SageMaker names the group after the endpoint, whose name CloudFormation picks after this policy exists, and
         # creates it itself (declaring it would need a fixed endpoint name): make deploy sets its retention
-        # (scripts/endpoint_logs.py) and make destroy deletes it.
+        # (scripts/aws/endpoint_logs.py) and make destroy deletes it.
         self.execution_role.add_to_policy(
             iam.PolicyStatement(
                 actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],

@@ -12,7 +12,7 @@ import pytest
 from botocore.stub import Stubber
 
 from scripts import deploy
-from scripts.model_sources import STAGED_BY
+from scripts.staging.sources import STAGED_BY
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CDK = ["npx", "--no-install", "cdk"]
@@ -238,7 +238,7 @@ def test_a_missing_staged_model_stops_before_the_endpoint(account, tmp_path, cap
 
 
 def test_commands_run_in_the_repo_root_and_report_their_exit_code(capfd):
-    from scripts.cdk_cli import run_command
+    from scripts.aws.cdk_cli import run_command
 
     code = run_command([sys.executable, "-c", "import os, sys; print(os.getcwd()); sys.exit(4)"])
     assert code == 4
@@ -246,7 +246,7 @@ def test_commands_run_in_the_repo_root_and_report_their_exit_code(capfd):
 
 
 def test_a_missing_program_is_named_not_a_traceback(capsys):
-    from scripts.cdk_cli import run_command
+    from scripts.aws.cdk_cli import run_command
 
     assert run_command(["no-such-program-for-this-test"]) == 127
     assert "cannot run 'no-such-program-for-this-test': it is not installed" in capsys.readouterr().out
@@ -257,7 +257,7 @@ def test_a_missing_program_is_named_not_a_traceback(capsys):
     reason="the pinned CDK CLI is not installed (make setup)",
 )
 def test_the_pinned_cdk_cli_runs_offline(capfd):
-    from scripts.cdk_cli import cdk, run_command
+    from scripts.aws.cdk_cli import cdk, run_command
 
     assert run_command(cdk("--version")) == 0
     assert capfd.readouterr().out.startswith(

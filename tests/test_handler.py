@@ -217,7 +217,7 @@ def test_logs_are_structured_with_request_id_and_no_user_text(api) -> None:
 def test_without_vocabulary_requests_still_work(api, monkeypatch, tmp_path) -> None:
     from translator import vocab
 
-    monkeypatch.setenv("VOCAB_DIR", str(tmp_path))  # empty: no vocab.src.json
+    monkeypatch.setenv("SOURCE_VOCABULARY_FILE", str(tmp_path / "vocab.src.json"))  # no such file
     vocab.reset()
     assert api("POST", "/translate", {"text": "Hello, world!"})["json"]["translation"] == "Hallo, Welt!"
 

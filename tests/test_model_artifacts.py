@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scripts.model_artifacts import ArtifactError, verify_model_archive, verify_model_ends, verify_vocab
+from scripts.staging.artifacts import ArtifactError, verify_model_archive, verify_model_ends, verify_vocab
 from tests.fixtures.artifacts import HTML_ERROR_PAGE, broken_artifacts, make_model_tarball, make_vocab
 
 BROKEN = broken_artifacts()

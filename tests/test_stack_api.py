@@ -36,10 +36,16 @@ def test_lambda_runs_the_newest_python_on_arm_with_a_timeout_below_api_gateways(
     assert props["Architectures"] == ["arm64"]
     assert props["Timeout"] == LAMBDA_TIMEOUT.to_seconds() < 29
     env = props["Environment"]["Variables"]
-    assert set(env) >= {"ENDPOINT_NAME", "CORS_ORIGINS", "MODEL_BUCKET", "VOCAB_PREFIX", "POWERTOOLS_SERVICE_NAME"}
+    assert set(env) >= {
+        "ENDPOINT_NAME",
+        "CORS_ORIGINS",
+        "MODEL_BUCKET",
+        "SOURCE_VOCABULARY_KEY",
+        "POWERTOOLS_SERVICE_NAME",
+    }
     assert "Fn::ImportValue" in json.dumps(env["ENDPOINT_NAME"])
     assert env["CORS_ORIGINS"] == "*"
-    assert env["VOCAB_PREFIX"] == "sagemaker/seq2seq/eng-german/pretrained_model/"
+    assert env["SOURCE_VOCABULARY_KEY"] == "sagemaker/seq2seq/eng-german/pretrained_model/vocab.src.json"
 
 
 def test_lambda_log_group_has_retention_and_goes_with_the_stack(default_app):

@@ -16,10 +16,11 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from scripts import model_sources, stage_model
-from scripts.model_sources import S3Source, parse_source
-from scripts.stack_outputs import StackOutputError, stack_output
+from scripts import stage_model
+from scripts.aws.stack_outputs import StackOutputError, stack_output
 from scripts.stage_model import destination_keys, main, stage, staged_model_version
+from scripts.staging import sources as model_sources
+from scripts.staging.sources import S3Source, parse_source
 from stacks.names import BUCKET_STACK, ENDPOINT_STACK
 from stacks.settings import parse_overrides, settings_from_files
 from tests.fixtures.artifacts import broken_artifacts, make_vocab, valid_artifacts, write_artifacts

@@ -1,4 +1,4 @@
-"""The model's source vocabulary, read once per cold start from VOCAB_DIR or from S3 (MODEL_BUCKET + VOCAB_PREFIX)."""
+"""The model's source vocabulary, read once per cold start from SOURCE_VOCABULARY_FILE (local) or S3 (MODEL_BUCKET, SOURCE_VOCABULARY_KEY)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from aws_lambda_powertools import Logger
 from botocore.config import Config
 
 logger = Logger(child=True)
-SOURCE_FILE = "vocab.src.json"
 # After a failed read, requests go on without vocabulary-based truecasing; try again this much later.
 RETRY_AFTER_FAILURE_SECONDS = 300.0
 # Read during a (cold) request: one short attempt, so that it and the endpoint call both fit in the Lambda's timeout.
@@ -30,7 +29,7 @@ _state: dict[str, object] = {"vocabulary": None, "loaded": False, "failed_at": N
 
 
 def source_vocabulary() -> dict[str, int] | None:
-    """Return {token: id} of vocab.src.json, or None (with one warning) when it cannot be read."""
+    """Return {token: id} of the source vocabulary, or None (with one warning) when it cannot be read."""
     with _lock:
         if _state["loaded"]:
             return _state["vocabulary"]
@@ -57,18 +56,17 @@ def reset() -> None:
 
 
 def _read_source_file() -> bytes:
-    directory = os.environ.get("VOCAB_DIR")
-    if directory:
-        return (Path(directory) / SOURCE_FILE).read_bytes()
-    bucket, prefix = os.environ.get("MODEL_BUCKET"), os.environ.get("VOCAB_PREFIX", "")
-    if not bucket:
-        raise LookupError("neither VOCAB_DIR nor MODEL_BUCKET is set")
-    key = f"{prefix.rstrip('/')}/{SOURCE_FILE}" if prefix.strip("/") else SOURCE_FILE
+    path = os.environ.get("SOURCE_VOCABULARY_FILE")
+    if path:
+        return Path(path).read_bytes()
+    bucket, key = os.environ.get("MODEL_BUCKET"), os.environ.get("SOURCE_VOCABULARY_KEY")
+    if not bucket or not key:
+        raise LookupError("neither SOURCE_VOCABULARY_FILE nor MODEL_BUCKET and SOURCE_VOCABULARY_KEY are set")
     return boto3.client("s3", config=_S3_CONFIG).get_object(Bucket=bucket, Key=key)["Body"].read()
 
 
 def _parse(raw: bytes) -> dict[str, int]:
     document = json.loads(raw)
     if not isinstance(document, dict) or not all(isinstance(value, int) for value in document.values()):
-        raise ValueError(f"{SOURCE_FILE} is not a JSON object of token -> integer id")
+        raise ValueError("the source vocabulary is not a JSON object of token -> integer id")
     return document

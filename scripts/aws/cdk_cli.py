@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 # --no-install: use the CLI pinned in package.json (make setup installs it), never fetch another one.
 CDK = ("npx", "--no-install", "cdk")
 # The jsii runtime prints a large banner on older Node versions; the Makefile silences it too.

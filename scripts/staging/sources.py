@@ -21,7 +21,7 @@ from typing import BinaryIO
 from botocore.exceptions import BotoCoreError, ClientError
 from tqdm import tqdm
 
-from scripts.model_artifacts import (
+from scripts.staging.artifacts import (
     ARTIFACT_NAMES,
     MAX_VOCAB_BYTES,
     MODEL_NAME,
