@@ -1,4 +1,5 @@
-"""The translate Lambda through real API Gateway REST proxy events, against the local sagemaker-runtime and stand-in model."""
+"""The translate Lambda's routes through real API Gateway REST proxy events, against the local sagemaker-runtime and stand-in
+model: our dialect, LibreTranslate's, and real-world English end to end."""
 
 from __future__ import annotations
 
@@ -7,16 +8,21 @@ import json
 import logging
 import string
 from pathlib import Path
+from urllib.parse import urlencode
 
 import handler
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from translator.limits import MAX_BODY_BYTES, MAX_TEXT_CHARS, MAX_TEXTS, MAX_TOTAL_CHARS
+from translator.limits import MAX_REQUEST_BODY_BYTES, MAX_TEXT_CHARS, MAX_TEXTS, MAX_TOTAL_CHARS
+from translator.moses import tokenize_english
 
 from tests.fixtures.sagemaker_local import rest_event
 
 ORIGIN = "https://translate.example.org"
+# A web editor calling the LibreTranslate dialect from its own origin.
+EDITOR = "https://editor.example"
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 def header(response: dict, name: str) -> str | None:
@@ -25,12 +31,14 @@ def header(response: dict, name: str) -> str | None:
 
 
 @pytest.fixture
-def api(sagemaker_local, call_api, monkeypatch):
-    """The handler with CORS for one configured origin, pointed at the local stand-ins."""
-    monkeypatch.setenv("CORS_ORIGINS", f"{ORIGIN},http://localhost:8000")
-    handler._app.cache_clear()
-    yield call_api
-    handler._app.cache_clear()
+def cors_origins() -> str:
+    return f"{ORIGIN},http://localhost:8000,{EDITOR}"
+
+
+@pytest.fixture
+def api(sagemaker_local, call_api):
+    """The handler with CORS for two configured origins, pointed at the local stand-ins."""
+    return call_api
 
 
 def test_hello_world_reads_like_german(api, sagemaker_local) -> None:
@@ -114,7 +122,7 @@ def test_long_sentence_is_split_at_a_clause_boundary_not_truncated(api, sagemake
             413,
             f"at most {MAX_TOTAL_CHARS}",
         ),
-        ({"text": "a" * (MAX_BODY_BYTES + 1)}, 413, f"over {MAX_BODY_BYTES} bytes"),
+        ({"text": "a" * (MAX_REQUEST_BODY_BYTES + 1)}, 413, f"over {MAX_REQUEST_BODY_BYTES} bytes"),
         ({"text": " ".join(["word"] * 70)}, 413, "more than 60 words"),
     ],
 )
@@ -247,3 +255,267 @@ def test_no_body_makes_the_handler_crash_or_answer_5xx(api, body, encoded) -> No
     assert response["statusCode"] in (200, 400, 413), response["body"]
     document = json.loads(response["body"])
     assert ("message" in document) == (response["statusCode"] != 200)
+
+
+# --- LibreTranslate's dialect on the same routes -----------------------------------------------------------------------
+
+
+def test_json_request(api) -> None:
+    response = api(
+        "POST", "/translate", {"q": "Hello, world!", "source": "en", "target": "de", "format": "text", "api_key": ""}
+    )
+    assert response["statusCode"] == 200 and response["json"] == {"translatedText": "Hallo, Welt!"}
+
+
+def test_url_encoded_form_with_auto_detection(api) -> None:
+    body = urlencode({"q": "I love you, too.", "source": "auto", "target": "de"})
+    response = api("POST", "/translate", body, headers={**FORM, "Origin": EDITOR})
+    assert response["json"] == {
+        "translatedText": "Ich liebe du, auch.",
+        "detectedLanguage": {"confidence": 100.0, "language": "en"},
+    }
+    assert header(response, "Access-Control-Allow-Origin") == EDITOR
+
+
+def test_list_q_gives_a_list(api, sagemaker_local) -> None:
+    response = api("POST", "/translate", {"q": ["Good morning.", "Thank you."], "source": "en", "target": "de"})
+    assert response["json"] == {"translatedText": ["Gut Morgen.", "Danke du."]}
+    assert sagemaker_local.runtime.invocations == 1
+
+
+def test_repeated_form_field_is_a_list(api) -> None:
+    body = urlencode([("q", "Hello."), ("q", "Good night."), ("source", "en"), ("target", "de")])
+    assert api("POST", "/translate", body, headers=FORM)["json"] == {"translatedText": ["Hallo.", "Gut Nacht."]}
+
+
+def test_multipart_form_base64_encoded(api) -> None:
+    boundary = "----pytestboundary"
+    parts = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in (("q", "Hello, world!"), ("source", "en"), ("target", "de"))
+    )
+    body = parts + f"--{boundary}--\r\n"
+    response = api(
+        "POST",
+        "/translate",
+        body,
+        base64_encoded=True,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert response["json"] == {"translatedText": "Hallo, Welt!"}
+
+
+def test_html_keeps_markup(api) -> None:
+    html = '<p class="x">Hello, <b>world</b>!</p><script>var s = "the car";</script>'
+    response = api("POST", "/translate", {"q": html, "source": "en", "target": "de", "format": "html"})
+    assert (
+        response["json"]["translatedText"] == '<p class="x">Hallo, <b>Welt</b>!</p><script>var s = "the car";</script>'
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "needle"),
+    [
+        (
+            {"q": "Hallo", "source": "de", "target": "en"},
+            "de -> en is not supported; this server translates en -> de only",
+        ),
+        ({"q": "Bonjour", "source": "fr", "target": "de"}, "fr -> de is not supported"),
+        ({"q": "Hello", "source": "en"}, "en -> (none) is not supported"),
+        ({"source": "en", "target": "de"}, "missing q parameter"),
+        ({"q": "", "source": "en", "target": "de"}, "q is empty"),
+        ({"q": [], "source": "en", "target": "de"}, "q is an empty list"),
+        ({"q": "Hi", "source": "en", "target": "de", "format": "pdf"}, "format 'pdf' is not supported"),
+        ({"q": "a" * 6000, "source": "en", "target": "de"}, "at most 5000"),
+    ],
+)
+def test_errors_use_libretranslates_shape_and_status(api, fields, needle) -> None:
+    # JSON carries a list or an empty q exactly; a body without q is only LibreTranslate's when sent as a form.
+    if "q" in fields:
+        response = api("POST", "/translate", fields, headers={"Origin": EDITOR})
+    else:
+        response = api("POST", "/translate", urlencode(fields), headers={**FORM, "Origin": EDITOR})
+    assert response["statusCode"] == 400
+    assert needle in response["json"]["error"] and "message" not in response["json"]
+    assert header(response, "Access-Control-Allow-Origin") == EDITOR
+
+
+def test_throttled_is_429_and_model_failure_is_502(api, sagemaker_local) -> None:
+    sagemaker_local.runtime.fail_next("ThrottlingException", count=5)
+    throttled = api("POST", "/translate", {"q": "Hello", "source": "en", "target": "de"})
+    assert (throttled["statusCode"], header(throttled, "Retry-After")) == (429, "2") and throttled["json"]["error"]
+    sagemaker_local.runtime.reset()
+    sagemaker_local.runtime.fail_next("ModelError", count=5)
+    failed = api("POST", "/translate", {"q": "Hello", "source": "en", "target": "de"})
+    assert failed["statusCode"] == 502 and "error" in failed["json"]
+
+
+def test_languages(api) -> None:
+    response = api("GET", "/languages", headers={"Origin": EDITOR})
+    assert response["json"] == [
+        {"code": "en", "name": "English", "targets": ["de"]},
+        {"code": "de", "name": "German", "targets": []},
+    ]
+    assert header(response, "Access-Control-Allow-Origin") == EDITOR
+
+
+def test_detect(api) -> None:
+    assert api("POST", "/detect", urlencode({"q": "Hello"}), headers=FORM)["json"] == [
+        {"confidence": 100.0, "language": "en"}
+    ]
+    missing = api("POST", "/detect", {"nothing": 1})
+    assert missing["statusCode"] == 400 and "missing q" in missing["json"]["error"]
+
+
+def test_the_native_contract_is_unchanged(api) -> None:
+    assert api("POST", "/translate", {"text": "Hello, world!"})["json"] == {
+        "translation": "Hallo, Welt!",
+        "sentences": 1,
+    }
+    assert "message" in api("POST", "/translate", {"text": ""})["json"]
+
+
+values = st.none() | st.booleans() | st.integers() | st.text(max_size=60) | st.lists(st.text(max_size=30), max_size=4)
+
+
+fields = st.fixed_dictionaries(
+    {"q": values},
+    optional={
+        "source": values,
+        "target": st.sampled_from(["de", "en", "", "DE"]) | values,
+        "format": st.sampled_from(["text", "html", "xml"]) | values,
+        "api_key": values,
+    },
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(document=fields, as_form=st.booleans(), path=st.sampled_from(["/translate", "/detect"]))
+def test_no_libretranslate_request_makes_the_handler_crash_or_answer_5xx(api, document, as_form, path) -> None:
+    if as_form:
+        flat = {key: value for key, value in document.items() if isinstance(value, str | list)}
+        response = api("POST", path, urlencode(flat, doseq=True), headers=FORM)
+    else:
+        response = api("POST", path, document)
+    assert response["statusCode"] in (200, 400, 413), response["body"]
+    if response["statusCode"] != 200:
+        assert set(response["json"]) == {"error"}
+
+
+# --- Real-world English end to end ------------------------------------------------------------------------------------
+
+
+def test_deeply_nested_json_is_a_clear_400_not_a_500(api):
+    body = "[" * 100_000 + "]" * 100_000
+    for content_type in ("application/json", "text/plain"):
+        response = api("POST", "/translate", body, headers={"Content-Type": content_type})
+        assert response["statusCode"] == 400, response
+        assert "nests JSON too deeply" in response["json"]["message"]
+    libre = api(
+        "POST",
+        "/translate",
+        '{"q": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        headers={"Content-Type": "application/json"},
+    )
+    assert libre["statusCode"] == 400
+
+
+def test_urls_survive_translation_through_unk_replacement(api):
+    response = api("POST", "/translate", {"text": "Visit https://example.com/a?b=1 now."})
+    assert "https://example.com/a?b=1" in response["json"]["translation"]
+
+
+def test_direct_speech_after_a_colon_keeps_its_capital(api):
+    german = api("POST", "/translate", {"text": 'He said: "The car is red."'})["json"]["translation"]
+    assert german.startswith("Er sagte:") and ': "Die Auto ist rot."' in german
+
+
+def test_inline_html_fragments_are_not_capitalized(api):
+    answer = api(
+        "POST",
+        "/translate",
+        {"q": "<p>The car is <b>red</b> and the dog sleeps.</p>", "source": "en", "target": "de", "format": "html"},
+    )
+    assert answer["statusCode"] == 200, answer
+    assert answer["json"]["translatedText"].startswith("<p>Die Auto ist <b>rot</b> ")
+
+
+def test_curly_single_quotes_read_as_quotation_apostrophes_stay(api):
+    german = api("POST", "/translate", {"text": "He said ‘yes’ and I don’t care."})["json"]["translation"]
+    assert '"ja"' in german and "' " not in german
+
+
+@pytest.mark.parametrize(
+    "emoji",
+    [
+        "\u2764\ufe0f",
+        "\U0001f44d\U0001f3fd",
+        "\U0001f1e9\U0001f1ea",
+        "\U0001f468\u200d\U0001f469\u200d\U0001f467",
+        "\u2b50\ufe0f",
+        "1\ufe0f\u20e3",
+    ],
+)
+def test_emoji_sequences_stay_whole(api, emoji):
+    assert emoji in tokenize_english(f"I {emoji} you.")
+    # Glued to a word, an emoji still comes apart from it, and the word stays a word the model knows.
+    assert tokenize_english(f"great{emoji}.") == ["great", emoji, "."]
+    assert emoji in api("POST", "/translate", {"text": f"The family {emoji} is here."})["json"]["translation"]
+
+
+@pytest.mark.parametrize("text", ["1:2 " * 1001, "+1 " * 1001, "\U0001f44d " * 1001])
+def test_a_sentence_of_a_thousand_urls_numbers_or_times_is_refused_not_a_500(api, text):
+    response = api("POST", "/translate", {"text": text[:MAX_TEXT_CHARS]})
+    assert response["statusCode"] == 413, response["body"]
+    assert "more than 500 URLs, numbers, times or emoji" in response["json"]["message"]
+
+
+def test_lower_case_sentences_are_translated_one_by_one(api):
+    answer = api("POST", "/translate", {"text": "i love the dog. it is good."})["json"]
+    assert answer["sentences"] == 2 and "dog." not in answer["translation"]
+
+
+def test_word_and_pdf_line_breaks_separate_words(api):
+    answer = api("POST", "/translate", {"text": "The car\x0bis red.\x0cThe dog."})["json"]["translation"]
+    assert answer.split("\n") == ["Die Auto", "Ist rot.", "Die Hund."]
+
+
+def test_errors_before_the_contract_is_known_carry_both_keys(api):
+    too_large = api("POST", "/translate", {"q": "a" * 300_000, "target": "de"})
+    assert too_large["statusCode"] == 413 and too_large["json"]["error"] == too_large["json"]["message"]
+    missing = api("GET", "/nowhere")
+    assert missing["statusCode"] == 404 and "GET /nowhere" in missing["json"]["error"] == missing["json"]["message"]
+
+
+PIECES = [
+    "1:2",
+    "+1",
+    ".",
+    "...",
+    "Dr.",
+    "e.g.",
+    "etc.",
+    "a",
+    "I",
+    ",",
+    ";",
+    "!",
+    "?",
+    "\U0001f44d\U0001f3fd",
+    "http://x.example/",
+    '"',
+    "(",
+    ")",
+    "\u2026",
+    "\x0b",
+    "3.14",
+]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pieces=st.lists(st.sampled_from(PIECES), min_size=1, max_size=2500), joiner=st.sampled_from(["", " "]))
+def test_long_pathological_texts_never_make_the_handler_crash_or_answer_5xx(api, pieces, joiner):
+    text = joiner.join(pieces)[:MAX_TEXT_CHARS]
+    response = api("POST", "/translate", {"text": text})
+    assert response["statusCode"] in (200, 400, 413), response["body"]
+    assert ("message" in json.loads(response["body"])) == (response["statusCode"] != 200)

@@ -39,7 +39,7 @@ def test_documented_limits_are_the_code_limits() -> None:
         "maxTextChars": limits.MAX_TEXT_CHARS,
         "maxTexts": limits.MAX_TEXTS,
         "maxTotalChars": limits.MAX_TOTAL_CHARS,
-        "maxBodyBytes": limits.MAX_BODY_BYTES,
+        "maxBodyBytes": limits.MAX_REQUEST_BODY_BYTES,
         "maxSentenceTokens": limits.MAX_SENTENCE_TOKENS,
     }
     assert REQUEST_SCHEMA["properties"]["texts"]["maxItems"] == limits.MAX_TEXTS

@@ -1,33 +1,25 @@
-"""Read request fields from a JSON, URL-encoded or multipart/form-data body (as LibreTranslate clients send them)."""
+"""Read request fields from a URL-encoded or multipart/form-data body (as LibreTranslate clients send them)."""
 
 from __future__ import annotations
 
-import json
 from email.parser import BytesParser
 from email.policy import HTTP
 from urllib.parse import parse_qs
 
 from translator.errors import BadRequest
+from translator.media_types import MULTIPART, URL_ENCODED, media_type
 
 
-def read_fields(body: str | None, content_type: str | None) -> dict[str, object]:
-    """Return the body's fields; a form field given more than once becomes a list (LibreTranslate's batch q)."""
-    media_type = (content_type or "").split(";")[0].strip().lower()
+def read_form(body: str, content_type: str | None) -> dict[str, object]:
+    """Return a form body's fields; a field given more than once becomes a list (LibreTranslate's batch q)."""
+    kind = media_type(content_type)
     if not body:
         return {}
-    if media_type == "application/x-www-form-urlencoded":
+    if kind == URL_ENCODED:
         return _single_or_list(parse_qs(body, keep_blank_values=True))
-    if media_type == "multipart/form-data":
+    if kind == MULTIPART:
         return _multipart(body, content_type or "")
-    try:
-        document = json.loads(body)
-    except RecursionError:
-        raise BadRequest("the request body nests JSON too deeply") from None
-    except ValueError:
-        raise BadRequest("the request body is neither valid JSON nor a form") from None
-    if not isinstance(document, dict):
-        raise BadRequest("the request body must be a JSON object")
-    return document
+    raise ValueError(f"{kind or 'no media type'} is not a form")
 
 
 def _multipart(body: str, content_type: str) -> dict[str, object]:

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from html import escape, unescape
 from html.parser import HTMLParser
+from typing import TYPE_CHECKING
+
+from translator.normalize import normalize
+
+if TYPE_CHECKING:
+    from translator.service import Translate
 
 # Text inside these elements is code or metadata, not prose.
 _SKIP = frozenset({"script", "style", "code", "pre", "template", "noscript"})
@@ -54,7 +60,6 @@ _BLOCKS = frozenset(
 )
 _TAG_NAME = re.compile(r"<\s*/?\s*([A-Za-z][A-Za-z0-9-]*)")
 _SENTENCE_END = (".", "!", "?", ":", '."', '!"', '?"', "…")
-Translate = Callable[..., list[str]]
 
 
 def split_html(markup: str) -> list[tuple[bool, str]]:
@@ -122,9 +127,9 @@ class _Recorder(HTMLParser):
 def translate_html(markup: str, translate: Translate) -> str:
     """Translate every prose text node of markup with one call of translate(texts, continuing=...); markup stays as written."""
     pieces = _merged(split_html(markup))
-    texts = [content for is_text, content in pieces if is_text and content.strip()]
-    continuing = _continuing(pieces)
-    translated = iter(translate([" ".join(text.split()) for text in texts], continuing=continuing) if texts else [])
+    # HTML source breaks lines anywhere: a text node is one run of prose, its line breaks are spaces.
+    texts = [normalize(" ".join(content.split())) for is_text, content in pieces if is_text and content.strip()]
+    translated = iter(translate(texts, continuing=_continuing(pieces)).translations if texts else [])
     out = []
     for is_text, content in pieces:
         if is_text and content.strip():

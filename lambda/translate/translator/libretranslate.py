@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from translator.errors import BadRequest
 from translator.html_text import translate_html
 from translator.limits import MAX_TEXTS
 from translator.payload import check_text, check_total
+
+if TYPE_CHECKING:
+    from translator.service import Translate
 
 SOURCE, TARGET = "en", "de"
 PAIRS = f"{SOURCE} -> {TARGET}"
@@ -18,11 +21,13 @@ LANGUAGES = [
 ]
 FORMATS = ("text", "html")
 ENGLISH = {"confidence": 100.0, "language": SOURCE}
+# Routes only LibreTranslate clients call (its /translate is shared with ours).
+ROUTES = frozenset({"/languages", "/detect"})
 
 
 @dataclass(frozen=True)
 class LibreRequest:
-    """A LibreTranslate /translate request: texts, whether q was a list, auto-detection, and the format."""
+    """A LibreTranslate /translate request: texts (normalized; HTML as written), whether q was a list, auto, format."""
 
     texts: list[str]
     is_list: bool
@@ -55,7 +60,8 @@ def parse_request(fields: dict[str, object]) -> LibreRequest:
         raise BadRequest(f"Invalid request: q has {len(items)} texts; at most {MAX_TEXTS} are allowed")
     texts = [check_text(item, f"q[{index}]" if is_list else "q") for index, item in enumerate(items)]
     check_total(texts)
-    return LibreRequest(texts, is_list, source == "auto", text_format)
+    # HTML keeps its markup as written; its text nodes are normalized one by one (translator/html_text.py).
+    return LibreRequest(items if text_format == "html" else texts, is_list, source == "auto", text_format)
 
 
 def _code(value: object, name: str) -> str:
@@ -66,21 +72,23 @@ def _code(value: object, name: str) -> str:
     return value.strip().lower()
 
 
-def translate(request: LibreRequest, translate_texts: Callable[..., list[str]]) -> dict:
+def translate(request: LibreRequest, translate: Translate) -> dict:
     """Translate and answer in LibreTranslate's shape: {"translatedText": ..., "detectedLanguage": ...}."""
     if request.format == "html":
-        translated = [translate_html(text, translate_texts) for text in request.texts]
+        translated = [translate_html(text, translate) for text in request.texts]
     else:
-        translated = translate_texts(request.texts)
+        translated = translate(request.texts).translations
     answer: dict = {"translatedText": translated if request.is_list else translated[0]}
     if request.auto:
         answer["detectedLanguage"] = [dict(ENGLISH) for _ in translated] if request.is_list else dict(ENGLISH)
     return answer
 
 
-def detect(fields: dict[str, object]) -> list[dict]:
-    """LibreTranslate's /detect answer: we serve English only, and say so."""
-    q = fields.get("q")
+def detect(document: object) -> list[dict]:
+    """LibreTranslate's /detect answer for a parsed body (None: an empty one): we serve English only, and say so."""
+    if document is not None and not isinstance(document, dict):
+        raise BadRequest("the request body must be a JSON object")
+    q = (document or {}).get("q")
     if q is None:
         raise BadRequest("Invalid request: missing q parameter")
     if not isinstance(q, str | list):

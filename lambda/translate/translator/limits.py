@@ -1,4 +1,4 @@
-"""The documented request limits (openapi.json states the same numbers; a test keeps them in step)."""
+"""The documented request limits (openapi.json's x-limits states the same numbers; a test compares the two)."""
 
 # Characters of one text: a few pages, translated well inside the Lambda's 27 s and the API's 29 s.
 MAX_TEXT_CHARS = 5000
@@ -6,8 +6,9 @@ MAX_TEXT_CHARS = 5000
 MAX_TEXTS = 50
 # Characters of all texts of one request together.
 MAX_TOTAL_CHARS = 20000
-# Bytes of the request body (JSON escapes can take six bytes per character).
-MAX_BODY_BYTES = 256 * 1024
+# Bytes of the request body the Lambda reads (JSON escapes can take six bytes per character); API Gateway's own,
+# larger limit is stacks/api_contract.py GATEWAY_MAX_BODY_BYTES.
+MAX_REQUEST_BODY_BYTES = 256 * 1024
 # Tokens of one model input: the model was trained with max_seq_len_source=60 and truncates longer input.
 MAX_SENTENCE_TOKENS = 60
 # invoke_endpoint accepts 6,291,456 bytes; keep headroom for the JSON around the instances.

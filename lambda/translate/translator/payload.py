@@ -1,13 +1,12 @@
-"""Read and check the POST /translate request body (three accepted shapes) and shape the matching answer."""
+"""Our POST /translate contract: check a parsed body (three accepted shapes) and shape the matching answer."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Literal
 
 from translator.errors import BadRequest, TooLarge
-from translator.limits import MAX_BODY_BYTES, MAX_TEXT_CHARS, MAX_TEXTS, MAX_TOTAL_CHARS
+from translator.limits import MAX_TEXT_CHARS, MAX_TEXTS, MAX_TOTAL_CHARS
 from translator.normalize import normalize
 
 Shape = Literal["text", "texts", "sentences"]
@@ -17,28 +16,16 @@ _ALLOWED = "send one of " + ", ".join(SHAPES)
 
 @dataclass(frozen=True)
 class TranslateRequest:
-    """Which shape the client used, and its English texts in order."""
+    """Which shape the client used, and its English texts in order (normalized)."""
 
     shape: Shape
     texts: list[str]
 
 
-def parse_json_body(body: str | None) -> object:
-    """Parse a request body as JSON, refusing empty, oversized or malformed bodies with a clear message."""
-    if body is None or not body.strip():
-        raise BadRequest(f"the request body is empty; {_ALLOWED}")
-    if len(body.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
-        raise TooLarge(f"the request body is over {MAX_BODY_BYTES} bytes")
-    try:
-        return json.loads(body)
-    except RecursionError:
-        raise BadRequest(f"the request body nests JSON too deeply; {_ALLOWED}") from None
-    except ValueError as error:
-        raise BadRequest(f"the request body is not valid JSON ({error}); {_ALLOWED}") from None
-
-
 def parse_translate_request(document: object) -> TranslateRequest:
-    """Check a parsed body against the three accepted shapes and the limits."""
+    """Check a parsed body (None: an empty one) against the three accepted shapes and the limits."""
+    if document is None:
+        raise BadRequest(f"the request body is empty; {_ALLOWED}")
     if not isinstance(document, dict):
         raise BadRequest(f"the request body must be a JSON object; {_ALLOWED}")
     present = [key for key in ("text", "texts", "sentences") if key in document]
@@ -78,14 +65,15 @@ def _query(item: object, index: int) -> str:
 
 
 def check_text(value: object, where: str) -> str:
-    """Return value if it is a non-empty string within the per-text limit; otherwise refuse naming `where`."""
+    """Return value normalized if it is a non-empty string within the per-text limit; otherwise refuse naming `where`."""
     if not isinstance(value, str):
         raise BadRequest(f"{where} must be a string, not {_json_type(value)}")
     if len(value) > MAX_TEXT_CHARS:
         raise TooLarge(f"{where} has {len(value)} characters; at most {MAX_TEXT_CHARS} are allowed")
-    if not normalize(value):
+    text = normalize(value)
+    if not text:
         raise BadRequest(f"{where} is empty (or only spaces and control characters); give some English text")
-    return value
+    return text
 
 
 def _json_type(value: object) -> str:

@@ -1,4 +1,4 @@
-"""Translate English texts to German: normalize, split, tokenize, truecase, invoke the model, repair and join."""
+"""Translate normalized English texts to German: split, tokenize, truecase, invoke the model, repair and join."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import json
 import time
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 from translator import endpoint, vocab
 from translator.errors import ModelFailed, TooLarge
 from translator.limits import MAX_PAYLOAD_BYTES, MAX_SENTENCE_TOKENS
 from translator.moses import capitalize_direct_speech, capitalize_first, detokenize_german, tokenize_english
-from translator.normalize import normalize
 from translator.sentences import split_sentences
 from translator.truecase import truecase
 from translator.unk import UNK, replace_unknown
@@ -97,12 +97,17 @@ def batches(instances: list[dict], max_bytes: int = MAX_PAYLOAD_BYTES) -> Iterat
         yield batch
 
 
+class Translate(Protocol):
+    """What the API dialects and the HTML path are handed: translate_texts, or a wrapper of it that logs."""
+
+    def __call__(self, texts: list[str], *, continuing: Collection[int] = ()) -> Result: ...
+
+
 def translate_texts(texts: list[str], invoke: Invoke = endpoint.invoke, *, continuing: Collection[int] = ()) -> Result:
-    """Translate each English text to German; the answer keeps the texts' order and their line breaks.
+    """Translate each normalized English text (translator/normalize.py) to German, keeping order and line breaks.
 
     Texts whose index is in `continuing` go on a sentence begun before them (inline HTML): they get no capital.
     """
-    texts = [normalize(text) for text in texts]
     segments = segments_of(texts, vocab.source_vocabulary(), continuing)
     result = Result(
         translations=[], segments=len(segments), sentences=sum(segment.starts_sentence for segment in segments)

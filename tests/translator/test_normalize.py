@@ -1,4 +1,27 @@
-"""The str.translate table in normalize() drops and maps exactly what a per-character category check would."""
+"""normalize(): NFC, ASCII quotes, no control characters, tidy spaces, kept line breaks."""
+
+from __future__ import annotations
+
+import pytest
+from translator.normalize import normalize
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("  Hello,\t\tworld!  ", "Hello, world!"),
+        ("e\u0301t\u00e9", "\u00e9t\u00e9"),  # NFC: e + combining acute becomes one character
+        ("don\u2019t \u201cquote\u201d", 'don\'t "quote"'),
+        ("bell\x07 and\u200b zero width", "bell and zero width"),
+        ("line one\r\n\r\n  line two ", "line one\n\nline two"),
+        ("a  \n   b", "a\nb"),
+        ("👨\u200d👩\u200d👧", "👨\u200d👩\u200d👧"),
+        ("\x00\x01 \n ", ""),
+    ],
+)
+def test_normalize(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
 
 import re
 import unicodedata
@@ -6,7 +29,6 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from translator import normalize as module
-from translator.normalize import normalize
 
 QUOTES = str.maketrans(module._QUOTES | dict.fromkeys(module.LINE_BREAKS, "\n"))
 

@@ -1,15 +1,24 @@
-"""HTML text-node translation and form reading for LibreTranslate's format "html" and form bodies."""
+"""HTML text-node translation for LibreTranslate's format "html": markup kept, prose translated in one call."""
 
 from __future__ import annotations
 
 import pytest
-from translator.errors import BadRequest
-from translator.forms import read_fields
 from translator.html_text import split_html, translate_html
+from translator.service import Result
 
 
-def upper(texts: list[str], continuing=()) -> list[str]:
-    return [text.upper() for text in texts]
+def upper(texts: list[str], continuing=()) -> Result:
+    return Result([text.upper() for text in texts])
+
+
+def recording(calls: list) -> object:
+    """A translate function that records what it was handed and answers the texts unchanged."""
+
+    def translate(texts: list[str], continuing=()) -> Result:
+        calls.append((texts, continuing))
+        return Result(list(texts))
+
+    return translate
 
 
 @pytest.mark.parametrize(
@@ -31,9 +40,7 @@ def test_translate_html_keeps_markup(markup: str, expected: str) -> None:
 
 def test_all_text_nodes_go_in_one_call() -> None:
     calls = []
-    translate_html(
-        "<ul><li>one</li><li>two</li></ul>", lambda texts, continuing: calls.append((texts, continuing)) or texts
-    )
+    translate_html("<ul><li>one</li><li>two</li></ul>", recording(calls))
     assert calls == [(["one", "two"], set())]
 
 
@@ -48,9 +55,9 @@ def test_all_text_nodes_go_in_one_call() -> None:
     ],
 )
 def test_inline_fragments_continue_the_sentence_blocks_and_full_stops_end_it(markup: str, continuing: set) -> None:
-    seen = []
-    translate_html(markup, lambda texts, continuing: seen.append(continuing) or texts)
-    assert seen == [continuing]
+    calls = []
+    translate_html(markup, recording(calls))
+    assert [seen for _, seen in calls] == [continuing]
 
 
 def test_split_html_round_trips_markup() -> None:
@@ -58,13 +65,7 @@ def test_split_html_round_trips_markup() -> None:
     assert "".join(content for _, content in split_html(markup)) == '<p title="a &lt; b">x <i>y</i></p>'
 
 
-def test_read_fields_from_json_urlencoded_and_multipart() -> None:
-    assert read_fields('{"q": ["a", "b"]}', "application/json") == {"q": ["a", "b"]}
-    assert read_fields("q=Hello%2C+world&q=Hi&target=de", "application/x-www-form-urlencoded; charset=utf-8") == {
-        "q": ["Hello, world", "Hi"],
-        "target": "de",
-    }
-    body = '--b\r\nContent-Disposition: form-data; name="q"\r\n\r\nHällo\r\n--b--\r\n'
-    assert read_fields(body, "multipart/form-data; boundary=b") == {"q": "Hällo"}
-    with pytest.raises(BadRequest, match="neither valid JSON nor a form"):
-        read_fields("q=1", "text/plain")
+def test_text_nodes_are_normalized_once_and_their_source_line_breaks_are_spaces() -> None:
+    calls = []
+    translate_html("<p>don\u2019t\n   stop</p><p>\u201cgo\u201d</p>", recording(calls))
+    assert calls == [(["don't stop", '"go"'], set())]

@@ -1,0 +1,112 @@
+"""The APIs the translate route speaks (ours, LibreTranslate's): each reads, answers and shapes its errors its way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import TYPE_CHECKING
+
+from translator import libretranslate, payload
+from translator.errors import EndpointThrottled, TooLarge, TranslateError
+
+if TYPE_CHECKING:
+    from translator.request_body import Body
+    from translator.service import Translate
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An answer to send: status, JSON body, extra headers, and the error it refuses with (None for a success)."""
+
+    status: int
+    body: object
+    headers: dict[str, str] = field(default_factory=dict)
+    error: TranslateError | None = None
+
+
+@dataclass(frozen=True)
+class ErrorShape:
+    """How an API's errors look: the JSON keys that carry the message."""
+
+    keys: tuple[str, ...]
+
+    def status(self, error: TranslateError) -> int:
+        """The HTTP status this API answers an error with."""
+        return error.status
+
+    def reply(self, status: int, message: str, *, retry_after: int | None = None) -> Reply:
+        """An error answer with the message under every key, and Retry-After when the client should come back."""
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        return Reply(int(status), {key: message for key in self.keys}, headers)
+
+    def refusal(self, error: TranslateError) -> Reply:
+        """The answer to a typed error, keeping the error for the logs."""
+        reply = self.reply(self.status(error), error.message, retry_after=error.retry_after)
+        return Reply(reply.status, reply.body, reply.headers, error)
+
+
+# Before the request's API is known (a body that can't be read, an unknown route), API Gateway's shape: both keys,
+# so that either kind of client reads the message.
+UNDECIDED = ErrorShape(("message", "error"))
+
+
+class Dialect(ErrorShape):
+    """One API's contract on the translate route: parse a body, answer it with a translate function, shape errors."""
+
+    def parse(self, document: object) -> object:
+        """The dialect's request from a parsed body, or a TranslateError."""
+        raise NotImplementedError
+
+    def label(self, request: object) -> str:
+        """What the logs call this kind of request."""
+        raise NotImplementedError
+
+    def answer(self, request: object, translate: Translate) -> object:
+        """The JSON answer to a parsed request."""
+        raise NotImplementedError
+
+
+class Ours(Dialect):
+    """Our own contract: {"text"}, {"texts"} or the workshop's {"sentences"}; errors in "message"."""
+
+    def parse(self, document: object) -> payload.TranslateRequest:
+        return payload.parse_translate_request(document)
+
+    def label(self, request: payload.TranslateRequest) -> str:
+        return request.shape
+
+    def answer(self, request: payload.TranslateRequest, translate: Translate) -> dict:
+        result = translate(request.texts)
+        return payload.response_body(request, result.translations, sentences=result.sentences)
+
+
+class LibreTranslate(Dialect):
+    """LibreTranslate's contract: q/source/target/format from JSON or a form; errors in "error", 429 when throttled."""
+
+    def status(self, error: TranslateError) -> int:
+        # LibreTranslate answers 400 for anything the client sent wrong, too long included.
+        if isinstance(error, EndpointThrottled):
+            return HTTPStatus.TOO_MANY_REQUESTS
+        return HTTPStatus.BAD_REQUEST if isinstance(error, TooLarge) else error.status
+
+    def parse(self, document: object) -> libretranslate.LibreRequest:
+        return libretranslate.parse_request(document)
+
+    def label(self, request: libretranslate.LibreRequest) -> str:
+        return f"libretranslate-{request.format}"
+
+    def answer(self, request: libretranslate.LibreRequest, translate: Translate) -> dict:
+        return libretranslate.translate(request, translate)
+
+
+OURS = Ours(("message",))
+LIBRETRANSLATE = LibreTranslate(("error",))
+
+
+def choose(route: str, body: Body) -> Dialect:
+    """The API a request speaks: LibreTranslate's own routes, its forms, or JSON with its q field; ours otherwise."""
+    if route in libretranslate.ROUTES or body.is_form:
+        return LIBRETRANSLATE
+    if isinstance(body.document, dict) and "q" in body.document:
+        return LIBRETRANSLATE
+    return OURS
