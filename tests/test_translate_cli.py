@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
-from scripts.local_api import STAND_IN_NOTICE
+from scripts.local.container_stand_in import STAND_IN_NOTICE
 from tests.fixtures.local_api import REPO_ROOT, LocalApiProcess, clean_env
 
 TRANSLATE = REPO_ROOT / "scripts" / "translate.py"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, Route, expect
 
-from scripts.local_api import STAND_IN_NOTICE
+from scripts.local.container_stand_in import STAND_IN_NOTICE
 from tests.fixtures.local_api import LocalApiProcess, post_json
 
 PAGE_FILE = Path(__file__).resolve().parent.parent / "lambda" / "translate" / "static" / "index.html"

@@ -14,13 +14,17 @@ from typing import Any
 
 import fastjsonschema
 
+import scripts.local.lambda_package  # noqa: F401 - makes the Lambda's translator package importable
+
+# isort: split
+from translator.media_types import media_type
+
 from scripts.local.background_server import BackgroundServer
 from scripts.local.proxy_event import HttpResponse, http_response, proxy_event
 from stacks.api_contract import (  # the deployed API's own contract, free of CDK imports
     BINARY_MEDIA_TYPES,
     CORS_ALLOW_HEADERS,
     CORS_ALLOW_METHODS,
-    CORS_EXPOSE_HEADERS,
     CORS_MAX_AGE_SECONDS,
     GATEWAY_MAX_BODY_BYTES,
     INVALID_BODY_MESSAGE,
@@ -29,6 +33,7 @@ from stacks.api_contract import (  # the deployed API's own contract, free of CD
     REQUEST_MODEL_CONTENT_TYPE,
     ROUTES,
     VALIDATED_BODIES,
+    gateway_cors_headers,
     gateway_error_body,
 )
 
@@ -38,8 +43,7 @@ BodyValidator = Callable[[Any], Any]
 
 def has_request_model(content_type: str | None) -> bool:
     """Whether API Gateway validates a body of this Content-Type: bodies of other types pass through unvalidated."""
-    media_type = (content_type or "").split(";")[0].strip().lower()
-    return media_type in ("", REQUEST_MODEL_CONTENT_TYPE)
+    return media_type(content_type) in ("", REQUEST_MODEL_CONTENT_TYPE)
 
 
 def request_body_validator(document: Path = OPENAPI_DOCUMENT) -> BodyValidator | None:
@@ -233,21 +237,9 @@ class LocalApiGateway(BackgroundServer):
         return True
 
     def _gateway_cors(self, origin: str | None) -> list[tuple[str, str]]:
-        # stacks/api.py: '*', the single allowed origin, or (several origins) the caller's Origin echoed.
-        if self.cors_origins == ("*",):
-            allow_origin: str | None = "*"
-        elif len(self.cors_origins) == 1:
-            allow_origin = self.cors_origins[0]
-        else:
-            allow_origin = origin
-        headers = [("Access-Control-Allow-Origin", allow_origin)] if allow_origin else []
-        return [
-            *headers,
-            ("Access-Control-Allow-Headers", ",".join(CORS_ALLOW_HEADERS)),
-            ("Access-Control-Allow-Methods", ",".join(CORS_ALLOW_METHODS)),
-            ("Access-Control-Expose-Headers", ",".join(CORS_EXPOSE_HEADERS)),
-            ("Vary", "Origin"),
-        ]
+        # The deployed API's own rule; a request without Origin echoes nothing, and an empty header is not sent.
+        headers = gateway_cors_headers(self.cors_origins, origin or "")
+        return [(name, value) for name, value in headers.items() if value]
 
     def _gateway_error(self, status: int, message: str, error_type: str, origin: str | None) -> HttpResponse:
         return _json_response(

@@ -11,9 +11,11 @@ from pathlib import Path
 
 from scripts.local.background_server import BackgroundServer
 from scripts.local.dictionary import CAPITALIZED_SOURCE, EN_DE, PASS_THROUGH
+from stacks.names import SOURCE_VOCABULARY_FILE, TARGET_VOCABULARY_FILE
 
 LOG = logging.getLogger("container_stand_in")
-STAND_IN_NOTICE = "stand-in model, not the real seq2seq model"
+# What the stand-in is, in the words the local server prints, sends as X-Stand-In and the web page shows.
+STAND_IN_NOTICE = "word-by-word dictionary, not the real seq2seq model"
 SPECIAL_TOKENS = ("<pad>", "<unk>", "<s>", "</s>")
 # The real model was trained with max_seq_len_source=60 and truncates longer input; so does the stand-in.
 MAX_SOURCE_TOKENS = 60
@@ -87,9 +89,9 @@ def _numbered(words: list[str]) -> dict[str, int]:
 
 
 def write_vocab(directory: Path) -> tuple[Path, Path]:
-    """Write vocab.src.json and vocab.trg.json matching the stand-in into directory; return their paths."""
+    """Write the source and target vocabularies matching the stand-in into directory; return their paths."""
     directory.mkdir(parents=True, exist_ok=True)
-    paths = (directory / "vocab.src.json", directory / "vocab.trg.json")
+    paths = (directory / SOURCE_VOCABULARY_FILE, directory / TARGET_VOCABULARY_FILE)
     for path, vocabulary in zip(paths, (source_vocabulary(), target_vocabulary()), strict=True):
         path.write_text(json.dumps(vocabulary, ensure_ascii=False), encoding="utf-8")
     return paths
@@ -151,15 +153,18 @@ class ContainerStandIn(BackgroundServer):
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         super().__init__(host, port)
-        LOG.warning("%s: serving %s", STAND_IN_NOTICE, self.url)
+        LOG.warning("stand-in model (%s): serving %s", STAND_IN_NOTICE, self.url)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the stand-in container in the foreground."""
-    parser = argparse.ArgumentParser(description=f"Seq2seq container stand-in ({STAND_IN_NOTICE}).")
+    parser = argparse.ArgumentParser(description=f"Seq2seq container stand-in model ({STAND_IN_NOTICE}).")
     parser.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (0 = any free port; default 8080)")
     parser.add_argument(
-        "--write-vocab", type=Path, metavar="DIR", help="also write vocab.src.json and vocab.trg.json into DIR"
+        "--write-vocab",
+        type=Path,
+        metavar="DIR",
+        help=f"also write {SOURCE_VOCABULARY_FILE} and {TARGET_VOCABULARY_FILE} into DIR",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

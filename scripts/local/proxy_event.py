@@ -11,6 +11,11 @@ from fnmatch import fnmatchcase
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import scripts.local.lambda_package  # noqa: F401 - makes the Lambda's translator package importable
+
+# isort: split
+from translator.media_types import media_type
+
 from stacks.api_contract import BINARY_MEDIA_TYPES
 
 _LOCAL_ACCOUNT = "000000000000"
@@ -27,8 +32,8 @@ class HttpResponse:
 
 def is_binary(content_type: str | None, binary_media_types: Iterable[str] = BINARY_MEDIA_TYPES) -> bool:
     """Whether API Gateway hands a body of this Content-Type to the Lambda base64-encoded (wildcards such as "image/*" too)."""
-    media_type = (content_type or "").split(";")[0].strip().lower()
-    return bool(media_type) and any(fnmatchcase(media_type, pattern.strip().lower()) for pattern in binary_media_types)
+    kind = media_type(content_type)
+    return bool(kind) and any(fnmatchcase(kind, pattern.strip().lower()) for pattern in binary_media_types)
 
 
 def _single_and_multi(pairs: Iterable[tuple[str, str]]) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:

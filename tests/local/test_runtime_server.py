@@ -95,7 +95,7 @@ def test_runs_as_a_module() -> None:
         capture_output=True,
         text=True,
         timeout=30,
-        cwd=Path(__file__).parent.parent,
+        cwd=Path(__file__).parents[2],
         check=False,
     )
     assert result.returncode == 0 and "--container-url" in result.stdout

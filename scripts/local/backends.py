@@ -1,0 +1,114 @@
+"""What the local API's handler calls: the stand-in model on 127.0.0.1, or a deployed endpoint in the user's account."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scripts.aws.session import SessionError, aws_session, region_environment
+from scripts.aws.stack_outputs import StackOutputError, stack_output
+from scripts.local.container_stand_in import STAND_IN_NOTICE, ContainerStandIn, write_vocab
+from scripts.local.runtime_server import DEFAULT_ENDPOINT, REGION, RuntimeServer
+from stacks.api_contract import lambda_environment
+from stacks.names import BUCKET_OUTPUT, BUCKET_STACK, ENDPOINT_OUTPUT, ENDPOINT_STACK, SOURCE_VOCABULARY_FILE
+from stacks.settings import Settings
+
+# Metrics go to CloudWatch as structured log lines; locally nothing collects them.
+LOCAL_OVERRIDES = {"POWERTOOLS_METRICS_DISABLED": "true"}
+DEFAULT_LOG_LEVEL = "WARNING"
+
+
+class BackendError(RuntimeError):
+    """The API has nothing to call: the message says what is missing and how to provide it."""
+
+
+@dataclass(frozen=True)
+class Backend:
+    """The handler's environment for a backend, what to call it, and warnings for the user."""
+
+    environment: dict[str, str | None]
+    description: str
+    runtime_url: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _log_level() -> str:
+    return os.environ.get("POWERTOOLS_LOG_LEVEL") or DEFAULT_LOG_LEVEL
+
+
+@contextmanager
+def stand_in_backend(settings: Settings) -> Iterator[Backend]:
+    """Start the container stand-in and a sagemaker-runtime server in front of it; yield the handler's environment."""
+    with ExitStack() as stack:
+        vocab_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="translate-vocab-")))
+        container = stack.enter_context(ContainerStandIn())
+        runtime = stack.enter_context(RuntimeServer(container_url=container.url, endpoints={DEFAULT_ENDPOINT}))
+        deployed = lambda_environment(
+            settings, endpoint_name=DEFAULT_ENDPOINT, model_bucket="", source_vocabulary_key="", log_level=_log_level()
+        )
+        environment: dict[str, str | None] = {
+            **deployed,
+            **LOCAL_OVERRIDES,
+            "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": runtime.url,
+            # The stand-in's vocabulary, from a file: no bucket is read.
+            "SOURCE_VOCABULARY_FILE": str(write_vocab(vocab_dir)[0]),
+            "MODEL_BUCKET": None,
+            "SOURCE_VOCABULARY_KEY": None,
+            # Fake credentials and the stand-in's own region: nothing here may reach a real account, and nothing of
+            # the user's AWS configuration (region variables, profile) changes what the stand-in does.
+            "AWS_ACCESS_KEY_ID": "stand-in",
+            "AWS_SECRET_ACCESS_KEY": "stand-in",
+            "AWS_SESSION_TOKEN": None,
+            "AWS_PROFILE": None,
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            **region_environment(REGION),
+        }
+        yield Backend(environment, f"stand-in model: {STAND_IN_NOTICE}", runtime_url=runtime.url)
+
+
+def deployed_backend(endpoint_name: str | None, settings: Settings) -> Backend:
+    """The handler's environment for a deployed endpoint: names from the flags, the environment, or the stacks' outputs."""
+    try:
+        session = aws_session()
+    except SessionError as error:
+        raise BackendError(str(error)) from None
+    endpoint_name = endpoint_name or os.environ.get("ENDPOINT_NAME")
+    if not endpoint_name:
+        try:
+            endpoint_name = stack_output(ENDPOINT_STACK, ENDPOINT_OUTPUT, session=session)
+        except StackOutputError as error:
+            raise BackendError(f"{error}; or pass --endpoint-name NAME, or use --stand-in to run without AWS") from None
+    warnings = []
+    bucket = os.environ.get("MODEL_BUCKET")
+    if not bucket:
+        try:
+            bucket = stack_output(BUCKET_STACK, BUCKET_OUTPUT, session=session)
+        except StackOutputError as error:
+            # The handler works without the vocabulary, only sentence-initial truecasing is lost: warn, go on.
+            warnings.append(
+                f"{error}; set MODEL_BUCKET to the bucket holding {SOURCE_VOCABULARY_FILE}, "
+                "or truecasing by vocabulary is off"
+            )
+    environment: dict[str, str | None] = {
+        **lambda_environment(
+            settings,
+            endpoint_name=endpoint_name,
+            model_bucket=bucket or "",
+            source_vocabulary_key=os.environ.get("SOURCE_VOCABULARY_KEY")
+            or settings.model_prefix + SOURCE_VOCABULARY_FILE,
+            log_level=_log_level(),
+        ),
+        **LOCAL_OVERRIDES,
+        "SOURCE_VOCABULARY_FILE": None,
+    }
+    if not bucket:
+        environment["MODEL_BUCKET"] = None
+    if session.region_name:
+        # The handler's boto3 reads AWS_DEFAULT_REGION, not AWS_REGION: give it the region the lookups used.
+        environment.update(region_environment(session.region_name))
+    return Backend(environment, f"SageMaker endpoint {endpoint_name}", warnings=warnings)
