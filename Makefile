@@ -9,11 +9,12 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help setup setup-dev browser lint preflight deploy destroy synth test bench local clean
+.PHONY: help setup setup-dev browser lint preflight deploy destroy stage synth test bench local clean
 
 help:
 	@echo "make deploy   deploy the translation service to the AWS account in your environment"
 	@echo "make destroy  remove every stack and check that nothing keeps running (or billing)"
+	@echo "make stage    stage the model into the deployed bucket (ARGS='--source DIR|URL|s3://...')"
 	@echo "make preflight  check credentials, region, instance quota and CDK bootstrap without deploying"
 	@echo "make test     run the offline test suite (installs what it needs first)"
 	@echo "make local    run the API and web page on 127.0.0.1 against a local stand-in model"
@@ -46,13 +47,16 @@ synth: setup
 	$(CDK) synth --quiet
 
 preflight: setup
-	$(PY) scripts/preflight.py $(ARGS)
+	$(PY) -m scripts.preflight $(ARGS)
 
 deploy: setup
-	$(PY) scripts/deploy.py $(ARGS)
+	$(PY) -m scripts.deploy $(ARGS)
 
 destroy: setup
-	$(PY) scripts/destroy.py $(ARGS)
+	$(PY) -m scripts.destroy $(ARGS)
+
+stage: setup
+	$(PY) -m scripts.stage_model $(ARGS)
 
 lint: setup-dev
 	$(PY) -m ruff check .
@@ -65,7 +69,7 @@ bench: setup-dev
 	$(PY) -m benchmarks
 
 local: setup-dev
-	$(PY) scripts/local_api.py --stand-in $(ARGS)
+	$(PY) -m scripts.local_api --stand-in $(ARGS)
 
 clean:
 	rm -rf cdk.out .pytest_cache .hypothesis

@@ -73,8 +73,8 @@ def _measure(
 
 def run(repeat: int, model_bytes: int = MODEL_PAYLOAD_BYTES) -> list[Row]:
     """Rows: seconds and wire bytes of stage_model per source kind, each next to upload_file of the same three files."""
-    from scripts.stage_model import stage
     from scripts.staging.sources import DirectorySource, HttpSource, S3Source, tqdm_progress
+    from scripts.staging.stage import stage
     from stacks.settings import parse_overrides, settings_from_files
 
     settings = settings_from_files(parse_overrides([]))

@@ -6,27 +6,25 @@ import argparse
 import json
 import shlex
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-if __package__ in (None, ""):  # run as `python scripts/deploy.py`: make the repo root importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 import boto3
+from boto3.exceptions import Boto3Error
 from botocore.exceptions import BotoCoreError, ClientError
 
 from scripts.aws import endpoint_logs
-from scripts.aws.cdk_cli import REPO_ROOT, Runner, add_context_option, cdk, context_flags, run_command
-from scripts.preflight import (
-    CLIENT_CONFIG,
-    PreflightError,
-    aws_session,
-    check_caller,
-    check_image,
-    describe_error,
-    run_preflight,
-)
+from scripts.aws.cdk_cli import REPO_ROOT, ProgramNotFound, Runner, add_context_option, cdk, context_flags, run_command
+from scripts.aws.checks import PreflightError, check_caller, check_image, run_preflight
+from scripts.aws.errors import describe_error
+from scripts.aws.instance_types import cost_reminder
+from scripts.aws.session import CHECK_CONFIG, SessionError, aws_session, region_environment
+from scripts.aws.stack_outputs import StackOutputError, deployed_output, output_from_file
+from scripts.staging.artifacts import ArtifactError
+from scripts.staging.s3_write import Interrupted, StageError
+from scripts.staging.sources import SourceError, choose_sources, tqdm_progress
+from scripts.staging.stage import stage, staging_client
 from stacks.names import (
     API_STACK,
     API_URL_OUTPUT,
@@ -39,11 +37,8 @@ from stacks.names import (
 from stacks.settings import Settings, SettingsError, parse_overrides, settings_from_files
 
 OUTPUTS_FILE = "outputs.json"
-# On-demand real-time inference in us-east-1 (third-party price tables, 2026); other regions and types: the SageMaker pricing page.
-HOURLY_USD_US_EAST_1 = {"ml.m4.xlarge": 0.28}
 SAMPLE_TEXT = "I love you, too."
-
-VersionOf = Callable[[Any, str, str], str]
+RETRY = "Fix the cause shown above and run make deploy again; `make destroy` removes what was created."
 
 
 class DeployError(Exception):
@@ -58,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_context_option(parser)
     parser.add_argument(
         "--source",
-        help="where to copy the model from (S3 prefix, HTTP(S) base URL or local directory); default: the staging script's list",
+        help="where to copy the model from (S3 prefix, HTTP(S) base URL or local directory); default: the public copies",
     )
     parser.add_argument(
         "--yes",
@@ -73,60 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def cost_reminder(settings: Settings, region: str) -> str:
-    """What the endpoint costs while it exists, and how to stop paying."""
-    count, largest = settings.instance_count, settings.max_instance_count
-    fleet = f"{count} x {settings.instance_type}" + (f" (up to {largest} when scaled out)" if largest > count else "")
-    price = HOURLY_USD_US_EAST_1.get(settings.instance_type)
-    if price is None:
-        rate = f"see the SageMaker pricing page for {settings.instance_type} in {region}"
-    else:
-        rate = f"about {price * count:.2f} USD per hour in us-east-1" + (
-            f", up to {price * largest:.2f}" if largest > count else ""
-        )
-        if region != "us-east-1":
-            rate += f" (prices in {region} differ: see the SageMaker pricing page)"
-    return f"The endpoint runs {fleet}: {rate}, billed while the endpoint exists, serving or not. Run `make destroy` when you are done."
-
-
-def _read_output(outputs_file: Path, stack: str, key: str, session: boto3.Session) -> str:
-    # The CLI's outputs file answers without a call; the stack itself is the fallback.
-    try:
-        value = json.loads(outputs_file.read_text(encoding="utf-8"))[stack][key]
-        if value:
-            return str(value)
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    from scripts.aws.stack_outputs import StackOutputError, stack_output
-
-    try:
-        return stack_output(stack, key, session=session)
-    except StackOutputError as error:
-        raise DeployError(str(error)) from None
-
-
-def _optional_output(outputs_file: Path, stack: str, key: str) -> str | None:
-    try:
-        return str(json.loads(outputs_file.read_text(encoding="utf-8"))[stack][key]) or None
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _staged_version(session: boto3.Session, region: str, bucket: str, key: str, version_of: VersionOf | None) -> str:
-    if version_of is None:
-        from scripts.stage_model import staged_model_version as version_of
-    try:
-        version = version_of(session.client("s3", region_name=region, config=CLIENT_CONFIG), bucket, key)
-    except (ClientError, BotoCoreError) as error:
-        where = f"s3://{bucket}/{key}"
-        raise DeployError(
-            f"could not read the staged model {where} ({describe_error(error)}): run make deploy again."
-        ) from None
-    if not version:
-        raise DeployError(
-            f"the staged model s3://{bucket}/{key} has no version: stage it again (make deploy re-runs the staging)."
-        )
-    return version
+def _cost(settings: Settings, region: str) -> str:
+    return cost_reminder(settings.instance_type, settings.instance_count, settings.max_instance_count, region)
 
 
 def _confirmed(yes: bool, interactive: bool) -> bool:
@@ -148,10 +91,31 @@ def _confirmed(yes: bool, interactive: bool) -> bool:
     return True
 
 
-def _run_phase(runner: Runner, argv: Sequence[str], what: str, advice: str) -> None:
-    code = runner(list(argv))
+def _run_phase(runner: Runner, argv: Sequence[str], region: str, what: str, advice: str) -> None:
+    # The CLI deploys to the region the checks used, whatever else the environment or profile says.
+    code = runner(list(argv), env=region_environment(region))
     if code != 0:
         raise DeployError(f"{what} failed (exit code {code}); later phases did not run. {advice}")
+
+
+def _stage(session: boto3.Session, bucket: str, settings: Settings, source: str | None) -> str:
+    try:
+        sources = choose_sources(source, session.region_name)
+        return stage(
+            staging_client(session),
+            bucket,
+            settings,
+            sources,
+            progress=tqdm_progress(True),
+            say=lambda line: print(f"      {line}"),
+            warn=lambda line: print(f"  warn  {line}", file=sys.stderr),
+        )
+    except (ValueError, StageError, SourceError, ArtifactError) as error:
+        raise DeployError(f"staging the model failed: {error}; later phases did not run. {RETRY}") from None
+    except (ClientError, BotoCoreError, Boto3Error, OSError) as error:
+        raise DeployError(
+            f"staging the model failed ({describe_error(error)}); later phases did not run. {RETRY}"
+        ) from None
 
 
 def main(
@@ -160,15 +124,13 @@ def main(
     runner: Runner = run_command,
     session: boto3.Session | None = None,
     quotas_client: Any = None,
-    version_of: VersionOf | None = None,
     outputs_dir: Path | None = None,
     interactive: bool | None = None,
 ) -> int:
     """Deploy the service end to end; 0 when its URL is printed, non-zero with one clear message otherwise."""
     args = build_parser().parse_args(argv)
     try:
-        overrides = parse_overrides(args.context)
-        settings = settings_from_files(overrides)
+        settings = settings_from_files(parse_overrides(args.context))
     except SettingsError as error:
         print(f"deploy: {error}", file=sys.stderr)
         return 2
@@ -186,25 +148,22 @@ def main(
             print(f"  ok    credentials: {caller.arn}; region {caller.region} has the seq2seq image")
             print("  warn  --skip-preflight: the instance quota and the CDK bootstrap were not checked")
         else:
-            caller = run_preflight(settings, session, quotas_client=quotas_client).caller
-        print(f"Target: account {caller.account}, region {caller.region}. {cost_reminder(settings, caller.region)}")
+            caller = run_preflight(settings, session, quotas_client=quotas_client, out=print).caller
+        region = caller.region
+        print(f"Target: account {caller.account}, region {region}. {_cost(settings, region)}")
         if not _confirmed(args.yes, sys.stdin.isatty() if interactive is None else interactive):
             return 1
 
         print(f"[2/4] Deploying the model bucket ({BUCKET_STACK})")
-        retry = "Fix the cause shown above and run make deploy again; `make destroy` removes what was created."
         deploy_flags = ["--require-approval", "never", "--outputs-file", str(outputs_file)]
         # The bucket stack depends on nothing, so --exclusively deploys the same; it also makes the CLI bundle this
         # stack's assets only, not pip-install the API's Lambda for nothing (which needs the package index).
         first = cdk("deploy", BUCKET_STACK, "--exclusively", *deploy_flags, *context)
-        _run_phase(runner, first, f"cdk deploy {BUCKET_STACK}", retry)
-        bucket = _read_output(outputs_file, BUCKET_STACK, BUCKET_OUTPUT, session)
+        _run_phase(runner, first, region, f"cdk deploy {BUCKET_STACK}", RETRY)
+        bucket = deployed_output(outputs_file, BUCKET_STACK, BUCKET_OUTPUT, session)
 
         print(f"[3/4] Staging the model into s3://{bucket}/{settings.model_prefix}")
-        source = ["--source", args.source] if args.source else []
-        stage = [sys.executable, "scripts/stage_model.py", "--bucket", bucket, *source, *context]
-        _run_phase(runner, stage, "staging the model", retry)
-        version = _staged_version(session, caller.region, bucket, settings.model_key, version_of)
+        version = _stage(session, bucket, settings, args.source)
 
         print(f"[4/4] Deploying the endpoint and the API ({ENDPOINT_STACK}, {API_STACK}) with model_version={version}")
         print(
@@ -212,17 +171,23 @@ def main(
         )
         endpoint_advice = (
             "If the endpoint failed with ResourceLimitExceeded, request a higher instance quota (the preflight names it). "
-            + retry
+            + RETRY
         )
         second = cdk("deploy", ENDPOINT_STACK, API_STACK, *deploy_flags, *context, "-c", f"model_version={version}")
-        _run_phase(runner, second, f"cdk deploy {ENDPOINT_STACK} {API_STACK}", endpoint_advice)
-        url = _read_output(outputs_file, API_STACK, TRANSLATE_URL_OUTPUT, session)
-    except PreflightError as error:
+        _run_phase(runner, second, region, f"cdk deploy {ENDPOINT_STACK} {API_STACK}", endpoint_advice)
+        url = deployed_output(outputs_file, API_STACK, TRANSLATE_URL_OUTPUT, session)
+    except (PreflightError, SessionError) as error:
         print(f"deploy stopped: {error}", file=sys.stderr)
         return 1
-    except DeployError as error:
+    except (DeployError, StackOutputError, ProgramNotFound) as error:
         print(f"deploy failed: {error}", file=sys.stderr)
         return 1
+    except Interrupted as error:
+        print(
+            f"\ndeploy {error}; run make deploy again to finish, or make destroy to remove what was created.",
+            file=sys.stderr,
+        )
+        return 130
     except KeyboardInterrupt:
         print(
             "\ndeploy interrupted: run make deploy again to finish, or make destroy to remove what was created.",
@@ -230,19 +195,19 @@ def main(
         )
         return 130
 
-    endpoint_name = _optional_output(outputs_file, ENDPOINT_STACK, ENDPOINT_OUTPUT)
+    endpoint_name = output_from_file(outputs_file, ENDPOINT_STACK, ENDPOINT_OUTPUT)
     if endpoint_name:
-        logs = session.client("logs", region_name=caller.region, config=CLIENT_CONFIG)
+        logs = session.client("logs", region_name=region, config=CHECK_CONFIG)
         print(endpoint_logs.keep_for(logs, endpoint_name, settings.log_retention_days))
     sample = json.dumps({"text": SAMPLE_TEXT})
     print()
     print(f"The translation service is up: POST {url}")
-    page = _optional_output(outputs_file, API_STACK, API_URL_OUTPUT)
+    page = output_from_file(outputs_file, API_STACK, API_URL_OUTPUT)
     if page:
         print(f"Web page: {page}")
     print("Try it:")
     print(f"  curl -s -X POST {shlex.quote(url)} -H 'Content-Type: application/json' -d {shlex.quote(sample)}")
-    print(cost_reminder(settings, caller.region))
+    print(_cost(settings, region))
     return 0
 
 

@@ -4,126 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
-if __package__ in (None, ""):  # run as `python scripts/destroy.py`: make the repo root importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from scripts.aws import endpoint_logs
-from scripts.aws.cdk_cli import Runner, add_context_option, cdk, context_flags, run_command
-from scripts.aws.stack_outputs import StackNotDeployed, StackOutputError, stack_output
-from scripts.preflight import CLIENT_CONFIG, PreflightError, aws_session, check_caller, describe_error
-from stacks.names import ENDPOINT_LOG_GROUP_PREFIX, ENDPOINT_OUTPUT, ENDPOINT_STACK, PROJECT_TAG, STACK_NAMES
+from scripts.aws.cdk_cli import ProgramNotFound, Runner, add_context_option, cdk, context_flags, run_command
+from scripts.aws.checks import PreflightError, check_caller
+from scripts.aws.errors import describe_error
+from scripts.aws.leftovers import deployed_endpoint_name, leftover_report, project_leftovers
+from scripts.aws.session import CHECK_CONFIG, SessionError, aws_session, region_environment
 from stacks.settings import SettingsError, parse_overrides, settings_from_files
-
-# stacks/names.py is free of CDK imports: reading the names costs nothing and they can't drift from the stacks'.
-PROJECT_STACKS = frozenset(STACK_NAMES)
-
-
-@dataclass(frozen=True)
-class Kind:
-    """One kind of billable SageMaker resource: how to list it and how to delete it by hand."""
-
-    label: str
-    list_operation: str
-    items_key: str
-    name_key: str
-    arn_key: str
-    delete_command: str
-
-
-# Deletion order matters: an endpoint uses its config, a config names its model.
-KINDS = (
-    Kind("endpoint", "list_endpoints", "Endpoints", "EndpointName", "EndpointArn", "delete-endpoint --endpoint-name"),
-    Kind(
-        "endpoint config",
-        "list_endpoint_configs",
-        "EndpointConfigs",
-        "EndpointConfigName",
-        "EndpointConfigArn",
-        "delete-endpoint-config --endpoint-config-name",
-    ),
-    Kind("model", "list_models", "Models", "ModelName", "ModelArn", "delete-model --model-name"),
-)
-
-
-@dataclass(frozen=True)
-class Leftover:
-    """A SageMaker resource of the project that still exists."""
-
-    kind: Kind
-    name: str
-    status: str | None
-
-    def delete_command(self, region: str) -> str:
-        return f"aws sagemaker {self.kind.delete_command} {self.name} --region {region}"
-
-
-def belongs_to_project(tags: dict[str, str]) -> bool:
-    """Tagged with the project's tag, or created by one of its stacks (CloudFormation tags what it creates)."""
-    return tags.get(PROJECT_TAG[0]) == PROJECT_TAG[1] or tags.get("aws:cloudformation:stack-name") in PROJECT_STACKS
-
-
-def _tags(sagemaker: Any, arn: str) -> dict[str, str] | None:
-    tags: dict[str, str] = {}
-    try:
-        for page in sagemaker.get_paginator("list_tags").paginate(ResourceArn=arn):
-            tags.update({tag["Key"]: tag["Value"] for tag in page.get("Tags", [])})
-    except ClientError as error:
-        # Deleted between listing and tagging: nothing is left of it.
-        if error.response.get("Error", {}).get("Code") in {"ValidationException", "ResourceNotFound"}:
-            return None
-        raise
-    return tags
-
-
-def project_leftovers(sagemaker: Any) -> list[Leftover]:
-    """Every SageMaker endpoint, endpoint config and model of the project that still exists, in deletion order."""
-    leftovers = []
-    for kind in KINDS:
-        for page in sagemaker.get_paginator(kind.list_operation).paginate():
-            for item in page.get(kind.items_key, []):
-                tags = _tags(sagemaker, item[kind.arn_key])
-                if tags is not None and belongs_to_project(tags):
-                    leftovers.append(Leftover(kind=kind, name=item[kind.name_key], status=item.get("EndpointStatus")))
-    return leftovers
-
-
-def leftover_report(leftovers: list[Leftover], region: str) -> str:
-    """What is left and the exact commands that delete it."""
-    lines = [f"{len(leftovers)} SageMaker resource(s) of the project are still there in {region}:"]
-    for leftover in leftovers:
-        status = f" ({leftover.status})" if leftover.status else ""
-        lines.append(f"  {leftover.kind.label} {leftover.name}{status}")
-    if any(leftover.status == "Deleting" for leftover in leftovers):
-        lines.append(
-            "An endpoint that is Deleting goes away by itself within minutes: run make destroy again to confirm."
-        )
-    lines.append("Delete them (in this order) with the AWS CLI, or in the SageMaker console:")
-    lines.extend(f"  {leftover.delete_command(region)}" for leftover in leftovers)
-    lines.append("An endpoint bills until it is deleted.")
-    return "\n".join(lines)
-
-
-def deployed_endpoint_name(session: boto3.Session) -> str | None:
-    """The endpoint stack's endpoint, read before destroying it: its log group is SageMaker's, not the stack's."""
-    try:
-        return stack_output(ENDPOINT_STACK, ENDPOINT_OUTPUT, session=session)
-    except StackNotDeployed:
-        return None
-    except StackOutputError as error:
-        # The stacks can still go; only the group's name is unknown, so say where to look afterwards.
-        print(
-            f"  warn  {error}; after destroy, delete the endpoint's log group by hand if one is left "
-            f"(aws logs describe-log-groups --log-group-name-prefix {ENDPOINT_LOG_GROUP_PREFIX})",
-            file=sys.stderr,
-        )
-        return None
 
 
 def main(argv: list[str] | None = None, *, runner: Runner = run_command, session: boto3.Session | None = None) -> int:
@@ -144,21 +35,27 @@ def main(argv: list[str] | None = None, *, runner: Runner = run_command, session
         session = session or aws_session()
         caller = check_caller(session, "make destroy")
         print(f"  ok    {caller.arn}, region {caller.region}")
-        endpoint_name = deployed_endpoint_name(session)
+        endpoint_name, warning = deployed_endpoint_name(session)
+        if warning:
+            print(f"  warn  {warning}", file=sys.stderr)
         print("[2/3] Removing every stack (cdk destroy --all --force); deleting the endpoint takes a few minutes")
-        code = runner(cdk("destroy", "--all", "--force", *context_flags(args.context)))
+        # The CLI destroys in the region the checks used, whatever else the environment or profile says.
+        code = runner(
+            cdk("destroy", "--all", "--force", *context_flags(args.context)), env=region_environment(caller.region)
+        )
         print("[3/3] Checking that no SageMaker model, endpoint config or endpoint of the project is left")
-        sagemaker = session.client("sagemaker", region_name=caller.region, config=CLIENT_CONFIG)
-        leftovers = project_leftovers(sagemaker)
+        leftovers = project_leftovers(session.client("sagemaker", region_name=caller.region, config=CHECK_CONFIG))
         # Only once the endpoint is gone: a running one would create its group again.
         logs_left = None
         if endpoint_name and not leftovers:
-            logs_left = endpoint_logs.delete(
-                session.client("logs", region_name=caller.region, config=CLIENT_CONFIG), endpoint_name
-            )
-    except PreflightError as error:
+            logs = session.client("logs", region_name=caller.region, config=CHECK_CONFIG)
+            logs_left = endpoint_logs.delete(logs, endpoint_name)
+    except (PreflightError, SessionError) as error:
         print(f"destroy stopped: {error}", file=sys.stderr)
         return 1
+    except ProgramNotFound as error:
+        print(f"destroy failed: {error}", file=sys.stderr)
+        return 127
     except (ClientError, BotoCoreError) as error:
         print(
             f"destroy could not list SageMaker resources ({describe_error(error)}): check by hand with "

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
-import sys
 from pathlib import Path
 
 import boto3
@@ -12,7 +12,8 @@ import pytest
 from botocore.stub import Stubber
 
 from scripts import deploy
-from scripts.staging.sources import STAGED_BY
+from scripts.aws.checks import AUTOSCALING_SERVICE
+from tests.fixtures.moto_server import REGION_CASES, create_bootstrap_stack, set_region
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CDK = ["npx", "--no-install", "cdk"]
@@ -24,20 +25,28 @@ OUTPUTS = {
     "TranslateApi": {"TranslateUrl": URL, "ApiUrl": "https://abc123.execute-api.us-east-1.amazonaws.com/prod/"},
 }
 TEMPLATE = json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}})
+MODEL_KEY = "sagemaker/seq2seq/eng-german/pretrained_model/model.tar.gz"
 
 
 class FakeRunner:
-    """Records each command; `cdk deploy` writes the deployed stacks' outputs where --outputs-file says, as the CLI does."""
+    """Records each command and its environment; `cdk deploy` does what the CLI does to the account (the bucket stack
+    creates the bucket in moto, in the region the CLI was given) and writes the outputs where --outputs-file says."""
 
     def __init__(self, fail_at: int | None = None, write_outputs: bool = True):
         self.calls: list[list[str]] = []
+        self.envs: list[dict[str, str]] = []
         self.fail_at = fail_at
         self.write_outputs = write_outputs
 
-    def __call__(self, argv):
+    def __call__(self, argv, *, env=None):
         self.calls.append(list(argv))
+        self.envs.append(dict(env or {}))
         if self.fail_at == len(self.calls) - 1:
             return 3
+        if "TranslateModelBucket" in argv:
+            region = (env or {})["AWS_REGION"]
+            location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+            boto3.client("s3", region_name=region).create_bucket(Bucket=BUCKET, **location)
         if argv[:4] == [*CDK, "deploy"] and self.write_outputs:
             target = Path(argv[argv.index("--outputs-file") + 1])
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -45,20 +54,39 @@ class FakeRunner:
         return 0
 
 
-class FakeVersion:
-    def __init__(self):
-        self.asked: list[tuple[str, str]] = []
+def model_version(model_files) -> str:
+    """The version staging gives a model read from a directory: its sha256, cut short."""
+    return hashlib.sha256(model_files["model.tar.gz"]).hexdigest()[:16]
 
-    def __call__(self, s3_client, bucket, key):
-        self.asked.append((bucket, key))
-        return "3f2a9c"
+
+def quotas_client(region: str = "us-east-1"):
+    """A Service Quotas client that botocore's Stubber answers (moto lacks Service Quotas for sagemaker)."""
+    return boto3.client("service-quotas", region_name=region)
+
+
+def publish_default_model(model_files, region: str = "us-east-1") -> None:
+    """The example's public copy of the model, where staging looks by default, in moto."""
+    s3 = boto3.client("s3", region_name=region)
+    bucket = f"sagemaker-example-files-prod-{region}"
+    s3.create_bucket(
+        Bucket=bucket,
+        **({} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}),
+    )
+    for name, data in model_files.items():
+        s3.put_object(Bucket=bucket, Key=f"models/seq2seq-data/{name}", Body=data)
+
+
+def staged_version(region: str = "us-east-1") -> str:
+    return boto3.client("s3", region_name=region).head_object(Bucket=BUCKET, Key=MODEL_KEY)["Metadata"]["version"]
 
 
 @pytest.fixture
-def account(aws_env):
-    """moto with a CDK bootstrap stack, and a Service Quotas client under Stubber (moto lacks Service Quotas for sagemaker)."""
-    boto3.client("cloudformation").create_stack(StackName="CDKToolkit", TemplateBody=TEMPLATE)
-    client = boto3.client("service-quotas", region_name="us-east-1")
+def account(aws_env, model_files):
+    """moto with a CDK bootstrap stack and the public model, and a Service Quotas client under Stubber (moto lacks
+    Service Quotas for sagemaker)."""
+    create_bootstrap_stack()
+    publish_default_model(model_files)
+    client = quotas_client()
     quotas = [
         {
             "ServiceCode": "sagemaker",
@@ -74,29 +102,33 @@ def account(aws_env):
         stubber.assert_no_pending_responses()
 
 
-def run(argv, account, tmp_path, runner, **kwargs):
-    kwargs.setdefault("version_of", FakeVersion())
+def run(argv, account, tmp_path, runner, model_dir=None, **kwargs):
     kwargs.setdefault("interactive", False)
-    return deploy.main(argv, runner=runner, quotas_client=account, outputs_dir=tmp_path, **kwargs)
+    source = ["--source", str(model_dir)] if model_dir else []
+    return deploy.main([*argv, *source], runner=runner, quotas_client=account, outputs_dir=tmp_path, **kwargs)
 
 
-def expected_calls(outputs: Path, context: list[str], source: list[str] | None = None) -> list[list[str]]:
+def expected_calls(outputs: Path, context: list[str], version: str) -> list[list[str]]:
     flags = ["--require-approval", "never", "--outputs-file", str(outputs)]
     return [
         # --exclusively: the CLI bundles no other stack's assets (the API's Lambda) for the bucket alone.
         [*CDK, "deploy", "TranslateModelBucket", "--exclusively", *flags, *context],
-        [sys.executable, "scripts/stage_model.py", "--bucket", BUCKET, *(source or []), *context],
-        [*CDK, "deploy", "TranslateEndpoint", "TranslateApi", *flags, *context, "-c", "model_version=3f2a9c"],
+        [*CDK, "deploy", "TranslateEndpoint", "TranslateApi", *flags, *context, "-c", f"model_version={version}"],
     ]
 
 
-def test_deploy_runs_bucket_stage_endpoint_in_order_with_flags_passed_through(account, tmp_path, capsys):
-    runner, version = FakeRunner(), FakeVersion()
-    argv = ["--yes", "-c", "instance_type=ml.m5.xlarge", "--source", "s3://my-copy/seq2seq/", "-c", "throttle_rate=5"]
-    assert run(argv, account, tmp_path, runner, version_of=version) == 0
+def test_deploy_runs_bucket_stage_endpoint_in_order_with_flags_passed_through(
+    account, tmp_path, model_dir, model_files, capsys
+):
+    runner = FakeRunner()
+    argv = ["--yes", "-c", "instance_type=ml.m5.xlarge", "-c", "throttle_rate=5"]
+    assert run(argv, account, tmp_path, runner, model_dir) == 0
     context = ["-c", "instance_type=ml.m5.xlarge", "-c", "throttle_rate=5"]
-    assert runner.calls == expected_calls(tmp_path / "outputs.json", context, ["--source", "s3://my-copy/seq2seq/"])
-    assert version.asked == [(BUCKET, "sagemaker/seq2seq/eng-german/pretrained_model/model.tar.gz")]
+    version = model_version(model_files)
+    assert runner.calls == expected_calls(tmp_path / "outputs.json", context, version)
+    # Staged by a function call into the bucket the first phase made, at the settings' key.
+    staged = boto3.client("s3").head_object(Bucket=BUCKET, Key=MODEL_KEY)
+    assert staged["Metadata"]["version"] == version
     out = capsys.readouterr().out
     assert [line.split(" ", 1)[0] for line in out.splitlines() if line.startswith("[")] == [
         "[1/4]",
@@ -119,14 +151,25 @@ def test_deploy_prints_the_hourly_cost_of_the_default_instance(account, tmp_path
     assert last.endswith("Run `make destroy` when you are done.")
 
 
-@pytest.mark.parametrize("failing", [0, 1, 2])
+@pytest.mark.parametrize("failing", [0, 1])
 def test_deploy_stops_at_the_first_failed_phase(account, tmp_path, capsys, failing):
     runner = FakeRunner(fail_at=failing)
     assert run(["--yes"], account, tmp_path, runner) == 1
-    assert runner.calls == expected_calls(tmp_path / "outputs.json", [])[: failing + 1]
+    version = staged_version() if failing else "(never staged)"
+    assert runner.calls == expected_calls(tmp_path / "outputs.json", [], version)[: failing + 1]
     err = capsys.readouterr().err
     assert "failed (exit code 3); later phases did not run" in err
     assert "Traceback" not in err
+
+
+def test_a_staging_failure_stops_before_the_endpoint_in_one_line(account, tmp_path, capsys):
+    runner = FakeRunner()
+    assert run(["--yes", "--source", "s3://no-such-copy/models/"], account, tmp_path, runner) == 1
+    assert len(runner.calls) == 1  # the bucket stack only
+    err = capsys.readouterr().err
+    (line,) = err.strip().splitlines()
+    assert line.startswith("deploy failed: staging the model failed: cannot read model.tar.gz at s3://no-such-copy/")
+    assert "404 NoSuchBucket" in line and "later phases did not run" in line
 
 
 def test_failed_precondition_deploys_nothing(aws_env, tmp_path, capsys):
@@ -176,23 +219,15 @@ def test_a_bad_setting_is_named_before_anything_runs(tmp_path, capsys):
 def test_a_model_version_flag_is_replaced_by_the_staged_version(account, tmp_path, capsys):
     runner = FakeRunner()
     assert run(["--yes", "-c", "model_version=old"], account, tmp_path, runner) == 0
-    assert runner.calls == expected_calls(tmp_path / "outputs.json", [])
+    assert runner.calls == expected_calls(tmp_path / "outputs.json", [], staged_version())
     assert "-c model_version is ignored" in capsys.readouterr().out
 
 
-def test_skip_preflight_still_checks_credentials_but_not_quota_or_bootstrap(aws_env, tmp_path, capsys):
+def test_skip_preflight_still_checks_credentials_but_not_quota_or_bootstrap(aws_env, model_files, tmp_path, capsys):
+    publish_default_model(model_files)
     runner = FakeRunner()
-    assert (
-        deploy.main(
-            ["--yes", "--skip-preflight"],
-            runner=runner,
-            outputs_dir=tmp_path,
-            version_of=FakeVersion(),
-            interactive=False,
-        )
-        == 0
-    )
-    assert runner.calls == expected_calls(tmp_path / "outputs.json", [])
+    assert deploy.main(["--yes", "--skip-preflight"], runner=runner, outputs_dir=tmp_path, interactive=False) == 0
+    assert runner.calls == expected_calls(tmp_path / "outputs.json", [], staged_version())
     assert "--skip-preflight: the instance quota and the CDK bootstrap were not checked" in capsys.readouterr().out
 
 
@@ -202,67 +237,25 @@ def test_outputs_are_read_from_the_stacks_when_the_cli_wrote_no_file(account, tm
     boto3.client("cloudformation").create_stack(StackName="TranslateModelBucket", TemplateBody=template)
     runner = FakeRunner(write_outputs=False)
     assert run(["--yes"], account, tmp_path, runner) == 1
-    assert runner.calls == expected_calls(tmp_path / "outputs.json", [])  # the bucket came from CloudFormation
+    assert runner.calls == expected_calls(tmp_path / "outputs.json", [], staged_version())  # bucket from CloudFormation
     assert "deploy failed: stack TranslateApi is not deployed in us-east-1" in capsys.readouterr().err
 
 
-def test_the_staged_models_version_is_read_from_s3_and_passed_to_the_endpoint(account, tmp_path):
-    s3 = boto3.client("s3")
-    key = "sagemaker/seq2seq/eng-german/pretrained_model/model.tar.gz"
-
-    def stage_into_moto(argv):
-        if argv[1:2] == ["scripts/stage_model.py"]:  # what staging leaves behind: the model with its content id
-            s3.create_bucket(Bucket=BUCKET)
-            s3.put_object(
-                Bucket=BUCKET,
-                Key=key,
-                Body=b"model",
-                Metadata={"version": "0123456789abcdef", STAGED_BY[0]: STAGED_BY[1]},
-            )
-        return runner(argv)
-
+def test_the_staged_models_version_is_passed_to_the_endpoint(account, tmp_path):
     runner = FakeRunner()
-    assert (
-        deploy.main(["--yes"], runner=stage_into_moto, quotas_client=account, outputs_dir=tmp_path, interactive=False)
-        == 0
-    )
-    assert runner.calls[-1][-2:] == ["-c", "model_version=0123456789abcdef"]
+    assert run(["--yes"], account, tmp_path, runner) == 0
+    version = staged_version()
+    assert len(version) == 16 and runner.calls[-1][-2:] == ["-c", f"model_version={version}"]
 
 
-def test_a_missing_staged_model_stops_before_the_endpoint(account, tmp_path, capsys):
-    boto3.client("s3").create_bucket(Bucket=BUCKET)
+def test_a_model_staged_before_is_not_staged_again(account, tmp_path, capsys):
+    assert run(["--yes"], account, tmp_path, FakeRunner()) == 0
+    first = staged_version()
+    capsys.readouterr()
     runner = FakeRunner()
-    assert deploy.main(["--yes"], runner=runner, quotas_client=account, outputs_dir=tmp_path, interactive=False) == 1
-    assert len(runner.calls) == 2
-    assert "has no version: stage it again" in capsys.readouterr().err
-
-
-def test_commands_run_in_the_repo_root_and_report_their_exit_code(capfd):
-    from scripts.aws.cdk_cli import run_command
-
-    code = run_command([sys.executable, "-c", "import os, sys; print(os.getcwd()); sys.exit(4)"])
-    assert code == 4
-    assert capfd.readouterr().out.strip() == str(REPO_ROOT)
-
-
-def test_a_missing_program_is_named_not_a_traceback(capsys):
-    from scripts.aws.cdk_cli import run_command
-
-    assert run_command(["no-such-program-for-this-test"]) == 127
-    assert "cannot run 'no-such-program-for-this-test': it is not installed" in capsys.readouterr().out
-
-
-@pytest.mark.skipif(
-    not (REPO_ROOT / "node_modules" / ".bin" / "cdk").exists(),
-    reason="the pinned CDK CLI is not installed (make setup)",
-)
-def test_the_pinned_cdk_cli_runs_offline(capfd):
-    from scripts.aws.cdk_cli import cdk, run_command
-
-    assert run_command(cdk("--version")) == 0
-    assert capfd.readouterr().out.startswith(
-        json.loads((REPO_ROOT / "package.json").read_text())["devDependencies"]["aws-cdk"]
-    )
+    assert run(["--yes"], account, tmp_path, runner) == 0
+    assert "nothing uploaded" in capsys.readouterr().out
+    assert runner.calls[-1][-1] == f"model_version={first}"
 
 
 def test_stack_and_output_names_come_from_the_stacks_names_module():
@@ -303,25 +296,40 @@ def test_a_log_group_not_created_yet_is_a_note_not_a_failure(account, tmp_path, 
     assert "  note  /aws/sagemaker/Endpoints/Endpoint-xyz does not exist yet" in capsys.readouterr().out
 
 
-def test_a_model_not_staged_by_this_project_has_no_version(account, tmp_path, capsys):
-    # Someone else's "version" metadata must not become model_version: deploy stops and says to stage again.
-    s3 = boto3.client("s3")
-
-    def foreign_object(argv):
-        if argv[1:2] == ["scripts/stage_model.py"]:
-            s3.create_bucket(Bucket=BUCKET)
-            s3.put_object(
-                Bucket=BUCKET,
-                Key="sagemaker/seq2seq/eng-german/pretrained_model/model.tar.gz",
-                Body=b"model",
-                Metadata={"version": "0123456789abcdef"},
-            )
-        return runner(argv)
-
+@pytest.mark.parametrize("case", REGION_CASES)
+def test_the_region_the_checks_used_is_the_one_the_cli_gets(case, aws_env, model_files, tmp_path, monkeypatch, capsys):
+    region = set_region(case, monkeypatch, tmp_path)
+    create_bootstrap_stack(region=region)
+    publish_default_model(model_files, region)
     runner = FakeRunner()
     assert (
-        deploy.main(["--yes"], runner=foreign_object, quotas_client=account, outputs_dir=tmp_path, interactive=False)
-        == 1
+        deploy.main(
+            ["--yes"],
+            runner=runner,
+            quotas_client=stubbed_quotas(region),
+            outputs_dir=tmp_path / "out",
+            interactive=False,
+        )
+        == 0
     )
-    assert "has no version: stage it again" in capsys.readouterr().err
-    assert len(runner.calls) == 2
+    out = capsys.readouterr().out
+    assert f"Target: account 123456789012, region {region}." in out
+    assert runner.envs == [{"AWS_REGION": region, "AWS_DEFAULT_REGION": region}] * 2
+    assert staged_version(region)  # staged in that region's bucket, from that region's public copy
+
+
+def stubbed_quotas(region: str):
+    client = quotas_client(region)
+    stubber = Stubber(client)  # Service Quotas stubbed: moto lacks it for sagemaker
+    quota = {"QuotaCode": "L-97CF11BE", "QuotaName": "ml.m4.xlarge for endpoint usage", "Value": 2.0}
+    stubber.add_response("list_service_quotas", {"Quotas": [quota]})
+    stubber.activate()
+    return client
+
+
+def test_with_autoscaling_a_missing_service_linked_role_is_a_warning_not_a_stop(account, tmp_path, capsys):
+    runner = FakeRunner()
+    assert run(["--yes", "-c", "max_instance_count=2"], account, tmp_path, runner) == 0
+    out = capsys.readouterr().out
+    assert "warn  the service-linked role AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint" in out
+    assert f"--aws-service-name {AUTOSCALING_SERVICE}" in out

@@ -7,10 +7,13 @@ import json
 from pathlib import Path
 
 import boto3
-from botocore.stub import Stubber
+import pytest
 
 from scripts import destroy
+from scripts.aws import leftovers
+from scripts.aws.stack_outputs import StackOutputError
 from stacks.names import PROJECT_TAG, STACK_NAMES
+from tests.fixtures.moto_server import REGION_CASES, set_region
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DESTROY = ["npx", "--no-install", "cdk", "destroy", "--all", "--force"]
@@ -22,11 +25,13 @@ class FakeRunner:
 
     def __init__(self, code: int = 0, on_call=None):
         self.calls: list[list[str]] = []
+        self.envs: list[dict[str, str]] = []
         self.code = code
         self.on_call = on_call
 
-    def __call__(self, argv):
+    def __call__(self, argv, *, env=None):
         self.calls.append(list(argv))
+        self.envs.append(dict(env or {}))
         if self.on_call:
             self.on_call()
         return self.code
@@ -137,10 +142,11 @@ def test_a_bad_setting_is_named_before_anything_runs(capsys):
 
 
 def test_project_tag_and_stack_names_come_from_the_stacks_names_module():
-    assert destroy.PROJECT_STACKS == frozenset(STACK_NAMES) and destroy.PROJECT_TAG == PROJECT_TAG
-    tree = ast.parse(Path(destroy.__file__).read_text(encoding="utf-8"))
-    literals = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
-    assert not {*STACK_NAMES, PROJECT_TAG[1]} & literals
+    assert leftovers.PROJECT_STACKS == frozenset(STACK_NAMES) and leftovers.PROJECT_TAG == PROJECT_TAG
+    for module in (destroy, leftovers):
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        literals = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+        assert not {*STACK_NAMES, PROJECT_TAG[1]} & literals
 
 
 def deployed_endpoint_stack(endpoint_name: str) -> None:
@@ -187,19 +193,6 @@ def test_a_log_group_that_cannot_be_deleted_is_named_with_the_command(aws_env, c
     assert "destroy incomplete: could not delete the endpoint's log group" in capsys.readouterr().err
 
 
-def test_delete_reports_a_refusal_with_the_command_and_ignores_a_missing_group(aws_env):
-    logs = boto3.client("logs")
-    assert destroy.endpoint_logs.delete(logs, "never-created") is None
-    # moto allows everything; a refusal is played by botocore's Stubber.
-    with Stubber(logs) as stubber:
-        stubber.add_client_error("delete_log_group", "AccessDeniedException", "not allowed", 400)
-        problem = destroy.endpoint_logs.delete(logs, "translate-endpoint")
-    assert problem == (
-        "could not delete the endpoint's log group /aws/sagemaker/Endpoints/translate-endpoint (AccessDeniedException): "
-        "aws logs delete-log-group --log-group-name /aws/sagemaker/Endpoints/translate-endpoint --region us-east-1"
-    )
-
-
 def test_ctrl_c_during_cdk_destroy_names_the_log_group_to_delete(aws_env, capsys):
     deployed_endpoint_stack("translate-endpoint")
 
@@ -216,9 +209,9 @@ def test_ctrl_c_during_cdk_destroy_names_the_log_group_to_delete(aws_env, capsys
 def test_an_unreadable_endpoint_stack_is_a_warning_and_destroy_goes_on(aws_env, capsys, monkeypatch):
     # moto answers every DescribeStacks; a throttled one is played by replacing the reader.
     def throttled(stack_name, output_key, *, session=None):
-        raise destroy.StackOutputError("could not read stack TranslateEndpoint in us-east-1: Throttling: Rate exceeded")
+        raise StackOutputError("could not read stack TranslateEndpoint in us-east-1: Throttling: Rate exceeded")
 
-    monkeypatch.setattr(destroy, "stack_output", throttled)
+    monkeypatch.setattr(leftovers, "stack_output", throttled)
     runner = FakeRunner()
     assert destroy.main([], runner=runner) == 0
     assert runner.calls == [DESTROY]
@@ -228,3 +221,13 @@ def test_an_unreadable_endpoint_stack_is_a_warning_and_destroy_goes_on(aws_env, 
 def test_a_stack_that_is_not_deployed_is_no_warning(aws_env, capsys):
     assert destroy.main([], runner=FakeRunner()) == 0
     assert "warn" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("case", REGION_CASES)
+def test_destroy_checks_and_destroys_in_the_region_the_user_set(case, aws_env, monkeypatch, tmp_path, capsys):
+    region = set_region(case, monkeypatch, tmp_path)
+    runner = FakeRunner()
+    assert destroy.main([], runner=runner) == 0
+    assert runner.envs == [{"AWS_REGION": region, "AWS_DEFAULT_REGION": region}]
+    out = capsys.readouterr().out
+    assert f"region {region}" in out and f"left in {region}" in out

@@ -18,9 +18,11 @@ from botocore.exceptions import ClientError
 
 from scripts import stage_model
 from scripts.aws.stack_outputs import StackOutputError, stack_output
-from scripts.stage_model import destination_keys, main, stage, staged_model_version
+from scripts.stage_model import main
+from scripts.staging import s3_write
 from scripts.staging import sources as model_sources
 from scripts.staging.sources import S3Source, parse_source
+from scripts.staging.stage import destination_keys, stage, staged_model_version
 from stacks.names import BUCKET_STACK, ENDPOINT_STACK
 from stacks.settings import parse_overrides, settings_from_files
 from tests.fixtures.artifacts import broken_artifacts, make_vocab, valid_artifacts, write_artifacts
@@ -207,8 +209,8 @@ def test_s3_source_is_copied_server_side_reading_only_a_few_kb_of_the_model(s3, 
 
 
 def test_large_objects_go_multipart_from_s3_and_from_a_directory(s3, tmp_path, monkeypatch):
-    monkeypatch.setattr(stage_model, "MULTIPART_THRESHOLD", 5 * 1024 * 1024)
-    monkeypatch.setattr(stage_model, "MULTIPART_CHUNK", 5 * 1024 * 1024)
+    monkeypatch.setattr(s3_write, "MULTIPART_THRESHOLD", 5 * 1024 * 1024)
+    monkeypatch.setattr(s3_write, "MULTIPART_CHUNK", 5 * 1024 * 1024)
     big = valid_artifacts(extra_random_bytes=6 * 1024 * 1024)
     calls = record_calls(s3)
     stage(s3, BUCKET, SETTINGS, [parse_source(str(write_artifacts(tmp_path / "big", big)))], say=lambda _: None)
@@ -422,7 +424,7 @@ def test_disk_filling_up_mid_download_is_one_clear_failure(s3, tmp_path, http_fi
 
 def fail_promotion(monkeypatch, failing_copy: int, error: BaseException) -> list[str]:
     """Make the failing_copy-th promotion copy (scratch -> final key) raise error; return the keys promoted so far."""
-    real_copy = stage_model._copy_within
+    real_copy = s3_write._copy_within
     promotions: list[str] = []
 
     def flaky_copy(client, bucket, source_key, key):
@@ -432,7 +434,7 @@ def fail_promotion(monkeypatch, failing_copy: int, error: BaseException) -> list
                 raise error
         real_copy(client, bucket, source_key, key)
 
-    monkeypatch.setattr(stage_model, "_copy_within", flaky_copy)
+    monkeypatch.setattr(s3_write, "_copy_within", flaky_copy)
     return promotions
 
 
@@ -474,14 +476,14 @@ def test_ctrl_c_just_after_the_models_copy_landed_still_puts_the_previous_files_
     s3, tmp_path, model_dir, monkeypatch, capsys
 ):
     before = stage_previous(s3, tmp_path)
-    real_copy = stage_model._copy_within
+    real_copy = s3_write._copy_within
 
     def interrupted_after_the_copy(client, bucket, source_key, key):
         real_copy(client, bucket, source_key, key)
         if "/new/" in source_key and key == SETTINGS.model_key:
             raise KeyboardInterrupt  # the copy is done in S3, but this run never heard back
 
-    monkeypatch.setattr(stage_model, "_copy_within", interrupted_after_the_copy)
+    monkeypatch.setattr(s3_write, "_copy_within", interrupted_after_the_copy)
     code, _, err = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
     assert code == 1
     assert_one_line_failure(
@@ -492,14 +494,14 @@ def test_ctrl_c_just_after_the_models_copy_landed_still_puts_the_previous_files_
 
 def test_ctrl_c_while_uploading_removes_the_scratch_copies(s3, tmp_path, model_dir, monkeypatch, capsys):
     before = stage_previous(s3, tmp_path)
-    real_upload = stage_model._upload
+    real_upload = s3_write._upload
 
     def interrupted_upload(client, bucket, key, artifact, progress):
         if artifact.name == "vocab.trg.json":
             raise KeyboardInterrupt
         real_upload(client, bucket, key, artifact, progress)
 
-    monkeypatch.setattr(stage_model, "_upload", interrupted_upload)
+    monkeypatch.setattr(s3_write, "_upload", interrupted_upload)
     code, _, err = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
     assert code == 1
     assert_one_line_failure(err, "interrupted before the new files were put in place", "are as they were")
@@ -547,7 +549,7 @@ def test_a_second_ctrl_c_during_cleanup_leaves_scratch_that_the_next_run_removes
     )
     assert len(scratch_keys(s3)) == 6  # new/ and old/ of each file
     s3_hooks.clear()
-    monkeypatch.setattr(stage_model, "SWEEP_AFTER", timedelta(0))  # the next run, a day later
+    monkeypatch.setattr(s3_write, "SWEEP_AFTER", timedelta(0))  # the next run, a day later
     code, out, err = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
     assert (code, err) == (0, "")
     assert "removed 6 scratch file(s) an earlier, interrupted run left" in out and "nothing uploaded" in out
@@ -556,7 +558,7 @@ def test_a_second_ctrl_c_during_cleanup_leaves_scratch_that_the_next_run_removes
 
 
 def test_the_sweep_removes_only_this_scripts_scratch_keys(s3, model_dir, model_files, monkeypatch, capsys):
-    monkeypatch.setattr(stage_model, "SWEEP_AFTER", timedelta(0))
+    monkeypatch.setattr(s3_write, "SWEEP_AFTER", timedelta(0))
     prefix = SETTINGS.model_prefix
     leftovers = [f"{prefix}.staging-0123456789ab/new/model.tar.gz", f"{prefix}.staging-0123456789ab/old/vocab.src.json"]
     others = [
@@ -598,14 +600,14 @@ def test_scratch_is_removed_when_versions_cannot_be_listed(
 
     s3_hooks.append(("before-call.s3.ListObjectVersions", refuse))
     if outcome == "rolled back":
-        real_copy = stage_model._copy_within
+        real_copy = s3_write._copy_within
 
         def fail_on_model(client, bucket, source_key, key):
             if "/new/" in source_key and key == SETTINGS.model_key:
                 raise s3_error("InternalError", 500, "We encountered an internal error.", "CopyObject")
             real_copy(client, bucket, source_key, key)
 
-        monkeypatch.setattr(stage_model, "_copy_within", fail_on_model)
+        monkeypatch.setattr(s3_write, "_copy_within", fail_on_model)
     exit_code, _, err = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
     assert scratch_keys(s3) == []
     if outcome == "staged":
@@ -622,7 +624,7 @@ def test_a_versioned_bucket_keeps_no_scratch_versions_after_success_or_failure(
 ):
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
     stage_previous(s3, tmp_path)
-    real_copy = stage_model._copy_within
+    real_copy = s3_write._copy_within
 
     def fail_on_model(client, bucket, source_key, key):
         if "/new/" in source_key and key == SETTINGS.model_key:
@@ -631,7 +633,7 @@ def test_a_versioned_bucket_keeps_no_scratch_versions_after_success_or_failure(
             )
         real_copy(client, bucket, source_key, key)
 
-    monkeypatch.setattr(stage_model, "_copy_within", fail_on_model)
+    monkeypatch.setattr(s3_write, "_copy_within", fail_on_model)
     assert run(capsys, "--source", str(model_dir), "--bucket", BUCKET)[0] == 1
     assert staged_bytes(s3) == OLD
     versions = s3.list_object_versions(Bucket=BUCKET)
@@ -640,8 +642,8 @@ def test_a_versioned_bucket_keeps_no_scratch_versions_after_success_or_failure(
 
 
 def test_a_failure_while_uploading_multipart_aborts_the_upload(s3, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(stage_model, "MULTIPART_THRESHOLD", 5 * 1024 * 1024)
-    monkeypatch.setattr(stage_model, "MULTIPART_CHUNK", 5 * 1024 * 1024)
+    monkeypatch.setattr(s3_write, "MULTIPART_THRESHOLD", 5 * 1024 * 1024)
+    monkeypatch.setattr(s3_write, "MULTIPART_CHUNK", 5 * 1024 * 1024)
     before = stage_previous(s3, tmp_path)
     big = write_artifacts(tmp_path / "big", valid_artifacts(extra_random_bytes=6 * 1024 * 1024))
     client = boto3.client("s3")
@@ -651,7 +653,7 @@ def test_a_failure_while_uploading_multipart_aborts_the_upload(s3, tmp_path, mon
             raise ClientError({"Error": {"Code": "RequestTimeout", "Message": "socket closed"}}, "UploadPart")
 
     client.meta.events.register("provide-client-params.s3.UploadPart", fail_second_part)
-    with pytest.raises(stage_model.StageError, match="RequestTimeout.*as it was"):
+    with pytest.raises(s3_write.StageError, match="RequestTimeout.*as it was"):
         stage(client, BUCKET, SETTINGS, [parse_source(str(big))], say=lambda _: None)
     assert snapshot(s3) == before
 
@@ -838,9 +840,9 @@ def test_s3_endpoint_variable_is_honoured(s3, model_dir, model_files, monkeypatc
     assert staged_bytes(s3) == model_files
 
 
-def test_runs_as_a_script_from_the_repo_root(s3, model_dir, model_files):
+def test_runs_as_a_module_from_the_repo_root(s3, model_dir, model_files):
     done = subprocess.run(
-        [sys.executable, "scripts/stage_model.py", "--source", str(model_dir), "--bucket", BUCKET, "--no-progress"],
+        [sys.executable, "-m", "scripts.stage_model", "--source", str(model_dir), "--bucket", BUCKET, "--no-progress"],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -863,6 +865,6 @@ def test_ctrl_c_once_the_files_are_in_place_says_they_are_staged(s3, model_dir, 
         if line.startswith("staged "):
             raise KeyboardInterrupt
 
-    with pytest.raises(stage_model.Interrupted, match="interrupted after staging: the new files are in place"):
+    with pytest.raises(s3_write.Interrupted, match="interrupted after staging: the new files are in place"):
         stage(s3, BUCKET, SETTINGS, [parse_source(str(model_dir))], say=interrupted_on_success)
     assert staged_bytes(s3) == model_files and scratch_keys(s3) == []

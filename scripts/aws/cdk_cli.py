@@ -6,8 +6,9 @@ import argparse
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Protocol
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # --no-install: use the CLI pinned in package.json (make setup installs it), never fetch another one.
@@ -18,7 +19,15 @@ _QUIET_ENV = {
     "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
 }
 
-Runner = Callable[[Sequence[str]], int]
+
+class ProgramNotFound(RuntimeError):
+    """The program to run is not installed; the message says how to install it."""
+
+
+class Runner(Protocol):
+    """Runs one command (argv) with extra environment variables and returns its exit code."""
+
+    def __call__(self, argv: Sequence[str], *, env: Mapping[str, str] | None = None) -> int: ...
 
 
 def cdk(*args: str) -> list[str]:
@@ -43,16 +52,18 @@ def add_context_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run_command(argv: Sequence[str]) -> int:
-    """Run argv in the repo root with the terminal's stdout/stderr; its exit code (127 if it can't start)."""
-    env = {**_QUIET_ENV, **os.environ}
+def run_command(argv: Sequence[str], *, env: Mapping[str, str] | None = None) -> int:
+    """Run argv in the repo root with the terminal's stdout/stderr and `env` over this environment; its exit code.
+
+    Raises ProgramNotFound when the program is not installed.
+    """
+    child_env = {**_QUIET_ENV, **os.environ, **(env or {})}
     # Our own lines first: a piped stdout is block-buffered and would otherwise print after the child's output.
     sys.stdout.flush()
     sys.stderr.flush()
     try:
-        return subprocess.run(list(argv), cwd=REPO_ROOT, env=env, check=False).returncode
+        return subprocess.run(list(argv), cwd=REPO_ROOT, env=child_env, check=False).returncode
     except FileNotFoundError:
-        print(
+        raise ProgramNotFound(
             f"cannot run {argv[0]!r}: it is not installed or not on PATH (make setup installs Node.js tooling and the CDK CLI)"
-        )
-        return 127
+        ) from None

@@ -6,6 +6,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from scripts.aws.errors import error_code
 from stacks.names import ENDPOINT_LOG_GROUP_PREFIX
 
 _MISSING = "ResourceNotFoundException"
@@ -21,19 +22,15 @@ def delete_command(endpoint_name: str, region: str) -> str:
     return f"aws logs delete-log-group --log-group-name {log_group_name(endpoint_name)} --region {region}"
 
 
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
 def keep_for(logs: Any, endpoint_name: str, days: int) -> str:
     """Set the group's retention to the log_retention_days setting; return one line saying what happened."""
     name = log_group_name(endpoint_name)
     try:
         logs.put_retention_policy(logGroupName=name, retentionInDays=days)
     except ClientError as error:
-        if _code(error) == _MISSING:
+        if error_code(error) == _MISSING:
             return f"  note  {name} does not exist yet (SageMaker creates it when the endpoint first logs); run make deploy again to set its retention"
-        return f"  warn  could not set the retention of {name} ({_code(error)}): it keeps logs until deleted; set it in the CloudWatch console"
+        return f"  warn  could not set the retention of {name} ({error_code(error)}): it keeps logs until deleted; set it in the CloudWatch console"
     except BotoCoreError as error:
         return f"  warn  could not set the retention of {name} ({error}): set it in the CloudWatch console"
     return f"  ok    endpoint logs {name} are kept {days} days"
@@ -45,9 +42,9 @@ def delete(logs: Any, endpoint_name: str) -> str | None:
     try:
         logs.delete_log_group(logGroupName=name)
     except ClientError as error:
-        if _code(error) == _MISSING:
+        if error_code(error) == _MISSING:
             return None
-        return f"could not delete the endpoint's log group {name} ({_code(error)}): {delete_command(endpoint_name, logs.meta.region_name)}"
+        return f"could not delete the endpoint's log group {name} ({error_code(error)}): {delete_command(endpoint_name, logs.meta.region_name)}"
     except BotoCoreError as error:
         return f"could not delete the endpoint's log group {name} ({error}): {delete_command(endpoint_name, logs.meta.region_name)}"
     return None

@@ -7,7 +7,11 @@ from collections.abc import Mapping
 
 import boto3
 import botocore.session
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError
+
+# Short timeouts and few retries for checks and look-ups: each answers in seconds or says why it can't.
+CHECK_CONFIG = Config(connect_timeout=5, read_timeout=15, retries={"max_attempts": 2, "mode": "standard"})
 
 
 class SessionError(RuntimeError):

@@ -8,9 +8,7 @@ import tarfile
 import zlib
 from typing import BinaryIO
 
-MODEL_NAME = "model.tar.gz"
-VOCAB_NAMES = ("vocab.src.json", "vocab.trg.json")
-ARTIFACT_NAMES = (MODEL_NAME, *VOCAB_NAMES)
+from stacks.names import MODEL_FILE
 
 # Sockeye's reserved ids: every vocabulary the model was trained with starts with these.
 SPECIAL_TOKENS = {"<pad>": 0, "<unk>": 1, "<s>": 2, "</s>": 3}
@@ -43,7 +41,7 @@ def verify_model_archive(stream: BinaryIO, where: str) -> int:
     """Read a whole model.tar.gz and return its number of files; raise ArtifactError unless it is a complete gzip'd tar."""
     head = stream.read(TAR_BLOCK)
     if not head.startswith(GZIP_MAGIC):
-        raise ArtifactError(f"{MODEL_NAME} from {where} is not a gzip file: it is {_describe(head)}")
+        raise ArtifactError(f"{MODEL_FILE} from {where} is not a gzip file: it is {_describe(head)}")
     stream.seek(0)
     files = 0
     try:
@@ -59,33 +57,33 @@ def verify_model_archive(stream: BinaryIO, where: str) -> int:
             while unzipped.read(_CHUNK):
                 pass
     except EOFError:
-        raise ArtifactError(f"{MODEL_NAME} from {where} is truncated: the gzip stream ends early") from None
+        raise ArtifactError(f"{MODEL_FILE} from {where} is truncated: the gzip stream ends early") from None
     except (OSError, zlib.error, tarfile.TarError) as error:
-        raise ArtifactError(f"{MODEL_NAME} from {where} is not a readable gzip'd tar: {error}") from None
+        raise ArtifactError(f"{MODEL_FILE} from {where} is not a readable gzip'd tar: {error}") from None
     if files == 0:
-        raise ArtifactError(f"{MODEL_NAME} from {where} is a tar archive with no files in it")
+        raise ArtifactError(f"{MODEL_FILE} from {where} is a tar archive with no files in it")
     return files
 
 
 def verify_model_ends(head: bytes, tail: bytes, where: str) -> None:
     """Check a model.tar.gz from its first and last bytes only (for objects that are copied without being read)."""
     if not head.startswith(GZIP_MAGIC):
-        raise ArtifactError(f"{MODEL_NAME} at {where} is not a gzip file: it is {_describe(head)}")
+        raise ArtifactError(f"{MODEL_FILE} at {where} is not a gzip file: it is {_describe(head)}")
     try:
         first = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS).decompress(head, TAR_BLOCK)
     except zlib.error as error:
-        raise ArtifactError(f"{MODEL_NAME} at {where} is not readable gzip data: {error}") from None
+        raise ArtifactError(f"{MODEL_FILE} at {where} is not readable gzip data: {error}") from None
     if len(first) < TAR_BLOCK:
-        raise ArtifactError(f"{MODEL_NAME} at {where} is too short to hold a tar archive")
+        raise ArtifactError(f"{MODEL_FILE} at {where} is too short to hold a tar archive")
     try:
         tarfile.TarInfo.frombuf(first, tarfile.ENCODING, "surrogateescape")
     except tarfile.HeaderError as error:
-        raise ArtifactError(f"{MODEL_NAME} at {where} is gzip'd but not a tar archive ({error})") from None
+        raise ArtifactError(f"{MODEL_FILE} at {where} is gzip'd but not a tar archive ({error})") from None
     # The gzip trailer's last 4 bytes hold the uncompressed length mod 2**32, and a tar's length is a whole
     # number of 512-byte blocks: a truncated object ends in compressed data, which passes this 1 time in 512.
     if len(tail) < 8 or int.from_bytes(tail[-4:], "little") % TAR_BLOCK:
         raise ArtifactError(
-            f"{MODEL_NAME} at {where} looks truncated: its gzip trailer does not describe a whole tar archive"
+            f"{MODEL_FILE} at {where} looks truncated: its gzip trailer does not describe a whole tar archive"
         )
 
 

@@ -21,14 +21,9 @@ from typing import BinaryIO
 from botocore.exceptions import BotoCoreError, ClientError
 from tqdm import tqdm
 
-from scripts.staging.artifacts import (
-    ARTIFACT_NAMES,
-    MAX_VOCAB_BYTES,
-    MODEL_NAME,
-    verify_model_archive,
-    verify_model_ends,
-    verify_vocab,
-)
+from scripts.aws.errors import error_code, s3_answer
+from scripts.staging.artifacts import MAX_VOCAB_BYTES, verify_model_archive, verify_model_ends, verify_vocab
+from stacks.names import ARTIFACT_FILES, MODEL_FILE
 
 DEFAULT_PREFIX = "models/seq2seq-data/"
 # A regional copy is where the example notebook reads the model since 2023; the older global bucket is the fallback.
@@ -141,17 +136,6 @@ def tqdm_progress(enabled: bool) -> Progress:
     return make
 
 
-def s3_answer(error: Exception) -> str:
-    """What S3 said, as a short phrase for one-line messages."""
-    if isinstance(error, ClientError):
-        detail = error.response.get("Error", {})
-        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "?")
-        code = detail.get("Code", "?")
-        message = detail.get("Message") or http.client.responses.get(int(status) if str(status).isdigit() else 0, "")
-        return f"S3 answered {status} {code}" + (f" ({message})" if message and message != code else "")
-    return f"S3 could not be reached ({error})"
-
-
 class S3Source:
     """s3://bucket/prefix/: checked with a few ranged reads, then copied server-side (no model bytes through this machine)."""
 
@@ -163,7 +147,7 @@ class S3Source:
 
     def fetch(self, s3, files: ExitStack, progress: Progress) -> list[Artifact]:
         """Check the three objects and describe them for a server-side copy."""
-        return [self._model(s3) if name == MODEL_NAME else self._vocab(s3, name) for name in ARTIFACT_NAMES]
+        return [self._model(s3) if name == MODEL_FILE else self._vocab(s3, name) for name in ARTIFACT_FILES]
 
     def _get(self, s3, name: str, limit: int | None = None, **kwargs) -> tuple[dict, bytes]:
         """One GetObject and its body, or a SourceError naming the object and what S3 answered."""
@@ -171,7 +155,7 @@ class S3Source:
         try:
             answer = s3.get_object(Bucket=self.bucket, Key=self.prefix + name, **kwargs)
         except (ClientError, BotoCoreError) as error:
-            if isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") == "InvalidRange":
+            if error_code(error) == "InvalidRange":
                 raise SourceError(f"{name} at {where} is empty") from None
             raise SourceError(f"cannot read {name} at {where}: {s3_answer(error)}") from None
         if limit is not None and answer["ContentLength"] > limit:
@@ -185,20 +169,20 @@ class S3Source:
             raise SourceError(f"cannot read {name} at {where}: the connection failed ({error})") from None
 
     def _model(self, s3) -> Artifact:
-        where = f"{self}{MODEL_NAME}"
+        where = f"{self}{MODEL_FILE}"
         # Only these two ranged reads (68 KB) pass through this machine; the object itself is copied inside S3.
-        head, start = self._get(s3, MODEL_NAME, Range=f"bytes=0-{HEAD_BYTES - 1}")
+        head, start = self._get(s3, MODEL_FILE, Range=f"bytes=0-{HEAD_BYTES - 1}")
         etag = head["ETag"]
         size = int(head.get("ContentRange", "").rpartition("/")[2] or head["ContentLength"])
-        _, tail = self._get(s3, MODEL_NAME, Range=f"bytes=-{TAIL_BYTES}", IfMatch=etag)
+        _, tail = self._get(s3, MODEL_FILE, Range=f"bytes=-{TAIL_BYTES}", IfMatch=etag)
         verify_model_ends(start, tail, where)
         ends = ends_digest(start, tail, size)
         # Hashing the model would mean reading all of it; a sha256 is taken from its metadata only when this script
         # wrote it there (staging from a bucket staged before) and the ends still match: then every source kind agrees.
         sha256 = recorded_sha256(head.get("Metadata", {}), ends)
-        location = (self.bucket, self.prefix + MODEL_NAME)
+        location = (self.bucket, self.prefix + MODEL_FILE)
         return Artifact(
-            MODEL_NAME, size, where, "application/x-gzip", sha256=sha256, etag=etag, ends=ends, s3_object=location
+            MODEL_FILE, size, where, "application/x-gzip", sha256=sha256, etag=etag, ends=ends, s3_object=location
         )
 
     def _vocab(self, s3, name: str) -> Artifact:
@@ -256,7 +240,7 @@ def _copy_checked(name: str, where: str, reader: BinaryIO, out: BinaryIO, size: 
 
 
 def _verify_local(name: str, body: BinaryIO, where: str) -> None:
-    if name == MODEL_NAME:
+    if name == MODEL_FILE:
         verify_model_archive(body, where)
     else:
         verify_vocab(name, body.read(MAX_VOCAB_BYTES + 1), where)
@@ -306,7 +290,7 @@ class HttpSource:
 
     def fetch(self, s3, files: ExitStack, progress: Progress) -> list[Artifact]:
         """Download and check the three files."""
-        return [self._download(name, files, progress) for name in ARTIFACT_NAMES]
+        return [self._download(name, files, progress) for name in ARTIFACT_FILES]
 
     def _download(self, name: str, files: ExitStack, progress: Progress) -> Artifact:
         url = urllib.parse.urljoin(self.base_url, name)
@@ -332,8 +316,8 @@ class HttpSource:
         total = body.seek(0, os.SEEK_END)
         body.seek(0)
         _verify_local(name, body, url)
-        content_type = "application/x-gzip" if name == MODEL_NAME else "application/json"
-        ends = _ends_of(body, total) if name == MODEL_NAME else ""
+        content_type = "application/x-gzip" if name == MODEL_FILE else "application/json"
+        ends = _ends_of(body, total) if name == MODEL_FILE else ""
         return Artifact(name, total, url, content_type, sha256=sha256, ends=ends, body=body)
 
 
@@ -348,7 +332,7 @@ class DirectorySource:
 
     def fetch(self, s3, files: ExitStack, progress: Progress) -> list[Artifact]:
         """Hash and check the three files in place."""
-        return [self._read(name, files, progress) for name in ARTIFACT_NAMES]
+        return [self._read(name, files, progress) for name in ARTIFACT_FILES]
 
     def _read(self, name: str, files: ExitStack, progress: Progress) -> Artifact:
         path = self.path / name
@@ -367,8 +351,8 @@ class DirectorySource:
                 raise SourceError(f"cannot read {name} in {self.path}: {error.strerror}") from None
         body.seek(0)
         _verify_local(name, body, str(path))
-        content_type = "application/x-gzip" if name == MODEL_NAME else "application/json"
-        ends = _ends_of(body, size) if name == MODEL_NAME else ""
+        content_type = "application/x-gzip" if name == MODEL_FILE else "application/json"
+        ends = _ends_of(body, size) if name == MODEL_FILE else ""
         return Artifact(name, size, str(path.resolve()), content_type, sha256=digest.hexdigest(), ends=ends, body=body)
 
 
@@ -378,7 +362,7 @@ Source = S3Source | HttpSource | DirectorySource
 def parse_source(spec: str) -> Source:
     """An S3Source, HttpSource or DirectorySource from --source; ValueError says what is allowed."""
     allowed = "an s3://bucket/prefix/, an http(s):// base URL or a local directory, each holding " + ", ".join(
-        ARTIFACT_NAMES
+        ARTIFACT_FILES
     )
     parsed = urllib.parse.urlparse(spec)
     if parsed.scheme == "s3":
@@ -401,3 +385,12 @@ def parse_source(spec: str) -> Source:
 def default_sources(region: str) -> list[Source]:
     """The public copies of the example's pre-trained model, in the order they are tried."""
     return [S3Source(bucket.format(region=region), DEFAULT_PREFIX) for bucket in DEFAULT_BUCKETS]
+
+
+def choose_sources(spec: str | None, region: str | None) -> list[Source]:
+    """The user's --source alone, else the default public copies of the region; ValueError says what is missing."""
+    if spec:
+        return [parse_source(spec)]
+    if not region:
+        raise ValueError("no AWS region configured: set AWS_REGION (or AWS_DEFAULT_REGION), or pass --source")
+    return default_sources(region)
