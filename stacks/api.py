@@ -8,10 +8,12 @@ from typing import Any
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from stacks.api_contract import (
@@ -34,8 +36,9 @@ from stacks.api_contract import (
     gateway_error_body,
     lambda_environment,
 )
+from stacks.api_logging_role import ApiGatewayLoggingRole
 from stacks.log_groups import retention
-from stacks.monitoring import Monitoring
+from stacks.monitoring import ApiMonitoring
 from stacks.names import API_URL_OUTPUT, SOURCE_VOCABULARY_FILE, TRANSLATE_URL_OUTPUT, VOCABULARY_FILES
 from stacks.python_bundling import python_code
 from stacks.settings import Settings
@@ -51,7 +54,7 @@ def translate_request_schema(document: Path = OPENAPI_DOCUMENT) -> dict[str, Any
 
 
 class ApiStack(Stack):
-    """POST /translate (and the web page at GET /) on a throttled, logged, CORS-aware REST API."""
+    """POST /translate (and the web page at GET /) on a throttled, logged, traced, CORS-aware REST API."""
 
     def __init__(
         self,
@@ -62,19 +65,54 @@ class ApiStack(Stack):
         model_bucket: s3.IBucket,
         endpoint_name: str,
         endpoint_arn: str,
-        variant_name: str,
+        alarm_topic: sns.ITopic,
+        endpoint_widgets: list[cloudwatch.IWidget],
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        function_logs = logs.LogGroup(
+        self.logging_role = ApiGatewayLoggingRole(
+            self, "ApiGatewayLoggingRole", log_retention_days=settings.log_retention_days
+        )
+        self.translate_fn = self._function(settings, model_bucket, endpoint_name)
+        self._grant(settings, model_bucket, endpoint_arn)
+        self.api = self._rest_api(settings)
+        # A stage with access logs is refused while the account has no logging role: set one first.
+        self.api.deployment_stage.node.add_dependency(self.logging_role.resource)
+        self._add_gateway_responses(settings.cors_origins)
+        self._routes()
+        self.monitoring = ApiMonitoring(
             self,
-            "TranslateFunctionLogs",
+            "Monitoring",
+            api=self.api,
+            function=self.translate_fn,
+            topic=alarm_topic,
+            endpoint_widgets=endpoint_widgets,
+        )
+        self._outputs()
+
+    def _log_group(self, construct_id: str, settings: Settings) -> logs.LogGroup:
+        # CloudWatch Logs encrypts every group at rest; a key of our own would cost 1 USD a month and outlive
+        # `cdk destroy` by its 7 to 30 day deletion window, for logs that hold no request text (the Lambda logs none).
+        return logs.LogGroup(
+            self,
+            construct_id,
             retention=retention(settings.log_retention_days),
             removal_policy=RemovalPolicy.DESTROY,
         )
+
+    def _function(self, settings: Settings, model_bucket: s3.IBucket, endpoint_name: str) -> lambda_.Function:
+        """The translate function.
+
+        Not followed on purpose: reserved concurrency (new accounts often have an account limit of 10, and reserving
+        any fails the deploy; the stage throttle bounds concurrency at throttle_rate x the request time instead);
+        a dead-letter queue (API Gateway invokes it synchronously: a DLQ only catches asynchronous events, and a
+        failed request is answered, not queued); a VPC (it calls only public AWS APIs, SageMaker and S3: a VPC would
+        need NAT or interface endpoints, several USD a month each, and lengthen cold starts); a key of our own for
+        the environment (Lambda encrypts it at rest with its own key; it holds names, never secrets).
+        """
         runtime = lambda_.Runtime.PYTHON_3_14
         architecture = lambda_.Architecture.ARM_64
-        self.translate_fn = lambda_.Function(
+        return lambda_.Function(
             self,
             "TranslateFunction",
             description="Translates English to German with the seq2seq endpoint",
@@ -84,8 +122,11 @@ class ApiStack(Stack):
             code=python_code(LAMBDA_SOURCE, runtime, architecture),
             timeout=LAMBDA_TIMEOUT,
             memory_size=LAMBDA_MEMORY_MB,
-            log_group=function_logs,
+            log_group=self._log_group("TranslateFunctionLogs", settings),
             logging_format=lambda_.LoggingFormat.JSON,
+            # Traces show where a slow request spent its time (gateway, cold start, endpoint); the first 100,000
+            # traces a month are free, and the stage traces too (below).
+            tracing=lambda_.Tracing.ACTIVE,
             environment=lambda_environment(
                 settings,
                 endpoint_name=endpoint_name,
@@ -93,6 +134,8 @@ class ApiStack(Stack):
                 source_vocabulary_key=settings.model_prefix + SOURCE_VOCABULARY_FILE,
             ),
         )
+
+    def _grant(self, settings: Settings, model_bucket: s3.IBucket, endpoint_arn: str) -> None:
         # No L2 grant exists for a CfnEndpoint; the statement names this one endpoint's ARN only.
         self.translate_fn.add_to_role_policy(
             iam.PolicyStatement(actions=["sagemaker:InvokeEndpoint"], resources=[endpoint_arn])
@@ -100,43 +143,17 @@ class ApiStack(Stack):
         for vocabulary in VOCABULARY_FILES:
             model_bucket.grant_read(self.translate_fn, f"{settings.model_prefix}{vocabulary}")
 
-        access_logs = logs.LogGroup(
-            self,
-            "ApiAccessLogs",
-            retention=retention(settings.log_retention_days),
-            removal_policy=RemovalPolicy.DESTROY,
-        )
-        self.api = apigw.RestApi(
+    def _rest_api(self, settings: Settings) -> apigw.RestApi:
+        return apigw.RestApi(
             self,
             "TranslateApi",
             description="English to German translation with SageMaker's seq2seq model",
             endpoint_types=[apigw.EndpointType.REGIONAL],
             binary_media_types=list(BINARY_MEDIA_TYPES),
-            # Access and error logs need the account's API Gateway CloudWatch role; it goes with the stack (README).
-            cloud_watch_role=True,
-            cloud_watch_role_removal_policy=RemovalPolicy.DESTROY,
-            deploy_options=apigw.StageOptions(
-                stage_name=STAGE_NAME,
-                throttling_rate_limit=settings.throttle_rate,
-                throttling_burst_limit=settings.throttle_burst,
-                access_log_destination=apigw.LogGroupLogDestination(access_logs),
-                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
-                    caller=False,
-                    http_method=True,
-                    ip=True,
-                    protocol=True,
-                    request_time=True,
-                    resource_path=True,
-                    response_length=True,
-                    status=True,
-                    user=False,
-                ),
-                # No execution logs: API Gateway would write them to a log group of its own naming that outlives
-                # `cdk destroy`; access logs (declared above) and the Lambda's logs tell what happened.
-                logging_level=apigw.MethodLoggingLevel.OFF,
-                data_trace_enabled=False,
-                metrics_enabled=True,
-            ),
+            # Not CDK's AWS::ApiGateway::Account: it would replace the account and region's logging role for every
+            # API there. ApiGatewayLoggingRole sets ours only where none is set.
+            cloud_watch_role=False,
+            deploy_options=self._stage_options(settings),
             default_cors_preflight_options=apigw.CorsOptions(
                 allow_origins=list(settings.cors_origins),
                 allow_methods=list(CORS_ALLOW_METHODS),
@@ -145,8 +162,37 @@ class ApiStack(Stack):
                 max_age=Duration.seconds(CORS_MAX_AGE_SECONDS),
             ),
         )
-        self._add_gateway_responses(settings.cors_origins)
 
+    def _stage_options(self, settings: Settings) -> apigw.StageOptions:
+        return apigw.StageOptions(
+            stage_name=STAGE_NAME,
+            throttling_rate_limit=settings.throttle_rate,
+            throttling_burst_limit=settings.throttle_burst,
+            access_log_destination=apigw.LogGroupLogDestination(self._log_group("ApiAccessLogs", settings)),
+            access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
+                caller=False,
+                http_method=True,
+                ip=True,
+                protocol=True,
+                request_time=True,
+                resource_path=True,
+                response_length=True,
+                status=True,
+                user=False,
+            ),
+            # No execution logs: API Gateway would write them to a log group of its own naming that outlives
+            # `cdk destroy`; access logs (declared above) and the Lambda's logs tell what happened.
+            logging_level=apigw.MethodLoggingLevel.OFF,
+            data_trace_enabled=False,
+            metrics_enabled=True,
+            tracing_enabled=True,
+            # No stage cache: translations are POSTs, which API Gateway does not cache, and a cache is billed by
+            # the hour (from about 14 USD a month) whether used or not.
+            caching_enabled=False,
+        )
+
+    def _routes(self) -> None:
+        """Every route of the shared contract, by the one Lambda; the translate body checked against the OpenAPI schema."""
         integration = apigw.LambdaIntegration(self.translate_fn, proxy=True)
         validator = self.api.add_request_validator(
             "RequestValidator", validate_request_body=True, validate_request_parameters=True
@@ -158,7 +204,6 @@ class ApiStack(Stack):
         )
         # The contract lives in the OpenAPI document; the L2 JsonSchema would mean writing it twice.
         request_model.node.default_child.add_property_override("Schema", translate_request_schema())
-
         for path, methods in ROUTES.items():
             resource = self.api.root.resource_for_path(path)
             for method in sorted(methods):
@@ -172,16 +217,7 @@ class ApiStack(Stack):
                 else:
                     resource.add_method(method, integration)
 
-        self.monitoring = Monitoring(
-            self,
-            "Monitoring",
-            api=self.api,
-            function=self.translate_fn,
-            endpoint_name=endpoint_name,
-            variant_name=variant_name,
-            alarm_email=settings.alarm_email,
-        )
-
+    def _outputs(self) -> None:
         CfnOutput(
             self, TRANSLATE_URL_OUTPUT, value=self.api.url_for_path("/translate"), description="POST English text here"
         )

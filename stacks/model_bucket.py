@@ -20,6 +20,10 @@ class ModelBucketStack(Stack):
             self,
             "ModelBucket",
             encryption=s3.BucketEncryption.S3_MANAGED,
+            # No versioning: each staged model lives under a key of its own, never overwritten, so there is no old
+            # version to keep; the artifacts can be staged again from their source; and noncurrent versions would be
+            # billed until `cdk destroy`.
+            versioned=False,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,

@@ -1,6 +1,8 @@
-"""Alarms and a dashboard for the whole request path: API, Lambda, endpoint."""
+"""Alarms and the dashboard for the request path: the endpoint's in its stack, the API's and the Lambda's in theirs."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw
@@ -25,8 +27,102 @@ MODEL_LATENCY_PERIODS = 2
 API_5XX_PER_PERIOD = 5
 
 
-class Monitoring(Construct):
-    """An SNS topic (e-mail when configured), one alarm per failure mode, and a dashboard."""
+@dataclass(frozen=True)
+class AlarmSpec:
+    """One failure mode: its metric, the threshold it alarms at (>=), for how many periods, and what it means."""
+
+    name: str
+    metric: cloudwatch.IMetric
+    threshold: float
+    periods: int
+    description: str
+
+
+def add_alarms(scope: Construct, topic: sns.ITopic, specs: list[AlarmSpec]) -> dict[str, cloudwatch.Alarm]:
+    """Alarms that notify the topic when they fire and when they clear; no data counts as healthy."""
+    alarms = {}
+    for spec in specs:
+        alarm = spec.metric.create_alarm(
+            scope,
+            spec.name,
+            alarm_description=spec.description,
+            threshold=spec.threshold,
+            evaluation_periods=spec.periods,
+            datapoints_to_alarm=spec.periods,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(actions.SnsAction(topic))
+        alarm.add_ok_action(actions.SnsAction(topic))
+        alarms[spec.name] = alarm
+    return alarms
+
+
+class EndpointMonitoring(Construct):
+    """The one alarm topic of the service, the endpoint's alarms, and the endpoint's dashboard widgets."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, endpoint_name: str, variant_name: str, alarm_email: str | None
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._dimensions = {"EndpointName": endpoint_name, "VariantName": variant_name}
+        self.topic = self._topic(alarm_email)
+        errors = cloudwatch.MathExpression(
+            # A period with 4XX but no 5XX datapoint (or the reverse) would otherwise have no sum at all.
+            expression="FILL(e4, 0) + FILL(e5, 0)",
+            using_metrics={
+                "e4": self._metric("Invocation4XXErrors", "Sum"),
+                "e5": self._metric("Invocation5XXErrors", "Sum"),
+            },
+            label="Endpoint invocation errors",
+            period=PERIOD,
+        )
+        latency = self._metric("ModelLatency", "p90")
+        self.alarms = add_alarms(
+            self,
+            self.topic,
+            [
+                AlarmSpec(
+                    "EndpointInvocationErrors", errors, 1, 1, "The SageMaker endpoint answered invocation errors"
+                ),
+                AlarmSpec(
+                    "ModelLatency",
+                    latency,
+                    MODEL_LATENCY_P90_US,
+                    MODEL_LATENCY_PERIODS,
+                    f"The model's p90 latency is at least {MODEL_LATENCY_P90_SECONDS:g} s; "
+                    f"the API answers 504 when the endpoint takes {ENDPOINT_READ_TIMEOUT_SECONDS} s",
+                ),
+            ],
+        )
+        self.widgets: list[cloudwatch.IWidget] = [
+            cloudwatch.GraphWidget(title="Endpoint invocations", left=[self._metric("Invocations", "Sum"), errors]),
+            cloudwatch.GraphWidget(title="Model latency (µs)", left=[self._metric("ModelLatency", "p50"), latency]),
+            cloudwatch.GraphWidget(
+                title="Endpoint instances",
+                left=[self._metric("CPUUtilization", "Average", namespace="/aws/sagemaker/Endpoints")],
+            ),
+        ]
+
+    def _topic(self, alarm_email: str | None) -> sns.Topic:
+        # One topic for every alarm of the service, here because the endpoint stack deploys before the API stack (which
+        # imports it) and runs, and costs, on its own: its alarms must reach someone even before the API exists.
+        # Not encrypted with a key of our own: alarm messages carry alarm names, metric values and thresholds, never
+        # user text; SNS's AWS-managed key can't be used (CloudWatch may not use it), and a customer managed key costs
+        # 1 USD a month and outlives `cdk destroy` by its 7 to 30 day deletion window.
+        topic = sns.Topic(self, "AlarmTopic", display_name="Seq2seq translate alarms", enforce_ssl=True)
+        if alarm_email:
+            topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
+        return topic
+
+    def _metric(self, name: str, statistic: str, *, namespace: str = "AWS/SageMaker") -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace=namespace, metric_name=name, dimensions_map=self._dimensions, statistic=statistic, period=PERIOD
+        )
+
+
+class ApiMonitoring(Construct):
+    """The API's and the Lambda's alarms on the service's topic, and one dashboard for the whole request path."""
 
     def __init__(
         self,
@@ -35,75 +131,31 @@ class Monitoring(Construct):
         *,
         api: apigw.RestApi,
         function: lambda_.IFunction,
-        endpoint_name: str,
-        variant_name: str,
-        alarm_email: str | None,
+        topic: sns.ITopic,
+        endpoint_widgets: list[cloudwatch.IWidget],
     ) -> None:
         super().__init__(scope, construct_id)
-        self.topic = sns.Topic(self, "AlarmTopic", display_name="Seq2seq translate alarms", enforce_ssl=True)
-        if alarm_email:
-            self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
-
-        endpoint_dimensions = {"EndpointName": endpoint_name, "VariantName": variant_name}
-
-        def endpoint_metric(name: str, statistic: str) -> cloudwatch.Metric:
-            return cloudwatch.Metric(
-                namespace="AWS/SageMaker",
-                metric_name=name,
-                dimensions_map=endpoint_dimensions,
-                statistic=statistic,
-                period=PERIOD,
-            )
-
         api_5xx = api.metric_server_error(period=PERIOD, statistic="Sum")
         api_latency = api.metric_latency(period=PERIOD, statistic="p99")
         fn_errors = function.metric_errors(period=PERIOD, statistic="Sum")
         fn_throttles = function.metric_throttles(period=PERIOD, statistic="Sum")
-        model_errors = cloudwatch.MathExpression(
-            # A period with 4XX but no 5XX datapoint (or the reverse) would otherwise have no sum at all.
-            expression="FILL(e4, 0) + FILL(e5, 0)",
-            using_metrics={
-                "e4": endpoint_metric("Invocation4XXErrors", "Sum"),
-                "e5": endpoint_metric("Invocation5XXErrors", "Sum"),
-            },
-            label="Endpoint invocation errors",
-            period=PERIOD,
-        )
-        model_latency = endpoint_metric("ModelLatency", "p90")
-
-        specs = [
-            ("Api5xx", api_5xx, API_5XX_PER_PERIOD, 1, "The API answered 5XX errors"),
-            ("ApiLatency", api_latency, API_LATENCY_P99_MS, 3, "API p99 latency is close to API Gateway's 29 s limit"),
-            ("LambdaErrors", fn_errors, 1, 1, "The translate Lambda failed (unhandled error or timeout)"),
-            ("LambdaThrottles", fn_throttles, 1, 1, "The translate Lambda was throttled"),
-            ("EndpointInvocationErrors", model_errors, 1, 1, "The SageMaker endpoint answered invocation errors"),
-            (
-                "ModelLatency",
-                model_latency,
-                MODEL_LATENCY_P90_US,
-                MODEL_LATENCY_PERIODS,
-                (
-                    f"The model's p90 latency is at least {MODEL_LATENCY_P90_SECONDS:g} s; "
-                    f"the API answers 504 when the endpoint takes {ENDPOINT_READ_TIMEOUT_SECONDS} s"
+        self.alarms = add_alarms(
+            self,
+            topic,
+            [
+                AlarmSpec("Api5xx", api_5xx, API_5XX_PER_PERIOD, 1, "The API answered 5XX errors"),
+                AlarmSpec(
+                    "ApiLatency",
+                    api_latency,
+                    API_LATENCY_P99_MS,
+                    3,
+                    "API p99 latency is close to API Gateway's 29 s limit",
                 ),
-            ),
-        ]
-        self.alarms: dict[str, cloudwatch.Alarm] = {}
-        for name, metric, threshold, periods, description in specs:
-            alarm = metric.create_alarm(
-                self,
-                name,
-                alarm_description=description,
-                threshold=threshold,
-                evaluation_periods=periods,
-                datapoints_to_alarm=periods,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            )
-            alarm.add_alarm_action(actions.SnsAction(self.topic))
-            alarm.add_ok_action(actions.SnsAction(self.topic))
-            self.alarms[name] = alarm
-
+                AlarmSpec("LambdaErrors", fn_errors, 1, 1, "The translate Lambda failed (unhandled error or timeout)"),
+                AlarmSpec("LambdaThrottles", fn_throttles, 1, 1, "The translate Lambda was throttled"),
+            ],
+        )
+        # One page for the request path, front to back: the endpoint's widgets come from its own monitoring.
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", default_interval=Duration.hours(3))
         self.dashboard.add_widgets(
             cloudwatch.GraphWidget(
@@ -119,23 +171,4 @@ class Monitoring(Construct):
                 right=[function.metric_duration(period=PERIOD, statistic="p90")],
             ),
         )
-        self.dashboard.add_widgets(
-            cloudwatch.GraphWidget(
-                title="Endpoint invocations", left=[endpoint_metric("Invocations", "Sum"), model_errors]
-            ),
-            cloudwatch.GraphWidget(
-                title="Model latency (µs)", left=[endpoint_metric("ModelLatency", "p50"), model_latency]
-            ),
-            cloudwatch.GraphWidget(
-                title="Endpoint instances",
-                left=[
-                    cloudwatch.Metric(
-                        namespace="/aws/sagemaker/Endpoints",
-                        metric_name="CPUUtilization",
-                        dimensions_map=endpoint_dimensions,
-                        period=PERIOD,
-                    )
-                ],
-            ),
-        )
-        self.alarm_names = [alarm.alarm_name for alarm in self.alarms.values()]
+        self.dashboard.add_widgets(*endpoint_widgets)

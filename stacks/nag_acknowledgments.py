@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aws_cdk import Acknowledgment, Validations
+from aws_cdk import aws_lambda as lambda_
 from constructs import IConstruct
 
 from stacks.api import ApiStack
@@ -20,6 +21,14 @@ def _ack(scope: IConstruct, rule: str, reason: str) -> None:
 def _ack_read_grant(policy: IConstruct, what: str) -> None:
     for action in _READ_ACTIONS:
         _ack(policy, f"IAM5[Action::{action}]", f"CDK's grant_read action groups, limited by resource to {what}")
+
+
+def _ack_function(function: lambda_.Function) -> None:
+    _ack(
+        function.role,
+        "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+        "The AWS-managed basic execution policy only lets the function write its own logs.",
+    )
 
 
 def acknowledge_findings(bucket: ModelBucketStack, endpoint: EndpointStack, api: ApiStack) -> None:
@@ -45,20 +54,15 @@ def acknowledge_findings(bucket: ModelBucketStack, endpoint: EndpointStack, api:
         "cloudwatch:PutMetricData is limited by condition to the /aws/sagemaker/Endpoints namespace.",
     )
 
-    function_role = api.translate_fn.role
-    assert function_role is not None
-    _ack(
-        function_role,
-        "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
-        "The AWS-managed basic execution policy only lets the function write its own logs.",
-    )
-    function_policy = function_role.node.find_child("DefaultPolicy")
+    _ack_function(api.translate_fn)
+    function_policy = api.translate_fn.role.node.find_child("DefaultPolicy")
     _ack_read_grant(function_policy, "the two vocabulary files beside the model")
     _ack(
-        api.api.node.find_child("CloudWatchRole"),
-        "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
-        "The managed policy API Gateway documents for its account-level logging role.",
+        function_policy,
+        "IAM5[Resource::*]",
+        "X-Ray's PutTraceSegments and PutTelemetryRecords have no resource-level permissions (active tracing).",
     )
+    _ack_function(api.logging_role.function)
     _ack(
         api.api.deployment_stage,
         "APIG3",

@@ -21,3 +21,7 @@ SOURCE_VOCABULARY_FILE = "vocab.src.json"
 TARGET_VOCABULARY_FILE = "vocab.trg.json"
 VOCABULARY_FILES = (SOURCE_VOCABULARY_FILE, TARGET_VOCABULARY_FILE)
 ARTIFACT_FILES = (MODEL_FILE, *VOCABULARY_FILES)
+
+# API Gateway's account-wide CloudWatch Logs role (one per account and region, shared by every REST API there): ours
+# is created and set only where none is set, and kept on destroy (stacks/api_logging_role.py says why).
+API_GATEWAY_LOGGING_ROLE = "seq2seq-translate-apigateway-logs"

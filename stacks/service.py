@@ -50,7 +50,8 @@ def build_service(app: App) -> Service:
         model_bucket=bucket.bucket,
         endpoint_name=endpoint.endpoint_name,
         endpoint_arn=endpoint.endpoint_arn,
-        variant_name=endpoint.variant_name,
+        alarm_topic=endpoint.alarm_topic,
+        endpoint_widgets=endpoint.monitoring.widgets,
         description="Public HTTPS translate API in front of the seq2seq endpoint",
     )
     # Last, once every construct exists: CDK adds its own functions (the bucket's auto-delete) as constructs need them.

@@ -1,12 +1,15 @@
+"""stacks/endpoint.py: the image, the execution role, model, config, endpoint and autoscaling."""
+
 import json
 
 import pytest
-from aws_cdk.assertions import Match
+from aws_cdk.assertions import Capture, Match
 
 from stacks.image_map import seq2seq_image_map
+from stacks.names import ENDPOINT_STACK
 from stacks.settings import default_context
 
-STACK = "TranslateEndpoint"
+STACK = ENDPOINT_STACK
 # Known registries of the seq2seq image, as published in SageMaker's documentation for built-in algorithms.
 KNOWN_REGISTRIES = {
     "us-east-1": "811284229777",
@@ -14,37 +17,34 @@ KNOWN_REGISTRIES = {
     "eu-west-1": "685385470294",
     "ap-northeast-2": "306986355934",
 }
-
-
-def resources_of(synthesized, type_name):
-    return {k: v for k, v in synthesized.templates[STACK]["Resources"].items() if v["Type"] == type_name}
+MODEL_KEY = default_context()["model_key"]
 
 
 def only(synthesized, type_name):
-    ((logical_id, resource),) = resources_of(synthesized, type_name).items()
+    ((logical_id, resource),) = synthesized.template(STACK).find_resources(type_name).items()
     return logical_id, resource
 
 
+def model_data_url(key: str) -> dict:
+    return {"Fn::Join": ["", ["s3://", {"Fn::ImportValue": Match.string_like_regexp("ModelBucket")}, f"/{key}"]]}
+
+
 def test_image_comes_from_a_mapping_of_every_region_in_the_sdk_map(default_app):
-    mapping = default_app.templates[STACK]["Mappings"]["Seq2SeqImage"]
     registries = seq2seq_image_map().registries
     assert len(registries) >= 30
+    mapping = default_app.template(STACK).find_mappings("Seq2SeqImage")["Seq2SeqImage"]
     assert mapping == {region: {"account": account} for region, account in registries.items()}
-    _, model = only(default_app, "AWS::SageMaker::Model")
-    image = json.dumps(model["Properties"]["PrimaryContainer"]["Image"])
-    assert '"Fn::FindInMap": ["Seq2SeqImage", {"Ref": "AWS::Region"}, "account"]' in image
-    assert '{"Ref": "AWS::URLSuffix"}' in image and "/seq2seq:1" in image
-    assert "amazonaws.com" not in image
 
 
 @pytest.mark.parametrize("region,account", sorted(KNOWN_REGISTRIES.items()))
 def test_mapping_resolves_to_the_right_account(default_app, region, account):
-    assert default_app.templates[STACK]["Mappings"]["Seq2SeqImage"][region]["account"] == account
+    default_app.template(STACK).has_mapping("Seq2SeqImage", {region: {"account": account}})
 
 
 def test_china_regions_use_the_partition_url_suffix(default_app):
-    mapping = default_app.templates[STACK]["Mappings"]["Seq2SeqImage"]
-    assert {"cn-north-1", "cn-northwest-1"} <= set(mapping)
+    default_app.template(STACK).has_mapping(
+        "Seq2SeqImage", {"cn-north-1": Match.any_value(), "cn-northwest-1": Match.any_value()}
+    )
     # The host ends in amazonaws.com.cn there: the image URI must take the suffix from the partition, not a literal.
     default_app.template(STACK).has_resource_properties(
         "AWS::SageMaker::Model",
@@ -73,31 +73,45 @@ def test_china_regions_use_the_partition_url_suffix(default_app):
 def test_deploy_to_a_region_without_the_image_is_refused_with_a_message(default_app):
     rule = default_app.templates[STACK]["Rules"]["RegionHasSeq2SeqImage"]
     (assertion,) = rule["Assertions"]
-    assert (
-        "not offered in this region" in assertion["AssertDescription"] and "us-east-1" in assertion["AssertDescription"]
-    )
+    description = assertion["AssertDescription"]
+    assert "not offered in this region" in description and "us-east-1" in description
     assert assertion["Assert"]["Fn::Contains"][1] == {"Ref": "AWS::Region"}
 
 
-def test_model_reads_the_staged_key_and_depends_on_role_and_its_policy(default_app):
-    _, model = only(default_app, "AWS::SageMaker::Model")
+def test_model_reads_the_staged_key(default_app):
+    default_app.template(STACK).has_resource_properties(
+        "AWS::SageMaker::Model",
+        {
+            "PrimaryContainer": Match.object_like(
+                {"ModelDataUrl": model_data_url(MODEL_KEY), "Environment": Match.absent()}
+            )
+        },
+    )
+
+
+def test_model_is_created_after_its_role_and_the_roles_policy(default_app):
     role_id, _ = only(default_app, "AWS::IAM::Role")
     policy_id, _ = only(default_app, "AWS::IAM::Policy")
-    assert {role_id, policy_id} <= set(model["DependsOn"])
-    url = json.dumps(model["Properties"]["PrimaryContainer"]["ModelDataUrl"])
-    assert default_context()["model_key"] in url and url.startswith('{"Fn::Join": ["", ["s3://"')
-    assert "Environment" not in model["Properties"]["PrimaryContainer"]
+    default_app.template(STACK).has_resource(
+        "AWS::SageMaker::Model", {"DependsOn": Match.array_with([policy_id, role_id])}
+    )
 
 
-def test_no_physical_names_on_model_config_or_endpoint(default_app):
-    # Model and config are replaced whenever anything changes; a fixed name would collide.
-    for type_name, name_property in [
+def test_model_runs_isolated_from_the_network(default_app):
+    default_app.template(STACK).has_resource_properties("AWS::SageMaker::Model", {"EnableNetworkIsolation": True})
+
+
+@pytest.mark.parametrize(
+    "type_name,name_property",
+    [
         ("AWS::SageMaker::Model", "ModelName"),
         ("AWS::SageMaker::EndpointConfig", "EndpointConfigName"),
         ("AWS::SageMaker::Endpoint", "EndpointName"),
-    ]:
-        _, resource = only(default_app, type_name)
-        assert name_property not in resource["Properties"], type_name
+    ],
+)
+def test_no_physical_names_on_model_config_or_endpoint(default_app, type_name, name_property):
+    # Model and config are replaced whenever anything changes; a fixed name would collide.
+    default_app.template(STACK).has_resource_properties(type_name, {name_property: Match.absent()})
 
 
 def test_endpoint_config_defaults_to_one_ml_m4_xlarge(default_app):
@@ -137,52 +151,63 @@ def test_overrides_change_instance_type_and_count(custom_app):
     )
 
 
-def test_model_version_changes_the_model(custom_app, default_app):
-    _, model = only(custom_app, "AWS::SageMaker::Model")
-    assert model["Properties"]["PrimaryContainer"]["Environment"] == {"MODEL_VERSION": "0123456789abcdef"}
+def test_model_version_changes_the_model(custom_app):
+    template = custom_app.template(STACK)
+    template.has_resource_properties(
+        "AWS::SageMaker::Model",
+        {"PrimaryContainer": Match.object_like({"Environment": {"MODEL_VERSION": "0123456789abcdef"}})},
+    )
+
+
+def test_a_new_model_means_a_new_config_which_the_endpoint_moves_onto(custom_app):
     # A changed model property replaces the model, which replaces the config, which the endpoint moves onto.
-    _, config = only(custom_app, "AWS::SageMaker::EndpointConfig")
+    template = custom_app.template(STACK)
     model_id, _ = only(custom_app, "AWS::SageMaker::Model")
-    assert config["Properties"]["ProductionVariants"][0]["ModelName"] == {"Fn::GetAtt": [model_id, "ModelName"]}
-    _, endpoint = only(custom_app, "AWS::SageMaker::Endpoint")
     config_id, _ = only(custom_app, "AWS::SageMaker::EndpointConfig")
-    assert endpoint["Properties"]["EndpointConfigName"] == {"Fn::GetAtt": [config_id, "EndpointConfigName"]}
+    template.has_resource_properties(
+        "AWS::SageMaker::EndpointConfig",
+        {"ProductionVariants": [Match.object_like({"ModelName": {"Fn::GetAtt": [model_id, "ModelName"]}})]},
+    )
+    template.has_resource_properties(
+        "AWS::SageMaker::Endpoint", {"EndpointConfigName": {"Fn::GetAtt": [config_id, "EndpointConfigName"]}}
+    )
 
 
-def test_execution_role_reads_the_model_only_pulls_the_image_and_writes_endpoint_logs(default_app):
-    _, policy = only(default_app, "AWS::IAM::Policy")
-    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+def execution_statements(synthesized) -> list[dict]:
+    _, policy = only(synthesized, "AWS::IAM::Policy")
+    return policy["Properties"]["PolicyDocument"]["Statement"]
+
+
+def test_execution_role_uses_no_wildcard_actions(default_app):
+    statements = execution_statements(default_app)
     actions = {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
-    assert not any(a.endswith(":*") or a == "*" for a in actions)
-    s3_statement = next(s for s in statements if "s3:GetObject*" in s["Action"])
-    object_arns = [json.dumps(r) for r in s3_statement["Resource"]]
-    assert any(default_context()["model_key"] in arn for arn in object_arns)
-    assert not any('/*"' in arn for arn in object_arns)
-    ecr_statement = next(s for s in statements if "ecr:BatchGetImage" in s["Action"])
-    assert ":repository/seq2seq" in json.dumps(ecr_statement["Resource"])
-    logs_statement = next(s for s in statements if "logs:PutLogEvents" in s["Action"])
-    assert "log-group:/aws/sagemaker/Endpoints/*" in json.dumps(logs_statement["Resource"])
+    assert actions and not any(a.endswith(":*") or a == "*" for a in actions)
     wildcard = [s for s in statements if s["Resource"] == "*"]
     assert all(s["Action"] == "ecr:GetAuthorizationToken" or "Condition" in s for s in wildcard)
 
 
+def test_execution_role_reads_the_model_object_only(default_app):
+    s3_statement = next(s for s in execution_statements(default_app) if "s3:GetObject*" in s["Action"])
+    object_arns = [json.dumps(r) for r in s3_statement["Resource"]]
+    assert any(MODEL_KEY in arn for arn in object_arns)
+    assert not any('/*"' in arn for arn in object_arns)
+
+
+def test_execution_role_pulls_the_seq2seq_image_and_writes_endpoint_logs(default_app):
+    statements = execution_statements(default_app)
+    ecr_statement = next(s for s in statements if "ecr:BatchGetImage" in s["Action"])
+    assert ":repository/seq2seq" in json.dumps(ecr_statement["Resource"])
+    logs_statement = next(s for s in statements if "logs:PutLogEvents" in s["Action"])
+    assert "log-group:/aws/sagemaker/Endpoints/*" in json.dumps(logs_statement["Resource"])
+
+
 def test_outputs_endpoint_name(default_app):
     endpoint_id, _ = only(default_app, "AWS::SageMaker::Endpoint")
-    outputs = default_app.template(STACK).find_outputs("EndpointName")
-    assert outputs["EndpointName"]["Value"] == {"Fn::GetAtt": [endpoint_id, "EndpointName"]}
+    default_app.template(STACK).has_output("EndpointName", {"Value": {"Fn::GetAtt": [endpoint_id, "EndpointName"]}})
 
 
 def test_autoscaling_tracks_invocations_per_instance_with_slow_cooldowns(custom_app):
     template = custom_app.template(STACK)
-    template.has_resource_properties(
-        "AWS::ApplicationAutoScaling::ScalableTarget",
-        {
-            "MinCapacity": 2,
-            "MaxCapacity": 4,
-            "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
-            "ServiceNamespace": "sagemaker",
-        },
-    )
     template.has_resource_properties(
         "AWS::ApplicationAutoScaling::ScalingPolicy",
         {
@@ -195,7 +220,25 @@ def test_autoscaling_tracks_invocations_per_instance_with_slow_cooldowns(custom_
             },
         },
     )
-    _, target = next(iter(resources_of(custom_app, "AWS::ApplicationAutoScaling::ScalableTarget").items()))
+
+
+def test_autoscaling_targets_the_variant_after_the_endpoint_exists(custom_app):
     endpoint_id, _ = only(custom_app, "AWS::SageMaker::Endpoint")
-    assert endpoint_id in target["DependsOn"]
-    assert "/variant/AllTraffic" in json.dumps(target["Properties"]["ResourceId"])
+    resource_id = Capture()
+    template = custom_app.template(STACK)
+    template.has_resource(
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        {
+            "DependsOn": Match.array_with([endpoint_id]),
+            "Properties": Match.object_like(
+                {
+                    "MinCapacity": 2,
+                    "MaxCapacity": 4,
+                    "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
+                    "ServiceNamespace": "sagemaker",
+                    "ResourceId": resource_id,
+                }
+            ),
+        },
+    )
+    assert "/variant/AllTraffic" in json.dumps(resource_id.as_object())

@@ -1,0 +1,137 @@
+"""stacks/monitoring.py: one alarm per failure mode, the endpoint's with the endpoint, all on one topic."""
+
+import re
+
+import pytest
+from aws_cdk.assertions import Match
+
+from stacks.api_contract import ENDPOINT_READ_TIMEOUT_SECONDS
+from stacks.names import API_STACK, ENDPOINT_STACK
+
+API_ALARMS = {"5XXError", "Latency", "Errors", "Throttles"}
+
+
+def alarm_metrics(synthesized, stack) -> set[str]:
+    alarms = synthesized.template(stack).find_resources("AWS::CloudWatch::Alarm")
+    names = set()
+    for alarm in alarms.values():
+        props = alarm["Properties"]
+        names.add(
+            props.get("MetricName")
+            or "+".join(m["MetricStat"]["Metric"]["MetricName"] for m in props["Metrics"] if "MetricStat" in m)
+        )
+    return names
+
+
+def test_the_endpoints_alarms_live_in_the_endpoint_stack(default_app):
+    assert alarm_metrics(default_app, ENDPOINT_STACK) == {"Invocation4XXErrors+Invocation5XXErrors", "ModelLatency"}
+
+
+def test_the_api_stack_alarms_on_the_api_and_the_lambda_only(default_app):
+    assert alarm_metrics(default_app, API_STACK) == API_ALARMS
+
+
+def test_one_topic_in_the_endpoint_stack_gets_every_alarm_and_every_recovery(default_app):
+    default_app.template(API_STACK).resource_count_is("AWS::SNS::Topic", 0)
+    endpoint = default_app.template(ENDPOINT_STACK)
+    ((topic_id, _),) = endpoint.find_resources("AWS::SNS::Topic").items()
+    endpoint.all_resources_properties(
+        "AWS::CloudWatch::Alarm", {"AlarmActions": [{"Ref": topic_id}], "OKActions": [{"Ref": topic_id}]}
+    )
+    imported = {"Fn::ImportValue": Match.string_like_regexp(f"^{ENDPOINT_STACK}:.*AlarmTopic")}
+    default_app.template(API_STACK).all_resources_properties(
+        "AWS::CloudWatch::Alarm", {"AlarmActions": [imported], "OKActions": [imported]}
+    )
+    total = sum(
+        len(default_app.template(s).find_resources("AWS::CloudWatch::Alarm")) for s in (API_STACK, ENDPOINT_STACK)
+    )
+    assert total == 6
+
+
+@pytest.mark.parametrize("stack", [API_STACK, ENDPOINT_STACK])
+def test_alarms_treat_no_data_as_healthy_and_keep_generated_names(default_app, stack):
+    default_app.template(stack).all_resources_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "TreatMissingData": "notBreaching",
+            "AlarmName": Match.absent(),
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        },
+    )
+
+
+def test_one_dashboard_shows_the_whole_request_path(default_app):
+    default_app.template(ENDPOINT_STACK).resource_count_is("AWS::CloudWatch::Dashboard", 0)
+    ((_, dashboard),) = default_app.template(API_STACK).find_resources("AWS::CloudWatch::Dashboard").items()
+    body = str(dashboard["Properties"]["DashboardBody"])
+    for title in ("API requests and errors", "Lambda", "Endpoint invocations", "Model latency", "Endpoint instances"):
+        assert title in body, title
+
+
+def test_model_latency_alarm_fires_before_the_lambda_gives_up_on_the_endpoint(default_app):
+    # ModelLatency is in microseconds; at the read timeout users already get 504s.
+    default_app.template(ENDPOINT_STACK).has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "MetricName": "ModelLatency",
+            "Namespace": "AWS/SageMaker",
+            "ExtendedStatistic": "p90",
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "Threshold": ENDPOINT_READ_TIMEOUT_SECONDS * 1_000_000 / 2,
+            "DatapointsToAlarm": 2,
+            "EvaluationPeriods": 2,
+            "Period": 300,
+        },
+    )
+    assert ENDPOINT_READ_TIMEOUT_SECONDS * 1_000_000 / 2 <= 5_000_000
+
+
+def test_api_latency_and_5xx_thresholds(default_app):
+    template = default_app.template(API_STACK)
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {"MetricName": "Latency", "ExtendedStatistic": "p99", "Threshold": 20_000, "EvaluationPeriods": 3},
+    )
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm", {"MetricName": "5XXError", "Statistic": "Sum", "Threshold": 5, "EvaluationPeriods": 1}
+    )
+
+
+@pytest.mark.parametrize("fixture", ["default_app", "custom_app"])
+def test_error_sums_count_a_missing_series_as_zero(fixture, request):
+    # In metric math a+b has no value where either series has no datapoint: 5XX errors alone would not alarm.
+    alarms = (
+        request.getfixturevalue(fixture)
+        .template(ENDPOINT_STACK)
+        .find_resources("AWS::CloudWatch::Alarm", {"Properties": {"Metrics": Match.any_value()}})
+    )
+    expressions = [m["Expression"] for a in alarms.values() for m in a["Properties"]["Metrics"] if "Expression" in m]
+    assert expressions
+    for expression in expressions:
+        series = [i for i in re.findall(r"\b[a-z]\w*\b", expression) if i != "FILL"]
+        assert series and all(f"FILL({i}, 0)" in expression for i in series), expression
+
+
+def test_no_e_mail_subscription_by_default(default_app):
+    default_app.template(ENDPOINT_STACK).resource_count_is("AWS::SNS::Subscription", 0)
+
+
+def test_alarm_email_subscribes_to_the_topic(custom_app):
+    custom_app.template(ENDPOINT_STACK).has_resource_properties(
+        "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"}
+    )
+
+
+def test_the_topic_takes_tls_only_and_no_key_of_our_own(default_app):
+    template = default_app.template(ENDPOINT_STACK)
+    template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.absent()})
+    template.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})]
+                )
+            }
+        },
+    )
