@@ -1,0 +1,1 @@
+"""Clients of the deployed translate API."""
