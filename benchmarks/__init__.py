@@ -3,4 +3,3 @@
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-LAMBDA_SOURCE = REPO_ROOT / "lambda" / "translate"

@@ -10,21 +10,22 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from benchmarks import LAMBDA_SOURCE, REPO_ROOT
+from benchmarks import REPO_ROOT
 from benchmarks.child import last_line, run_child
 from benchmarks.local_aws import offline_env
 from benchmarks.report import Row, median
+from scripts.local.lambda_package import LAMBDA_ROOT
+from stacks.api_contract import lambda_environment
+from stacks.names import SOURCE_VOCABULARY_FILE
+from stacks.settings import settings_from_files
 
-# What the function's environment holds (stacks/api.py); nothing is called at import, so no server is needed.
-LAMBDA_ENV = {
-    "ENDPOINT_NAME": "translate-bench",
-    "CORS_ORIGINS": "*",
-    "MODEL_BUCKET": "bench-model-bucket",
-    "SOURCE_VOCABULARY_KEY": "sagemaker/seq2seq/eng-german/pretrained_model/vocab.src.json",
-    "POWERTOOLS_SERVICE_NAME": "translate",
-    "POWERTOOLS_METRICS_NAMESPACE": "Seq2SeqTranslate",
-    "POWERTOOLS_LOG_LEVEL": "INFO",
-}
+# The deployed function's environment; nothing is called at import, so no server is needed.
+LAMBDA_ENV = lambda_environment(
+    settings_from_files(),
+    endpoint_name="translate-bench",
+    model_bucket="bench-model-bucket",
+    source_vocabulary_key=settings_from_files().model_prefix + SOURCE_VOCABULARY_FILE,
+)
 # Measured inside the child, so interpreter start-up (the same for both) is left out.
 _TIMED_IMPORT = "import sys, time; sys.path[:0] = {path!r}; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
 _OWN_CODE_SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "requirements.txt")
@@ -113,7 +114,7 @@ def handler_asset_key(stdout: str) -> str:
 
 def host_package(target: Path) -> Path:
     """The Lambda's sources and dependencies for this machine's Python, without bytecode, as the bundle ships them."""
-    shutil.copytree(LAMBDA_SOURCE, target, ignore=_OWN_CODE_SKIP)
+    shutil.copytree(LAMBDA_ROOT, target, ignore=_OWN_CODE_SKIP)
     run_child(
         [
             sys.executable,
@@ -125,7 +126,7 @@ def host_package(target: Path) -> Path:
             "--no-compile",
             "--only-binary=:all:",
             "--requirement",
-            str(LAMBDA_SOURCE / "requirements.txt"),
+            str(LAMBDA_ROOT / "requirements.txt"),
             "--target",
             str(target),
         ],
@@ -142,7 +143,7 @@ def run(repeat: int, package: bool = True) -> list[Row]:
         Row(
             "cold start",
             "import handler",
-            import_seconds("handler", [str(LAMBDA_SOURCE)], repeat),
+            import_seconds("handler", [str(LAMBDA_ROOT)], repeat),
             "import boto3",
             import_seconds("boto3", [], repeat),
             "s",
@@ -155,7 +156,7 @@ def run(repeat: int, package: bool = True) -> list[Row]:
         scratch_dir = Path(scratch)
         asset = build_package(scratch_dir / "cdk.out")
         own = scratch_dir / "own"
-        shutil.copytree(LAMBDA_SOURCE, own, ignore=_OWN_CODE_SKIP)
+        shutil.copytree(LAMBDA_ROOT, own, ignore=_OWN_CODE_SKIP)
         rows.append(
             Row(
                 "package",

@@ -12,18 +12,20 @@ import uuid
 from itertools import cycle, islice
 from pathlib import Path
 
-from benchmarks import LAMBDA_SOURCE, REPO_ROOT
+from benchmarks import REPO_ROOT
 from benchmarks.child import run_child
 from benchmarks.instant_runtime import InstantRuntime
 from benchmarks.local_aws import moto_server, offline_env, session
 from benchmarks.report import Row, median
 from benchmarks.synthetic_model import vocabulary
 from scripts.local.container_stand_in import source_vocabulary
+from stacks.api_contract import lambda_environment
+from stacks.names import SOURCE_VOCABULARY_FILE
+from stacks.settings import settings_from_files
 
 SIZES = (1, 10, 100)
 ENDPOINT = "translate-bench"
 BUCKET = "bench-model-bucket"
-PREFIX = "sagemaker/seq2seq/eng-german/pretrained_model/"
 KINDS = {"front end": "handler", "pass-through": "benchmarks.passthrough"}
 # A warm call takes milliseconds: each repeat makes this many, so that the median is not one scheduler hiccup.
 WARM_CALLS_PER_REPEAT = 10
@@ -95,7 +97,9 @@ class LambdaContext:
 
 def worker(module: str, sentences: int, calls: int) -> dict:
     """In a fresh process: import the handler, time its first call, then `calls` warm calls; check every answer."""
-    sys.path.insert(0, str(LAMBDA_SOURCE))
+    # Makes the Lambda's asset root importable (the pass-through imports translator.endpoint too).
+    import scripts.local.lambda_package  # noqa: F401
+
     started = time.perf_counter()
     handler = __import__(module, fromlist=["handler"]).handler
     imported = time.perf_counter() - started
@@ -147,20 +151,13 @@ def run(repeat: int, sizes: tuple[int, ...] = SIZES) -> list[Row]:
         s3 = session().client("s3", endpoint_url=moto_url)
         s3.create_bucket(Bucket=BUCKET)
         # A vocabulary of the real one's size, read from S3 at the first request as in Lambda.
-        s3.put_object(
-            Bucket=BUCKET, Key=PREFIX + "vocab.src.json", Body=json.dumps(vocabulary(source_vocabulary())).encode()
+        settings = settings_from_files()
+        vocabulary_key = settings.model_prefix + SOURCE_VOCABULARY_FILE
+        s3.put_object(Bucket=BUCKET, Key=vocabulary_key, Body=json.dumps(vocabulary(source_vocabulary())).encode())
+        deployed = lambda_environment(
+            settings, endpoint_name=ENDPOINT, model_bucket=BUCKET, source_vocabulary_key=vocabulary_key
         )
-        env = offline_env(
-            ENDPOINT_NAME=ENDPOINT,
-            CORS_ORIGINS="*",
-            MODEL_BUCKET=BUCKET,
-            SOURCE_VOCABULARY_KEY=PREFIX + "vocab.src.json",
-            POWERTOOLS_SERVICE_NAME="translate",
-            POWERTOOLS_METRICS_NAMESPACE="Seq2SeqTranslate",
-            POWERTOOLS_LOG_LEVEL="INFO",
-            AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME=runtime.url,
-            AWS_ENDPOINT_URL_S3=moto_url,
-        )
+        env = offline_env(**deployed, AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME=runtime.url, AWS_ENDPOINT_URL_S3=moto_url)
         measured: dict[tuple[str, int], dict] = {}
         calls = repeat * WARM_CALLS_PER_REPEAT
         for sentences in sizes:

@@ -8,6 +8,8 @@ import os
 import tarfile
 from pathlib import Path
 
+from stacks.names import SOURCE_VOCABULARY_FILE, TARGET_VOCABULARY_FILE
+
 SPECIAL_TOKENS = ("<pad>", "<unk>", "<s>", "</s>")
 # The example's vocabularies are word-level and capped at 50,000 words.
 VOCAB_WORDS = 50_000
@@ -38,8 +40,8 @@ def vocabulary(known: dict[str, int] | None = None, words: int = VOCAB_WORDS) ->
 def write_vocabularies(
     directory: Path, source: dict[str, int] | None = None, target: dict[str, int] | None = None
 ) -> list[Path]:
-    """Write vocab.src.json and vocab.trg.json into directory; return their paths."""
-    paths = [directory / "vocab.src.json", directory / "vocab.trg.json"]
+    """Write the source and target vocabularies into directory; return their paths."""
+    paths = [directory / SOURCE_VOCABULARY_FILE, directory / TARGET_VOCABULARY_FILE]
     for path, known in zip(paths, (source, target), strict=True):
         path.write_text(json.dumps(vocabulary(known), ensure_ascii=False), encoding="utf-8")
     return paths
