@@ -31,7 +31,8 @@ def lambda_asset(tmp_path_factory) -> Path:
     function = next(
         r
         for r in template["Resources"].values()
-        if r["Type"] == "AWS::Lambda::Function" and r["Properties"].get("Handler") == "handler.handler"
+        if r["Type"] == "AWS::Lambda::Function"
+        and "ENDPOINT_NAME" in r["Properties"].get("Environment", {}).get("Variables", {})
     )
     asset_hash = function["Properties"]["Code"]["S3Key"].removesuffix(".zip")
     return outdir / f"asset.{asset_hash}"
