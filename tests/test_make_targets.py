@@ -38,3 +38,28 @@ def test_without_credentials_the_target_fails_fast(tmp_path, target, message, la
     assert all(hint in output for hint in hints)
     assert "Traceback" not in output
     assert later_phase not in output
+
+
+COMMANDS = ("deploy", "destroy", "preflight", "stage_model")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_command_imports_libraries_only_and_runs_as_a_module(command):
+    import ast
+
+    source = (REPO_ROOT / "scripts" / f"{command}.py").read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    modules = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    modules |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    allowed = ("scripts.aws.", "scripts.staging.", "stacks.settings", "stacks.names")
+    ours = {module for module in modules if module and module.split(".")[0] in {"scripts", "stacks"}}
+    assert all(module.startswith(allowed) or module == "scripts.aws" for module in ours), ours
+    assert "sys.path" not in source and "subprocess" not in modules
+    assert "boto3.Session(" not in source and "boto3.client(" not in source
+
+
+def test_the_makefile_runs_every_python_command_as_a_module():
+    makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "scripts/" not in makefile.replace("scripts/local", "")
+    for command in (*COMMANDS, "local_api"):
+        assert f"$(PY) -m scripts.{command}" in makefile
