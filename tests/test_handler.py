@@ -123,7 +123,8 @@ def test_long_sentence_is_split_at_a_clause_boundary_not_truncated(api, sagemake
             f"at most {MAX_TOTAL_CHARS}",
         ),
         ({"text": "a" * (MAX_REQUEST_BODY_BYTES + 1)}, 413, f"over {MAX_REQUEST_BODY_BYTES} bytes"),
-        ({"text": " ".join(["word"] * 70)}, 413, "more than 60 words"),
+        # A sentence the model can't take is the text's fault, not the body's size: 400, not 413.
+        ({"text": " ".join(["word"] * 70)}, 400, "more than 60 words"),
     ],
 )
 def test_bad_requests_get_one_clear_message_with_cors(api, sagemaker_local, body, status, needle) -> None:
@@ -168,15 +169,15 @@ def test_missing_endpoint_is_503_with_retry_after(api, monkeypatch) -> None:
     assert "gone does not exist" in response["json"]["message"]
 
 
-def test_slow_endpoint_is_504(api, sagemaker_local, monkeypatch) -> None:
-    from translator import endpoint
-
-    monkeypatch.setenv("ENDPOINT_READ_TIMEOUT_SECONDS", "0.3")
-    endpoint.client.cache_clear()
-    sagemaker_local.runtime.delay_next(2.0, count=2)
+def test_slow_endpoint_is_504_before_the_lambda_times_out_and_is_asked_once(
+    api, sagemaker_local, lambda_context
+) -> None:
+    lambda_context.remaining_ms = 2_500
+    sagemaker_local.runtime.delay_next(3.0, count=2)
     response = api("POST", "/translate", {"text": "Hello."}, headers={"Origin": ORIGIN})
     assert response["statusCode"] == 504 and "in time" in response["json"]["message"]
     assert header(response, "Access-Control-Allow-Origin") == ORIGIN
+    assert sagemaker_local.runtime.invocations == 1
 
 
 def test_cors_only_for_configured_origins_and_preflight(api) -> None:
@@ -211,7 +212,7 @@ def test_logs_are_structured_with_request_id_and_no_user_text(api) -> None:
         api("POST", "/translate", {"text": f"{secret}. Hello."})
         # Refusals too: their messages quote the text ("it starts: ..."), the logs must not.
         refused = api("POST", "/translate", {"text": " ".join([secret] * 25)})
-        assert refused["statusCode"] == 413 and "Quokkas" in refused["json"]["message"]
+        assert refused["statusCode"] == 400 and "Quokkas" in refused["json"]["message"]
         assert api("POST", "/translate", {"text": "Hi", secret: 1})["statusCode"] == 400
     finally:
         logging.getLogger(handler.logger.name).removeHandler(listener)
@@ -466,7 +467,8 @@ def test_emoji_sequences_stay_whole(api, emoji):
 @pytest.mark.parametrize("text", ["1:2 " * 1001, "+1 " * 1001, "\U0001f44d " * 1001])
 def test_a_sentence_of_a_thousand_urls_numbers_or_times_is_refused_not_a_500(api, text):
     response = api("POST", "/translate", {"text": text[:MAX_TEXT_CHARS]})
-    assert response["statusCode"] == 413, response["body"]
+    # The model can't take such a sentence: the text's fault (400), not the body's size (413).
+    assert response["statusCode"] == 400, response["body"]
     assert "more than 500 URLs, numbers, times or emoji" in response["json"]["message"]
 
 

@@ -14,14 +14,14 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from translator import routes, telemetry, web_page
+from translator import routes, service, telemetry, web_page
 from translator.cors import cors_config
 from translator.dialects import Reply
+from translator.plan import Deadline
 
 logger = Logger()
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Seq2SeqTranslate"))
 app = APIGatewayRestResolver(cors=cors_config(os.environ.get("CORS_ORIGINS")), debug=False)
-translate_for = partial(telemetry.observed, logger=logger, metrics=metrics)
 
 
 def _respond(reply: Reply) -> Response:
@@ -33,6 +33,9 @@ def _respond(reply: Reply) -> Response:
 
 @app.post("/translate")
 def translate() -> Response:
+    # The model's calls are planned against the time this invocation has left.
+    translate_texts = partial(service.translate_texts, deadline=Deadline.of(app.lambda_context))
+    translate_for = partial(telemetry.observed, logger=logger, metrics=metrics, translate=translate_texts)
     return _respond(routes.translate(routes.Incoming.of(app.current_event), translate_for))
 
 

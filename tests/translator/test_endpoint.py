@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from translator import endpoint
 from translator.errors import EndpointTimeout, EndpointUnavailable, ModelFailed
+from translator.plan import ANSWER_MARGIN_SECONDS, Deadline
 
 PAYLOAD = {"instances": [{"data": "hello , world !"}]}
 
@@ -32,7 +33,8 @@ def test_a_single_transient_fault_is_retried_by_botocore(sagemaker_local) -> Non
         ("ModelNotReadyException", EndpointUnavailable, 30, 1),
         ("ServiceUnavailable", EndpointUnavailable, 10, 2),
         ("ModelError", ModelFailed, None, 1),
-        ("InternalFailure", ModelFailed, None, 2),
+        # The endpoint may have started the work before failing: not sent again.
+        ("InternalFailure", ModelFailed, None, 1),
         ("InternalDependencyException", ModelFailed, None, 1),
         ("ValidationError", ModelFailed, None, 1),
     ],
@@ -42,7 +44,7 @@ def test_errors_map_to_typed_exceptions_after_real_retries(sagemaker_local, code
     with pytest.raises(error) as raised:
         endpoint.invoke(PAYLOAD)
     assert raised.value.retry_after == retry_after
-    # botocore's standard mode retries throttling and 5xx once (2 attempts), and nothing else.
+    # Only answers that mean the model never saw the call are sent once more.
     assert sagemaker_local.runtime.invocations == calls
 
 
@@ -59,13 +61,25 @@ def test_container_rejecting_the_payload_is_a_model_failure(sagemaker_local) -> 
     assert raised.value.status == 502
 
 
-def test_slow_endpoint_times_out_with_504(sagemaker_local, monkeypatch) -> None:
-    monkeypatch.setenv("ENDPOINT_READ_TIMEOUT_SECONDS", "0.3")
-    endpoint.client.cache_clear()
+def test_slow_endpoint_times_out_with_504_and_is_not_asked_twice(sagemaker_local) -> None:
     sagemaker_local.runtime.delay_next(2.0, count=2)
     with pytest.raises(EndpointTimeout) as raised:
-        endpoint.invoke(PAYLOAD)
-    assert raised.value.status == 504 and sagemaker_local.runtime.invocations == 2
+        endpoint.invoke(PAYLOAD, deadline=Deadline.after(ANSWER_MARGIN_SECONDS + 0.5))
+    # botocore's standard mode would have sent it again after the read timeout: the work done twice.
+    assert raised.value.status == 504 and sagemaker_local.runtime.invocations == 1
+
+
+def test_no_retry_that_cannot_finish_in_time(sagemaker_local) -> None:
+    sagemaker_local.runtime.fail_next("ThrottlingException", count=1)
+    with pytest.raises(EndpointUnavailable):
+        endpoint.invoke(PAYLOAD, deadline=Deadline.after(ANSWER_MARGIN_SECONDS + 5), expected_seconds=10)
+    assert sagemaker_local.runtime.invocations == 1
+
+
+def test_no_call_starts_without_time_left(sagemaker_local) -> None:
+    with pytest.raises(EndpointTimeout, match="no time was left"):
+        endpoint.invoke(PAYLOAD, deadline=Deadline.after(ANSWER_MARGIN_SECONDS - 0.1))
+    assert sagemaker_local.runtime.invocations == 0
 
 
 def test_unreachable_runtime_is_unavailable(sagemaker_local, monkeypatch) -> None:
@@ -81,8 +95,7 @@ def test_missing_endpoint_name_is_a_clear_configuration_error(sagemaker_local, m
         endpoint.invoke(PAYLOAD)
 
 
-def test_timeouts_fit_inside_the_lambda_and_api_gateway(sagemaker_local) -> None:
-    config = endpoint.client().meta.config
-    worst_case = config.retries["total_max_attempts"] * (config.connect_timeout + config.read_timeout)
-    assert config.retries["mode"] == "standard"
-    assert worst_case < 25  # under API Gateway's 29 s
+def test_botocore_never_retries_and_the_read_timeout_follows_the_deadline(sagemaker_local) -> None:
+    config = endpoint.client(3.25).meta.config
+    assert config.retries["total_max_attempts"] == 1 and config.read_timeout == 3.25
+    assert endpoint.client(3.25) is endpoint.client(3.25)

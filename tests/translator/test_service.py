@@ -1,12 +1,15 @@
-"""The translation service: cutting over-long sentences, batching instances, translating through the stand-ins."""
+"""The translation service: cutting over-long sentences, the payload bound, refusing what can't fit the window."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from translator.errors import TooLarge
-from translator.service import batches, split_long
+from translator import limits
+from translator.errors import SentenceTooLong, TooLarge
+from translator.model_speed import DEFAULT
+from translator.plan import MAX_INSTANCES_PER_CALL, Deadline
+from translator.service import split_long, translate_texts
 
 
 def test_split_long_cuts_at_strongest_clause_boundary() -> None:
@@ -21,16 +24,29 @@ def test_split_long_prefers_a_sentence_end_it_was_given() -> None:
     assert [len(piece) for piece in split_long(tokens, limit=60)] == [42, 31]
 
 
-def test_split_long_refuses_rather_than_truncates() -> None:
-    with pytest.raises(TooLarge, match="more than 60 words"):
+def test_split_long_refuses_rather_than_truncates_with_a_400() -> None:
+    with pytest.raises(SentenceTooLong, match="more than 60 words") as raised:
         split_long(["w"] * 61)
+    assert raised.value.status == 400
     assert split_long(["w"] * 60) == [["w"] * 60]
 
 
-def test_batches_respect_payload_limit_and_order() -> None:
-    instances = [{"data": "x" * 40, "n": n} for n in range(10)]
-    groups = list(batches(instances, max_bytes=200))
-    assert [item for group in groups for item in group] == instances
-    assert len(groups) > 1
-    assert all(len(json.dumps({"instances": group}).encode()) <= 200 for group in groups)
-    assert len(list(batches(instances))) == 1
+def test_a_request_at_the_limits_fits_one_invoke_endpoint_payload() -> None:
+    # Each character at most 6 bytes as JSON (\uXXXX), plus the instance's own JSON around it.
+    instance = len(json.dumps({"data": "", "configuration": {"attention_matrix": "true"}})) + 2
+    assert limits.MAX_TOTAL_CHARS * 6 + MAX_INSTANCES_PER_CALL * instance < limits.MAX_PAYLOAD_BYTES
+
+
+def test_a_request_that_cannot_fit_the_window_is_refused_before_any_call() -> None:
+    calls = []
+
+    def invoke(payload: dict, **_: object) -> dict:
+        calls.append(payload)
+        return {"predictions": [{"target": "x"} for _ in payload["instances"]]}
+
+    text = "The house is very big. " * 40
+    with pytest.raises(TooLarge, match="split it into several requests") as raised:
+        translate_texts([text], invoke, deadline=Deadline.after(2.0), speed=DEFAULT)
+    assert calls == [] and raised.value.status == 413
+    assert "characters fit in one request" in raised.value.message
+    assert translate_texts([text], invoke, deadline=Deadline.after(25.0), speed=DEFAULT).endpoint_calls == 1

@@ -1,67 +1,110 @@
-"""The SageMaker endpoint client: one sagemaker-runtime client per cold start, short timeouts, typed errors."""
+"""The SageMaker endpoint client: a read timeout from the time left, a retry only of work that never started."""
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
+import time
 from functools import cache
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from translator.errors import EndpointThrottled, EndpointTimeout, EndpointUnavailable, ModelFailed
+from translator.errors import EndpointThrottled, EndpointTimeout, EndpointUnavailable, ModelFailed, TranslateError
+from translator.plan import MAX_READ_TIMEOUT_SECONDS, Deadline
 
-# Worst case two attempts of (connect + read) plus backoff, about 23 s, plus a cold start's vocabulary read (3 s),
-# stay under the Lambda's 27 s timeout
-# (stacks/api_contract.py), itself under API Gateway's 29 s.
 CONNECT_TIMEOUT_SECONDS = 2.0
-DEFAULT_READ_TIMEOUT_SECONDS = 9.0
+# One attempt per botocore call: its standard mode would retry a read timeout, making the endpoint do the same work
+# twice while the first attempt still runs. invoke() retries itself, and only what never reached the model.
 MAX_ATTEMPTS = 2
+RETRY_BACKOFF_SECONDS = 0.5
+# Read timeouts are rounded down to this step, so that a warm function reuses a handful of clients.
+_TIMEOUT_STEP_SECONDS = 0.25
 _MISSING_ENDPOINT = re.compile(r"Endpoint .+ not found", re.IGNORECASE)
 # How long a client should wait before trying again, by sagemaker-runtime error code.
 _RETRY_AFTER = {"ThrottlingException": 2, "ModelNotReadyException": 30, "ServiceUnavailable": 10}
+# Answers that mean the model never got the request: sending it again does not do the same work twice.
+_NOT_STARTED = frozenset({"ThrottlingException", "ServiceUnavailable"})
 
 
 @cache
-def client():
-    """The sagemaker-runtime client (honours AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME)."""
-    read_timeout = float(os.environ.get("ENDPOINT_READ_TIMEOUT_SECONDS") or DEFAULT_READ_TIMEOUT_SECONDS)
+def client(read_timeout: float = MAX_READ_TIMEOUT_SECONDS):
+    """A sagemaker-runtime client with this read timeout (honours AWS_ENDPOINT_URL[_SAGEMAKER_RUNTIME]); one per value."""
     config = Config(
         connect_timeout=CONNECT_TIMEOUT_SECONDS,
         read_timeout=read_timeout,
-        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
+        retries={"mode": "standard", "total_max_attempts": 1},
     )
     return boto3.client("sagemaker-runtime", config=config)
 
 
-def invoke(payload: dict) -> dict:
-    """Send one seq2seq JSON request to ENDPOINT_NAME and return the parsed JSON answer."""
+def invoke(payload: dict, *, deadline: Deadline | None = None, expected_seconds: float = 0.0) -> dict:
+    """Send one seq2seq JSON request to ENDPOINT_NAME before `deadline`; return the parsed JSON answer.
+
+    A call refused before the model saw it (throttled, unavailable, no connection) is sent once more when the
+    predicted `expected_seconds` still fit after a short pause; a call that timed out is never sent again.
+    """
     name = os.environ.get("ENDPOINT_NAME")
     if not name:
         raise EndpointUnavailable("the service is not configured: ENDPOINT_NAME is not set", retry_after=60)
+    deadline = deadline or Deadline.of(None)
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            return _invoke_once(name, body, deadline)
+        except _NotStarted as refused:
+            if attempt == MAX_ATTEMPTS or deadline.available() < RETRY_BACKOFF_SECONDS + expected_seconds:
+                raise refused.error from refused.__cause__
+            time.sleep(RETRY_BACKOFF_SECONDS)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _NotStarted(Exception):
+    """The endpoint refused the call before the model started on it."""
+
+    def __init__(self, error: TranslateError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def _invoke_once(name: str, body: bytes, deadline: Deadline) -> dict:
+    read_timeout = math.floor(deadline.read_timeout() / _TIMEOUT_STEP_SECONDS) * _TIMEOUT_STEP_SECONDS
+    if read_timeout <= 0:
+        raise EndpointTimeout("no time was left to ask the translation model; try a shorter text")
     try:
-        response = client().invoke_endpoint(
-            EndpointName=name,
-            Body=json.dumps(payload, ensure_ascii=False).encode(),
-            ContentType="application/json",
-            Accept="application/json",
+        response = client(read_timeout).invoke_endpoint(
+            EndpointName=name, Body=body, ContentType="application/json", Accept="application/json"
         )
-        body = response["Body"].read()
+        answer_body = response["Body"].read()
     except ClientError as error:
-        raise _mapped(error, name) from error
+        mapped = _mapped(error, name)
+        if error.response.get("Error", {}).get("Code") in _NOT_STARTED:
+            raise _NotStarted(mapped) from error
+        raise mapped from error
     except ReadTimeoutError as error:
         raise EndpointTimeout(
             "the translation model did not answer in time; try a shorter text or try again"
         ) from error
+    except (ConnectTimeoutError, EndpointConnectionError) as error:
+        unreachable = EndpointUnavailable("the translation endpoint cannot be reached right now", retry_after=10)
+        raise _NotStarted(unreachable) from error
     except BotoConnectionError as error:
+        # The connection broke after the request was sent: the model may be working on it, so no second attempt.
         raise EndpointUnavailable("the translation endpoint cannot be reached right now", retry_after=10) from error
     except BotoCoreError as error:
         raise ModelFailed(f"calling the translation endpoint failed: {type(error).__name__}") from error
     try:
-        answer = json.loads(body)
+        answer = json.loads(answer_body)
     except ValueError as error:
         raise ModelFailed("the translation model answered something that is not JSON") from error
     if not isinstance(answer, dict):
@@ -69,7 +112,7 @@ def invoke(payload: dict) -> dict:
     return answer
 
 
-def _mapped(error: ClientError, name: str) -> Exception:
+def _mapped(error: ClientError, name: str) -> TranslateError:
     code = error.response.get("Error", {}).get("Code", "")
     message = error.response.get("Error", {}).get("Message", "")
     if code in _RETRY_AFTER:
@@ -81,6 +124,8 @@ def _mapped(error: ClientError, name: str) -> Exception:
         return EndpointUnavailable(
             f"the translation endpoint {name} does not exist (yet); try again later", retry_after=60
         )
+    if code == "ModelError" and "timed out" in message:
+        return EndpointTimeout("the translation model did not answer within SageMaker's 60 s; try a shorter text")
     if code == "ModelError":
         return ModelFailed("the translation model failed on this request")
     return ModelFailed(f"the translation endpoint answered an error ({code or 'unknown'})")

@@ -22,6 +22,10 @@ class BadRequest(TranslateError):
     status = 400
 
 
+class SentenceTooLong(BadRequest):
+    """A sentence the model can't take: over its token limit with nowhere to split it (400, not 413: the body is fine)."""
+
+
 class TooLarge(TranslateError):
     """The request is over a documented size limit (413)."""
 

@@ -11,5 +11,5 @@ MAX_TOTAL_CHARS = 20000
 MAX_REQUEST_BODY_BYTES = 256 * 1024
 # Tokens of one model input: the model was trained with max_seq_len_source=60 and truncates longer input.
 MAX_SENTENCE_TOKENS = 60
-# invoke_endpoint accepts 6,291,456 bytes; keep headroom for the JSON around the instances.
+# invoke_endpoint accepts 6,291,456 bytes; a request's texts must fit in one call's payload with room to spare.
 MAX_PAYLOAD_BYTES = 6_291_456 - 64 * 1024

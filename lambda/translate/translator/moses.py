@@ -7,7 +7,7 @@ from functools import cache
 
 from sacremoses import MosesDetokenizer, MosesTokenizer
 
-from translator.errors import TooLarge
+from translator.errors import SentenceTooLong
 
 # Moses glues a currency symbol to what follows ("5 €pro Tag"); German puts it after the amount, spaced.
 _CURRENCY_AFTER_AMOUNT = re.compile(r"(?<=\d )([$€£¥])(?=[^\s\d.,;:!?)\]])")
@@ -61,7 +61,7 @@ def _check_protected(sentence: str) -> None:
         for _ in regex.finditer(sentence):
             found += 1
             if found > _MAX_PROTECTED:
-                raise TooLarge(
+                raise SentenceTooLong(
                     f"a sentence has more than {_MAX_PROTECTED} URLs, numbers, times or emoji; "
                     "split it into sentences of at most 60 words"
                 )

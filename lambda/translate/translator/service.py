@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-import json
+import threading
 import time
-from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
 from typing import Protocol
 
-from translator import endpoint, vocab
-from translator.errors import ModelFailed, TooLarge
-from translator.limits import MAX_PAYLOAD_BYTES, MAX_SENTENCE_TOKENS
+from translator import endpoint, model_speed, vocab
+from translator.errors import EndpointTimeout, ModelFailed, SentenceTooLong, TooLarge
+from translator.limits import MAX_SENTENCE_TOKENS
+from translator.model_speed import ModelSpeed
 from translator.moses import capitalize_direct_speech, capitalize_first, detokenize_german, tokenize_english
+from translator.plan import Call, Deadline, Plan, plan
 from translator.sentences import split_sentences
 from translator.truecase import truecase
 from translator.unk import UNK, replace_unknown
 
-Invoke = Callable[[dict], dict]
+# endpoint.invoke's shape: a payload, the deadline, the call's predicted seconds -> the parsed answer.
+Invoke = Callable[..., dict]
 # Where an over-long sentence may be cut, strongest first (a '.' inside one is a sentence end the splitter kept).
 _CLAUSE_BOUNDARIES = (".", "!", "?", ";", ":", ",")
 
@@ -43,6 +47,8 @@ class Result:
     endpoint_calls: int = 0
     endpoint_ms: float = 0.0
     unknown_words: int = 0
+    planned_seconds: float = 0.0
+    instances_per_call: list[int] = field(default_factory=list)
 
 
 def split_long(tokens: list[str], limit: int = MAX_SENTENCE_TOKENS) -> list[list[str]]:
@@ -54,7 +60,7 @@ def split_long(tokens: list[str], limit: int = MAX_SENTENCE_TOKENS) -> list[list
             (index for mark in _CLAUSE_BOUNDARIES for index in range(limit - 1, -1, -1) if window[index] == mark), None
         )
         if cut is None:
-            raise TooLarge(
+            raise SentenceTooLong(
                 f"a sentence has more than {limit} words with no . ; : or , to split it at; "
                 f"shorten it or add punctuation (it starts: {' '.join(tokens[:5])} ...)"
             )
@@ -82,55 +88,40 @@ def segments_of(texts: list[str], vocabulary: dict[str, int] | None, continuing:
     return segments
 
 
-def batches(instances: list[dict], max_bytes: int = MAX_PAYLOAD_BYTES) -> Iterator[list[dict]]:
-    """Group instances into as few requests as the invoke_endpoint payload limit allows, in order."""
-    batch: list[dict] = []
-    size = len(b'{"instances": []}')
-    for instance in instances:
-        instance_size = len(json.dumps(instance, ensure_ascii=False).encode()) + 2
-        if batch and size + instance_size > max_bytes:
-            yield batch
-            batch, size = [], len(b'{"instances": []}')
-        batch.append(instance)
-        size += instance_size
-    if batch:
-        yield batch
-
-
 class Translate(Protocol):
     """What the API dialects and the HTML path are handed: translate_texts, or a wrapper of it that logs."""
 
     def __call__(self, texts: list[str], *, continuing: Collection[int] = ()) -> Result: ...
 
 
-def translate_texts(texts: list[str], invoke: Invoke = endpoint.invoke, *, continuing: Collection[int] = ()) -> Result:
+def translate_texts(
+    texts: list[str],
+    invoke: Invoke = endpoint.invoke,
+    *,
+    continuing: Collection[int] = (),
+    deadline: Deadline | None = None,
+    speed: ModelSpeed | None = None,
+) -> Result:
     """Translate each normalized English text (translator/normalize.py) to German, keeping order and line breaks.
 
     Texts whose index is in `continuing` go on a sentence begun before them (inline HTML): they get no capital.
+    The model's calls are planned against `deadline` (the Lambda's); a request that can't fit is refused at once.
     """
+    deadline = deadline or Deadline.of(None)
+    speed = speed or model_speed.from_environment()
     segments = segments_of(texts, vocab.source_vocabulary(), continuing)
     result = Result(
         translations=[], segments=len(segments), sentences=sum(segment.starts_sentence for segment in segments)
     )
+    calls = plan([len(segment.tokens) for segment in segments], speed)
+    available = deadline.available()
+    if calls.seconds > available:
+        raise TooLarge(_does_not_fit(texts, calls.seconds, available))
+    result.planned_seconds = calls.seconds
     instances = [
         {"data": " ".join(segment.tokens), "configuration": {"attention_matrix": "true"}} for segment in segments
     ]
-    predictions: list[dict] = []
-    for batch in batches(instances):
-        started = time.perf_counter()
-        answer = invoke({"instances": batch})
-        result.endpoint_ms += (time.perf_counter() - started) * 1000
-        result.endpoint_calls += 1
-        got = answer.get("predictions")
-        if (
-            not isinstance(got, list)
-            or len(got) != len(batch)
-            or not all(isinstance(item, dict) and isinstance(item.get("target"), str) for item in got)
-        ):
-            raise ModelFailed(
-                f"the translation model answered {len(got) if isinstance(got, list) else 'no'} predictions for {len(batch)} sentences"
-            )
-        predictions.extend(got)
+    predictions = _run(calls, instances, invoke, deadline, result)
 
     lines: dict[tuple[int, int], list[str]] = {}
     for segment, prediction in zip(segments, predictions, strict=True):
@@ -147,3 +138,57 @@ def translate_texts(texts: list[str], invoke: Invoke = endpoint.invoke, *, conti
             "\n".join(" ".join(lines.get((text_index, line), [])) for line in range(line_count)).strip()
         )
     return result
+
+
+def _does_not_fit(texts: list[str], needed: float, available: float) -> str:
+    characters = sum(map(len, texts))
+    fitting = int(characters * max(available, 0.0) / needed) // 100 * 100
+    return (
+        f"this text needs about {needed:.0f} s of the translation model and one request may use {max(available, 0):.0f} s;"
+        f" about {fitting} of its {characters} characters fit in one request: split it into several requests"
+    )
+
+
+def _run(calls: Plan, instances: list[dict], invoke: Invoke, deadline: Deadline, result: Result) -> list[dict]:
+    """Send the planned calls (several at once when the endpoint serves several); predictions in instance order."""
+    predictions: list[dict | None] = [None] * len(instances)
+
+    def send(call: Call) -> None:
+        # A call that can no longer finish in time is not started: its work would be thrown away.
+        if deadline.available() < call.seconds:
+            raise EndpointTimeout("the translation model is slower than planned; try a shorter text or try again")
+        batch = [instances[index] for index in call.indices]
+        started = time.perf_counter()
+        answer = invoke({"instances": batch}, deadline=deadline, expected_seconds=call.seconds)
+        got = answer.get("predictions")
+        if (
+            not isinstance(got, list)
+            or len(got) != len(batch)
+            or not all(isinstance(item, dict) and isinstance(item.get("target"), str) for item in got)
+        ):
+            raise ModelFailed(
+                f"the translation model answered {len(got) if isinstance(got, list) else 'no'} predictions for {len(batch)} sentences"
+            )
+        with lock:
+            result.endpoint_ms += (time.perf_counter() - started) * 1000
+            result.endpoint_calls += 1
+            result.instances_per_call.append(len(batch))
+        for index, prediction in zip(call.indices, got, strict=True):
+            predictions[index] = prediction
+
+    lock = threading.Lock()
+    if calls.lanes <= 1:
+        for call in calls.calls:
+            send(call)
+    else:
+        with ThreadPoolExecutor(max_workers=calls.lanes) as pool:
+            futures = [pool.submit(send, call) for call in calls.calls]
+            try:
+                for future in as_completed(futures):
+                    future.result()
+            except BaseException:
+                # Calls not yet sent stay unsent; those in flight can't be taken back.
+                for future in futures:
+                    future.cancel()
+                raise
+    return predictions  # type: ignore[return-value]

@@ -28,6 +28,8 @@ def observed(label: str, logger: Logger, metrics: Metrics, translate: service.Tr
                 "segments": result.segments,
                 "endpoint_calls": result.endpoint_calls,
                 "endpoint_ms": round(result.endpoint_ms, 1),
+                "planned_ms": round(result.planned_seconds * 1000, 1),
+                "instances_per_call": max(result.instances_per_call, default=0),
                 "total_ms": round((time.perf_counter() - started) * 1000, 1),
                 "unknown_words": result.unknown_words,
             },
