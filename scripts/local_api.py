@@ -8,9 +8,10 @@ import sys
 from contextlib import ExitStack
 
 from scripts.local.api_gateway import LocalApiGateway, request_body_validator
-from scripts.local.backends import BackendError, deployed_backend, stand_in_backend
-from scripts.local.container_stand_in import STAND_IN_NOTICE
+from scripts.local.backends import BackendError, StandInModel, deployed_backend, stand_in_backend
+from scripts.local.container_stand_in import STAND_IN_NOTICE, speed_option
 from scripts.local.lambda_package import HandlerImportError, load_handler
+from scripts.local.runtime_server import INVOCATION_TIMEOUT_SECONDS
 from stacks.names import ENDPOINT_STACK
 from stacks.settings import SettingsError, parse_overrides, settings_from_files
 
@@ -46,12 +47,35 @@ def _parser() -> argparse.ArgumentParser:
         help="a setting, as for the CDK CLI (e.g. -c cors_origins=*)",
     )
     parser.add_argument("--quiet", action="store_true", help="no access log lines")
+    model = parser.add_argument_group("the stand-in model (with --stand-in; docs/MODEL_SPEED.md)")
+    model.add_argument(
+        "--model-speed",
+        type=speed_option,
+        default=speed_option("default"),
+        metavar="default|instant|FACTOR",
+        help="how fast it translates: the estimated speed of ml.m4.xlarge (default), instant, or a factor (2 = slower)",
+    )
+    model.add_argument(
+        "--model-workers", type=int, default=1, metavar="N", help="calls it decodes at once; others queue (default 1)"
+    )
+    model.add_argument(
+        "--model-startup", type=float, default=0.0, metavar="SECONDS", help="it answers 'not ready' this long first"
+    )
+    model.add_argument(
+        "--invocation-timeout",
+        type=float,
+        default=INVOCATION_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help="SageMaker's limit on one call, answered as ModelError 424 (default %(default)s)",
+    )
     return parser
 
 
 def _refusal(args: argparse.Namespace) -> str | None:
     if not 0 <= args.port <= 65535:
         return f"--port {args.port} is not allowed: use 0 (any free port) to 65535"
+    if args.model_workers < 1 or args.model_startup < 0 or args.invocation_timeout <= 0:
+        return "--model-workers must be at least 1, --model-startup from 0, --invocation-timeout above 0"
     stage = args.stage.strip("/")
     if stage and not stage.replace("-", "").replace("_", "").isalnum():
         return f"--stage {args.stage!r} is not allowed: use letters, digits, '-' or '_' (e.g. prod)"
@@ -70,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = settings_from_files(parse_overrides(args.context))
         with ExitStack() as stack:
             if args.stand_in:
-                backend = stack.enter_context(stand_in_backend(settings))
+                model = StandInModel(args.model_speed, args.model_workers, args.model_startup, args.invocation_timeout)
+                backend = stack.enter_context(stand_in_backend(settings, model))
             else:
                 backend = deployed_backend(args.endpoint_name, settings)
             for warning in backend.warnings:

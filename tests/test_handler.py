@@ -249,6 +249,8 @@ bodies = st.one_of(
 )
 
 
+# About reading bodies, not time: the stand-in answers at once.
+@pytest.mark.instant_model
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=bodies, encoded=st.booleans())
 def test_no_body_makes_the_handler_crash_or_answer_5xx(api, body, encoded) -> None:
@@ -514,6 +516,8 @@ PIECES = [
 ]
 
 
+# About text processing, not time: the stand-in answers at once (the front end still plans at the model's speed).
+@pytest.mark.instant_model
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(pieces=st.lists(st.sampled_from(PIECES), min_size=1, max_size=2500), joiner=st.sampled_from(["", " "]))
 def test_long_pathological_texts_never_make_the_handler_crash_or_answer_5xx(api, pieces, joiner):

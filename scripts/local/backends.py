@@ -6,13 +6,18 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import scripts.local.lambda_package  # noqa: F401 - makes the Lambda's translator package importable
+
+# isort: split
+from translator.model_speed import DEFAULT, ModelSpeed
 
 from scripts.aws.session import SessionError, aws_session, region_environment
 from scripts.aws.stack_outputs import StackOutputError, stack_output
 from scripts.local.container_stand_in import STAND_IN_NOTICE, ContainerStandIn, write_vocab
-from scripts.local.runtime_server import DEFAULT_ENDPOINT, REGION, RuntimeServer
+from scripts.local.runtime_server import DEFAULT_ENDPOINT, INVOCATION_TIMEOUT_SECONDS, REGION, RuntimeServer
 from stacks.api_contract import lambda_environment
 from stacks.names import BUCKET_OUTPUT, BUCKET_STACK, ENDPOINT_OUTPUT, ENDPOINT_STACK, SOURCE_VOCABULARY_FILE
 from stacks.settings import Settings
@@ -40,13 +45,29 @@ def _log_level() -> str:
     return os.environ.get("POWERTOOLS_LOG_LEVEL") or DEFAULT_LOG_LEVEL
 
 
+@dataclass(frozen=True)
+class StandInModel:
+    """How the stand-in behaves: its speed (translator/model_speed.py), calls at once, start-up, SageMaker's limit."""
+
+    speed: ModelSpeed = DEFAULT
+    workers: int = 1
+    startup_seconds: float = 0.0
+    invocation_timeout: float = INVOCATION_TIMEOUT_SECONDS
+
+
 @contextmanager
-def stand_in_backend(settings: Settings) -> Iterator[Backend]:
+def stand_in_backend(settings: Settings, model: StandInModel = StandInModel()) -> Iterator[Backend]:
     """Start the container stand-in and a sagemaker-runtime server in front of it; yield the handler's environment."""
     with ExitStack() as stack:
         vocab_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="translate-vocab-")))
-        container = stack.enter_context(ContainerStandIn())
-        runtime = stack.enter_context(RuntimeServer(container_url=container.url, endpoints={DEFAULT_ENDPOINT}))
+        container = stack.enter_context(
+            ContainerStandIn(speed=model.speed, workers=model.workers, startup_seconds=model.startup_seconds)
+        )
+        runtime = stack.enter_context(
+            RuntimeServer(
+                container_url=container.url, endpoints={DEFAULT_ENDPOINT}, invocation_timeout=model.invocation_timeout
+            )
+        )
         deployed = lambda_environment(
             settings, endpoint_name=DEFAULT_ENDPOINT, model_bucket="", source_vocabulary_key="", log_level=_log_level()
         )
@@ -67,6 +88,8 @@ def stand_in_backend(settings: Settings) -> Iterator[Backend]:
             "AWS_CONFIG_FILE": os.devnull,
             "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
             **region_environment(REGION),
+            # The front end plans with the speed of the model it calls: the stand-in's, and what it serves at once.
+            **replace(model.speed, concurrent_calls=model.workers).settings(),
         }
         yield Backend(environment, f"stand-in model: {STAND_IN_NOTICE}", runtime_url=runtime.url)
 

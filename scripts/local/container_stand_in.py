@@ -1,4 +1,8 @@
-"""A stand-in for the seq2seq container (GET /ping, POST /invocations): word-by-word EN->DE, never deployed."""
+"""A stand-in for the seq2seq container (GET /ping, POST /invocations): word-by-word EN->DE at the model's speed.
+
+It takes the time translator/model_speed.py predicts for each call (docs/MODEL_SPEED.md), serves a bounded number
+of calls at once with the rest queued, and answers /ping with 503 until its start-up period is over. Never deployed.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,15 @@ import argparse
 import json
 import logging
 import re
+import threading
+import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+
+import scripts.local.lambda_package  # noqa: F401 - makes the Lambda's translator package importable
+
+# isort: split
+from translator.model_speed import DEFAULT, ModelSpeed
 
 from scripts.local.background_server import BackgroundServer
 from scripts.local.dictionary import CAPITALIZED_SOURCE, EN_DE, PASS_THROUGH
@@ -49,14 +60,23 @@ def _attention_row(column: int, width: int) -> list[float]:
     return [0.85 if index == column else rest for index in range(width)]
 
 
-def answer(request: object) -> dict:
-    """Answer one parsed seq2seq JSON request the way the container does (one prediction per instance)."""
+def source_lengths(request: object) -> list[int]:
+    """Tokens of each instance's source as the model reads it (truncated); a BadRequest if it is not a request."""
     if not isinstance(request, dict) or not isinstance(request.get("instances"), list):
         raise BadRequest('expected a JSON object {"instances": [{"data": "<tokens>"}, ...]}')
-    predictions = []
+    lengths = []
     for number, instance in enumerate(request["instances"]):
         if not isinstance(instance, dict) or not isinstance(instance.get("data"), str):
             raise BadRequest(f'instance {number} must be an object with a string "data"')
+        lengths.append(min(len(instance["data"].split()), MAX_SOURCE_TOKENS))
+    return lengths
+
+
+def answer(request: object) -> dict:
+    """Answer one parsed seq2seq JSON request the way the container does (one prediction per instance)."""
+    source_lengths(request)
+    predictions = []
+    for instance in request["instances"]:
         source = instance["data"].split()[:MAX_SOURCE_TOKENS]
         target, matrix = translate_tokens(source)
         prediction: dict = {"target": " ".join(target)}
@@ -103,9 +123,14 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         LOG.debug("%s " + format, self.address_string(), *args)
 
+    @property
+    def container(self) -> ContainerStandIn:
+        return self.server.owner
+
     def do_GET(self) -> None:
         if self.path == "/ping":
-            self._send(200, b"", "text/plain")
+            # Not healthy until the model is loaded: SageMaker sends no traffic to it before.
+            self._send(200 if self.container.ready else 503, b"", "text/plain")
         else:
             self._send_json(
                 404, {"message": f"no route GET {self.path}; the container serves GET /ping and POST /invocations"}
@@ -127,8 +152,14 @@ class _Handler(BaseHTTPRequestHandler):
                 },
             )
             return
+        if not self.container.ready:
+            self._send_json(503, {"message": "the model is still loading"})
+            return
         try:
-            self._send_json(200, answer(json.loads(body)))
+            request = json.loads(body)
+            lengths = source_lengths(request)
+            self.container.work(lengths)
+            self._send_json(200, answer(request))
         except (ValueError, UnicodeDecodeError) as error:
             self._send_json(
                 400, {"message": str(error) if isinstance(error, BadRequest) else f"body is not JSON: {error}"}
@@ -146,14 +177,67 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+def speed_option(text: str) -> ModelSpeed:
+    """An argparse type for --model-speed: default, instant, or a factor on the default (2 = twice as slow)."""
+    choice = text.strip().lower()
+    if choice == "default":
+        return DEFAULT
+    if choice == "instant":
+        return DEFAULT.scaled(0)
+    try:
+        factor = float(choice)
+    except ValueError:
+        factor = -1.0
+    if not 0 <= factor <= 100:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: use default, instant, or a factor from 0 to 100 (2 = twice as slow)"
+        )
+    return DEFAULT.scaled(factor)
+
+
 class ContainerStandIn(BackgroundServer):
-    """The stand-in container as a context manager: `with ContainerStandIn() as container: container.url`."""
+    """The stand-in container as a context manager: `with ContainerStandIn() as container: container.url`.
+
+    `speed` (translator/model_speed.py; a test may set it to INSTANT) is how long each call takes; `workers` calls
+    are decoded at once and the others wait their turn; for `startup_seconds` after start /ping answers 503.
+    """
 
     handler_class = _Handler
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        speed: ModelSpeed = DEFAULT,
+        workers: int = 1,
+        startup_seconds: float = 0.0,
+    ) -> None:
         super().__init__(host, port)
+        self.speed = speed
+        self.workers = workers
+        self._ready_at = time.monotonic() + startup_seconds
+        self._slots = threading.BoundedSemaphore(workers)
+        self._lock = threading.Lock()
+        # Calls decoded, and the seconds spent decoding them (queueing excluded).
+        self.calls = 0
+        self.busy_seconds = 0.0
         LOG.warning("stand-in model (%s): serving %s", STAND_IN_NOTICE, self.url)
+
+    @property
+    def ready(self) -> bool:
+        """Whether the start-up period is over."""
+        return time.monotonic() >= self._ready_at
+
+    def work(self, lengths: list[int]) -> None:
+        """Take the model's time for one call: wait for a free worker, then decode (sleep) for the predicted time."""
+        seconds = self.speed.call_seconds(lengths)
+        with self._slots:
+            # Event.wait, not sleep: stopping the server ends every call at once.
+            self.stopping.wait(seconds)
+            with self._lock:
+                self.calls += 1
+                self.busy_seconds += seconds
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -166,12 +250,24 @@ def main(argv: list[str] | None = None) -> None:
         metavar="DIR",
         help=f"also write {SOURCE_VOCABULARY_FILE} and {TARGET_VOCABULARY_FILE} into DIR",
     )
+    parser.add_argument(
+        "--model-speed",
+        type=speed_option,
+        default=DEFAULT,
+        metavar="default|instant|FACTOR",
+        help="how fast the stand-in answers (docs/MODEL_SPEED.md; default: the estimated speed of ml.m4.xlarge)",
+    )
+    parser.add_argument("--workers", type=int, default=1, help="calls decoded at once; others queue (default 1)")
+    parser.add_argument("--startup", type=float, default=0.0, metavar="SECONDS", help="/ping answers 503 this long")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.write_vocab:
         for path in write_vocab(args.write_vocab):
             LOG.info("wrote %s", path)
-    ContainerStandIn(port=args.port).serve_forever()
+    container = ContainerStandIn(
+        port=args.port, speed=args.model_speed, workers=args.workers, startup_seconds=args.startup
+    )
+    container.serve_forever()
 
 
 if __name__ == "__main__":

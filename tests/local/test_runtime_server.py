@@ -99,3 +99,69 @@ def test_runs_as_a_module() -> None:
         check=False,
     )
     assert result.returncode == 0 and "--container-url" in result.stdout
+
+
+def _timed_posts(url: str, count: int) -> list[float]:
+    """`count` invocations sent at once; the seconds until each answered."""
+    import threading
+    import time
+
+    started, done = time.monotonic(), []
+
+    def send() -> None:
+        assert post(url, f"/endpoints/{DEFAULT_ENDPOINT}/invocations", TWENTY_TOKENS)[0] == 200
+        done.append(time.monotonic() - started)
+
+    threads = [threading.Thread(target=send) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    return sorted(done)
+
+
+TWENTY_TOKENS = json.dumps({"instances": [{"data": " ".join(["word"] * 20)}] * 8}).encode()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_stand_in_takes_the_models_time_and_queues_beyond_its_workers(workers: int) -> None:
+    from translator.model_speed import DEFAULT
+
+    one_call = DEFAULT.call_seconds([20] * 8)
+    with ContainerStandIn(workers=workers) as container, RuntimeServer(container.url) as runtime:
+        first, second = _timed_posts(runtime.url, 2)
+    assert one_call <= first < one_call + 0.4
+    # One worker: the second call waits for the first. Two: both run at once.
+    expected = one_call * (3 - workers)
+    assert expected <= second < expected + 0.4
+
+
+def test_a_call_over_the_invocation_limit_is_sagemakers_model_error() -> None:
+    # SageMaker's 60 s, scaled down to 0.5 s for the test; the model made slow enough to pass it.
+    from translator.model_speed import DEFAULT
+
+    with ContainerStandIn(speed=DEFAULT.scaled(5)) as container:
+        with RuntimeServer(container.url, invocation_timeout=0.5) as runtime:
+            status, headers, body = post(runtime.url, f"/endpoints/{DEFAULT_ENDPOINT}/invocations", TWENTY_TOKENS)
+            counters = runtime.counters()
+    assert (status, headers["x-amzn-ErrorType"]) == (424, "ModelError")
+    assert json.loads(body)["message"].startswith(
+        'Received server error (0) from primary with message "Your invocation'
+    )
+    assert counters == {"invocations": 1, "instances": 8, "wasted_instances": 8, "timed_out": 1}
+
+
+def test_while_the_model_starts_the_endpoint_is_not_ready() -> None:
+    import time
+
+    with ContainerStandIn(startup_seconds=0.6) as container, RuntimeServer(container.url) as runtime:
+        status, headers, _ = post(runtime.url, f"/endpoints/{DEFAULT_ENDPOINT}/invocations")
+        time.sleep(0.7)
+        assert post(runtime.url, f"/endpoints/{DEFAULT_ENDPOINT}/invocations")[0] == 200
+    assert (status, headers["x-amzn-ErrorType"]) == (429, "ModelNotReadyException")
+
+
+def test_counters_over_http(runtime: RuntimeServer) -> None:
+    post(runtime.url, f"/endpoints/{DEFAULT_ENDPOINT}/invocations")
+    with urllib.request.urlopen(f"{runtime.url}/stand-in/counters", timeout=10) as response:
+        assert json.loads(response.read()) == {"invocations": 1, "instances": 1, "wasted_instances": 0, "timed_out": 0}

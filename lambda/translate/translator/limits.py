@@ -1,11 +1,12 @@
 """The documented request limits (openapi.json's x-limits states the same numbers; a test compares the two)."""
 
-# Characters of one text: a few pages, translated well inside the Lambda's 27 s and the API's 29 s.
+# Characters of one text: a few pages.
 MAX_TEXT_CHARS = 5000
 # Texts in one {"texts": [...]} or {"sentences": [...]} request.
 MAX_TEXTS = 50
-# Characters of all texts of one request together.
-MAX_TOTAL_CHARS = 20000
+# Characters of all texts of one request together: ordinary English of this length (short sentences are the worst
+# case) takes the model about 20 s at its estimated speed, inside API Gateway's 29 s (docs/MODEL_SPEED.md).
+MAX_TOTAL_CHARS = 10000
 # Bytes of the request body the Lambda reads (JSON escapes can take six bytes per character); API Gateway's own,
 # larger limit is stacks/api_contract.py GATEWAY_MAX_BODY_BYTES.
 MAX_REQUEST_BODY_BYTES = 256 * 1024

@@ -1,0 +1,59 @@
+"""Requests the model can answer in time, over HTTP through the local API and the stand-in at the model's speed."""
+
+from __future__ import annotations
+
+import time
+from itertools import cycle
+
+from translator.limits import MAX_TEXTS, MAX_TOTAL_CHARS
+from translator.plan import MAX_INSTANCES_PER_CALL
+
+from tests.fixtures.local_api import LocalApiProcess, post_json
+
+# API Gateway's integration timeout.
+GATEWAY_SECONDS = 29
+SENTENCES = (
+    "I love you, too.",
+    "Can you drive a car?",
+    "The house is very big.",
+    "We want to watch a movie.",
+    "Where is the train station?",
+    "My brother works in London.",
+)
+
+
+def text_of(characters: int) -> str:
+    """Short everyday sentences (the slowest text per character) up to `characters`."""
+    text, sentences = "", cycle(SENTENCES)
+    while len(text) + 30 < characters:
+        text += next(sentences) + " "
+    return text.strip()
+
+
+def test_a_maximal_request_answers_200_inside_the_gateways_window(stand_in_api: LocalApiProcess) -> None:
+    # The one slow test: the stand-in takes the model's estimated time (about 20 s for this request).
+    texts = [text_of(MAX_TOTAL_CHARS // MAX_TEXTS)] * MAX_TEXTS
+    started = time.monotonic()
+    reply = post_json(stand_in_api.translate_url, {"texts": texts})
+    elapsed = time.monotonic() - started
+    assert reply.status == 200, reply.body
+    assert len(reply.json()["translations"]) == MAX_TEXTS and elapsed < GATEWAY_SECONDS
+    counters = stand_in_api.counters()
+    assert counters["instances"] == reply.json()["sentences"]
+    assert counters["invocations"] * MAX_INSTANCES_PER_CALL >= counters["instances"] > counters["invocations"]
+    assert counters["wasted_instances"] == 0 and counters["timed_out"] == 0
+
+
+def test_text_that_cannot_fit_the_window_is_refused_without_calling_the_model(stand_in_api: LocalApiProcess) -> None:
+    # Within the character limits, but thousands of one-word sentences: far more model time than a request has.
+    reply = post_json(stand_in_api.translate_url, {"texts": ["Go. " * 49] * MAX_TEXTS})
+    assert reply.status == 413, reply.body
+    message = reply.json()["message"]
+    assert "split it into several requests" in message and "characters fit in one request" in message
+    assert stand_in_api.counters()["invocations"] == 0
+
+
+def test_libretranslate_clients_get_the_refusal_in_their_shape(stand_in_api: LocalApiProcess) -> None:
+    reply = post_json(stand_in_api.translate_url, {"q": ["Go. " * 49] * MAX_TEXTS, "source": "en", "target": "de"})
+    assert reply.status == 400 and "split it into several requests" in reply.json()["error"]
+    assert stand_in_api.counters()["invocations"] == 0
