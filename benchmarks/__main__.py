@@ -12,10 +12,10 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from benchmarks import REPO_ROOT, cold_start, request_overhead, staging, synth
+from benchmarks import REPO_ROOT, cold_start, model_time, request_overhead, staging, synth
 from benchmarks.report import Row, format_table, write_json
 
-FIGURES = ("cold-start", "requests", "staging", "synth")
+FIGURES = ("cold-start", "requests", "model-time", "staging", "synth")
 DEFAULT_REPEAT = 3
 DEFAULT_OUTPUT = REPO_ROOT / ".bench" / "results.json"
 
@@ -68,6 +68,7 @@ def run_figures(figures: list[str], repeat: int, package: bool) -> list[Row]:
     runners = {
         "cold-start": lambda: cold_start.run(repeat, package=package),
         "requests": lambda: request_overhead.run(repeat),
+        "model-time": lambda: model_time.run(repeat),
         "staging": lambda: staging.run(repeat),
         "synth": lambda: synth.run(repeat),
     }

@@ -10,15 +10,16 @@ import boto3
 from botocore.config import Config
 
 # The same timeouts and retries as the real front end, so only the work around the call differs.
-from translator.endpoint import CONNECT_TIMEOUT_SECONDS, DEFAULT_READ_TIMEOUT_SECONDS, MAX_ATTEMPTS
+from translator.endpoint import CONNECT_TIMEOUT_SECONDS
+from translator.plan import MAX_READ_TIMEOUT_SECONDS
 
 
 @cache
 def _client():
     config = Config(
         connect_timeout=CONNECT_TIMEOUT_SECONDS,
-        read_timeout=DEFAULT_READ_TIMEOUT_SECONDS,
-        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
+        read_timeout=MAX_READ_TIMEOUT_SECONDS,
+        retries={"mode": "standard", "total_max_attempts": 1},
     )
     return boto3.client("sagemaker-runtime", config=config)
 

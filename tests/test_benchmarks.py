@@ -234,3 +234,14 @@ def test_commit_is_unknown_without_git(monkeypatch):
 
     monkeypatch.setattr(cli.subprocess, "run", no_git)
     assert cli.commit() == "unknown"
+
+
+def test_the_maximal_request_of_the_model_time_figure_is_at_the_documented_limits():
+    from translator.limits import MAX_TEXT_CHARS, MAX_TEXTS, MAX_TOTAL_CHARS
+
+    from benchmarks import model_time
+
+    texts = model_time.maximal_texts()
+    assert len(texts) == MAX_TEXTS and all(len(text) <= MAX_TEXT_CHARS for text in texts)
+    assert MAX_TOTAL_CHARS - 30 * MAX_TEXTS <= sum(map(len, texts)) <= MAX_TOTAL_CHARS
+    assert "model-time" in cli.FIGURES
