@@ -9,12 +9,13 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help setup setup-dev browser lint preflight deploy destroy stage synth test bench local clean
+.PHONY: help setup setup-dev browser lint preflight deploy destroy stage versions synth test bench local clean
 
 help:
 	@echo "make deploy   deploy the translation service to the AWS account in your environment"
 	@echo "make destroy  remove every stack and check that nothing keeps running (or billing)"
 	@echo "make stage    stage the model into the deployed bucket (ARGS='--source DIR|URL|s3://...')"
+	@echo "make versions list the staged model versions, newest first, and which one is in service"
 	@echo "make preflight  check credentials, region, instance quota and CDK bootstrap without deploying"
 	@echo "make test     run the offline test suite (installs what it needs first)"
 	@echo "make local    run the API and web page on 127.0.0.1 against a local stand-in model"
@@ -57,6 +58,9 @@ destroy: setup
 
 stage: setup
 	$(PY) -m scripts.stage_model $(ARGS)
+
+versions: setup
+	$(PY) -m scripts.stage_model --list $(ARGS)
 
 lint: setup-dev
 	$(PY) -m ruff check .

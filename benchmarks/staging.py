@@ -108,7 +108,7 @@ def run(repeat: int, model_bytes: int = MODEL_PAYLOAD_BYTES) -> list[Row]:
         for kind in KINDS:
 
             def staging(bucket: str, source=sources[kind]) -> None:
-                stage(s3, bucket, settings, [source], progress=tqdm_progress(False), say=lambda *_: None)
+                stage(s3, bucket, settings.model_prefix, [source], progress=tqdm_progress(False), say=lambda *_: None)
 
             seconds, wire, requests = _measure(staging, relays, repeat, kind.lower().replace(" ", "-"), s3)
             note = f"{staged / 2**20:.1f} MiB staged; {requests} S3 requests vs {floor_requests}"

@@ -14,23 +14,22 @@ import boto3
 from boto3.exceptions import Boto3Error
 from botocore.exceptions import BotoCoreError, ClientError
 
-from scripts.aws import endpoint_logs
 from scripts.aws.cdk_cli import REPO_ROOT, ProgramNotFound, Runner, add_context_option, cdk, context_flags, run_command
 from scripts.aws.checks import PreflightError, check_caller, check_image, run_preflight
 from scripts.aws.errors import describe_error
-from scripts.aws.instance_types import cost_reminder
-from scripts.aws.session import CHECK_CONFIG, SessionError, aws_session, region_environment
+from scripts.aws.session import SessionError, aws_session, region_environment
 from scripts.aws.stack_outputs import StackOutputError, deployed_output, output_from_file
 from scripts.staging.artifacts import ArtifactError
 from scripts.staging.s3_write import Interrupted, StageError
 from scripts.staging.sources import SourceError, choose_sources, tqdm_progress
 from scripts.staging.stage import stage, staging_client
+from scripts.staging.versions import is_staged
+from stacks.instance_types import cost_reminder
 from stacks.names import (
     API_STACK,
     API_URL_OUTPUT,
     BUCKET_OUTPUT,
     BUCKET_STACK,
-    ENDPOINT_OUTPUT,
     ENDPOINT_STACK,
     TRANSLATE_URL_OUTPUT,
 )
@@ -54,6 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--source",
         help="where to copy the model from (S3 prefix, HTTP(S) base URL or local directory); default: the public copies",
+    )
+    parser.add_argument(
+        "--model-version",
+        help="deploy this staged version without staging (a rollback: python -m scripts.stage_model --list shows them)",
     )
     parser.add_argument(
         "--yes",
@@ -104,8 +107,9 @@ def _stage(session: boto3.Session, bucket: str, settings: Settings, source: str 
         return stage(
             staging_client(session),
             bucket,
-            settings,
+            settings.model_prefix,
             sources,
+            keep=settings.keep_model_versions,
             progress=tqdm_progress(True),
             say=lambda line: print(f"      {line}"),
             warn=lambda line: print(f"  warn  {line}", file=sys.stderr),
@@ -116,6 +120,21 @@ def _stage(session: boto3.Session, bucket: str, settings: Settings, source: str 
         raise DeployError(
             f"staging the model failed ({describe_error(error)}); later phases did not run. {RETRY}"
         ) from None
+
+
+def _staged_version(session: boto3.Session, bucket: str, settings: Settings, version: str) -> str:
+    """The requested version once checked to be staged: a rollback copies nothing."""
+    try:
+        staged = is_staged(staging_client(session), bucket, settings.model_prefix, version)
+    except (ClientError, BotoCoreError) as error:
+        raise DeployError(f"cannot check model version {version}: {describe_error(error)}. {RETRY}") from None
+    if not staged:
+        raise DeployError(
+            f"model version {version} is not staged in s3://{bucket}/{settings.model_prefix} "
+            "(python -m scripts.stage_model --list shows the staged ones); later phases did not run."
+        )
+    print(f"      model version {version} is staged: nothing to copy")
+    return version
 
 
 def main(
@@ -131,12 +150,16 @@ def main(
     args = build_parser().parse_args(argv)
     try:
         settings = settings_from_files(parse_overrides(args.context))
+        if args.model_version is not None:
+            settings_from_files({**parse_overrides(args.context), "model_version": args.model_version})
+            if not args.model_version or args.source:
+                raise SettingsError("--model-version takes a staged version (16 hex digits) and no --source")
     except SettingsError as error:
         print(f"deploy: {error}", file=sys.stderr)
         return 2
     passthrough = [pair for pair in args.context if pair.partition("=")[0].strip() != "model_version"]
     if len(passthrough) != len(args.context):
-        print("note: -c model_version is ignored: deploy sets it to the staged model's version.")
+        print("note: -c model_version is ignored: deploy sets it to the staged model's version (use --model-version).")
     context = context_flags(passthrough)
     outputs_file = (outputs_dir or REPO_ROOT / "cdk.out") / OUTPUTS_FILE
     try:
@@ -162,8 +185,14 @@ def main(
         _run_phase(runner, first, region, f"cdk deploy {BUCKET_STACK}", RETRY)
         bucket = deployed_output(outputs_file, BUCKET_STACK, BUCKET_OUTPUT, session)
 
-        print(f"[3/4] Staging the model into s3://{bucket}/{settings.model_prefix}")
-        version = _stage(session, bucket, settings, args.source)
+        if args.model_version:
+            print(
+                f"[3/4] Checking that model version {args.model_version} is staged in s3://{bucket}/{settings.model_prefix}"
+            )
+            version = _staged_version(session, bucket, settings, args.model_version)
+        else:
+            print(f"[3/4] Staging the model into s3://{bucket}/{settings.model_prefix}")
+            version = _stage(session, bucket, settings, args.source)
 
         print(f"[4/4] Deploying the endpoint and the API ({ENDPOINT_STACK}, {API_STACK}) with model_version={version}")
         print(
@@ -195,10 +224,6 @@ def main(
         )
         return 130
 
-    endpoint_name = output_from_file(outputs_file, ENDPOINT_STACK, ENDPOINT_OUTPUT)
-    if endpoint_name:
-        logs = session.client("logs", region_name=region, config=CHECK_CONFIG)
-        print(endpoint_logs.keep_for(logs, endpoint_name, settings.log_retention_days))
     sample = json.dumps({"text": SAMPLE_TEXT})
     print()
     print(f"The translation service is up: POST {url}")

@@ -8,11 +8,10 @@ import sys
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from scripts.aws import endpoint_logs
 from scripts.aws.cdk_cli import ProgramNotFound, Runner, add_context_option, cdk, context_flags, run_command
 from scripts.aws.checks import PreflightError, check_caller
 from scripts.aws.errors import describe_error
-from scripts.aws.leftovers import deployed_endpoint_name, leftover_report, project_leftovers
+from scripts.aws.leftovers import leftover_report, project_leftovers
 from scripts.aws.session import CHECK_CONFIG, SessionError, aws_session, region_environment
 from stacks.settings import SettingsError, parse_overrides, settings_from_files
 
@@ -29,15 +28,11 @@ def main(argv: list[str] | None = None, *, runner: Runner = run_command, session
     except SettingsError as error:
         print(f"destroy: {error}", file=sys.stderr)
         return 2
-    endpoint_name = None
     try:
         print("[1/3] Checking credentials")
         session = session or aws_session()
         caller = check_caller(session, "make destroy")
         print(f"  ok    {caller.arn}, region {caller.region}")
-        endpoint_name, warning = deployed_endpoint_name(session)
-        if warning:
-            print(f"  warn  {warning}", file=sys.stderr)
         print("[2/3] Removing every stack (cdk destroy --all --force); deleting the endpoint takes a few minutes")
         # The CLI destroys in the region the checks used, whatever else the environment or profile says.
         code = runner(
@@ -45,11 +40,6 @@ def main(argv: list[str] | None = None, *, runner: Runner = run_command, session
         )
         print("[3/3] Checking that no SageMaker model, endpoint config or endpoint of the project is left")
         leftovers = project_leftovers(session.client("sagemaker", region_name=caller.region, config=CHECK_CONFIG))
-        # Only once the endpoint is gone: a running one would create its group again.
-        logs_left = None
-        if endpoint_name and not leftovers:
-            logs = session.client("logs", region_name=caller.region, config=CHECK_CONFIG)
-            logs_left = endpoint_logs.delete(logs, endpoint_name)
     except (PreflightError, SessionError) as error:
         print(f"destroy stopped: {error}", file=sys.stderr)
         return 1
@@ -64,14 +54,7 @@ def main(argv: list[str] | None = None, *, runner: Runner = run_command, session
         )
         return 1
     except KeyboardInterrupt:
-        # The rerun may find the stack gone and so no name for the endpoint's log group: name it now.
-        logs_hint = ""
-        if endpoint_name:
-            logs_hint = f" If the stacks are gone already, delete the endpoint's log group: {endpoint_logs.delete_command(endpoint_name, caller.region)}"
-        print(
-            f"\ndestroy interrupted: run make destroy again; an endpoint bills until it is deleted.{logs_hint}",
-            file=sys.stderr,
-        )
+        print("\ndestroy interrupted: run make destroy again; an endpoint bills until it is deleted.", file=sys.stderr)
         return 130
     if leftovers:
         print(f"destroy incomplete: {leftover_report(leftovers, caller.region)}", file=sys.stderr)
@@ -83,9 +66,6 @@ def main(argv: list[str] | None = None, *, runner: Runner = run_command, session
             file=sys.stderr,
         )
         return code
-    if logs_left:
-        print(f"destroy incomplete: {logs_left}", file=sys.stderr)
-        return 1
     print(
         f"Done: no model, endpoint config or endpoint of the project is left in {caller.region}; the endpoint no longer bills."
     )

@@ -1,4 +1,4 @@
-"""Stage the pre-trained model (model.tar.gz and its two vocabularies) into the model bucket: checked, all-or-nothing, idempotent."""
+"""Stage the pre-trained model (model.tar.gz and its vocabularies) as an immutable version, or list the staged versions."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from scripts.staging.artifacts import ArtifactError
 from scripts.staging.s3_write import Interrupted, StageError
 from scripts.staging.sources import SourceError, choose_sources, tqdm_progress
 from scripts.staging.stage import stage, staging_client
+from scripts.staging.versions import list_versions, read_in_service
 from stacks.names import BUCKET_OUTPUT, BUCKET_STACK
 from stacks.settings import SettingsError, parse_overrides, settings_from_files
 
@@ -37,7 +38,9 @@ def _parser() -> argparse.ArgumentParser:
         "--bucket", help=f"destination bucket (default: output {BUCKET_OUTPUT} of the deployed stack {BUCKET_STACK})"
     )
     add_context_option(parser)
-    parser.add_argument("--force", action="store_true", help="stage again even if the same content is already there")
+    parser.add_argument(
+        "--list", action="store_true", help="list the staged versions, newest first, and which one is in service"
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     return parser
 
@@ -45,6 +48,17 @@ def _parser() -> argparse.ArgumentParser:
 def _fail(message: str) -> int:
     print(f"stage_model: failed: {message}", file=sys.stderr)
     return 1
+
+
+def _print_versions(s3, bucket: str, prefix: str) -> None:
+    staged = list_versions(s3, bucket, prefix)
+    serving = read_in_service(s3, bucket, prefix)
+    if not staged:
+        print(f"no model version is staged in s3://{bucket}/{prefix}")
+    for item in staged:
+        mark = "  in service" if item.version == serving.version else ""
+        mark = mark or ("  previous (kept for a rollback)" if item.version == serving.previous else "")
+        print(f"{item.version}  staged {item.staged_at:%Y-%m-%d %H:%M:%S %Z}  {item.size:>13,} bytes{mark}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,15 +80,21 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         bucket = args.bucket or stack_output(BUCKET_STACK, BUCKET_OUTPUT, session=session)
-        stage(
+        if args.list:
+            _print_versions(staging_client(session), bucket, settings.model_prefix)
+            return 0
+        version = stage(
             staging_client(session),
             bucket,
-            settings,
+            settings.model_prefix,
             sources,
-            force=args.force,
+            keep=settings.keep_model_versions,
             progress=tqdm_progress(not args.no_progress),
             say=print,
             warn=lambda line: print(f"stage_model: warning: {line}", file=sys.stderr),
+        )
+        print(
+            f'deploy it: npx cdk deploy --all -c model_version={version} (or make deploy ARGS="--model-version {version}")'
         )
     except (StageError, StackOutputError, SourceError, ArtifactError) as error:
         return _fail(str(error))

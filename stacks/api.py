@@ -38,10 +38,12 @@ from stacks.api_contract import (
 )
 from stacks.api_logging_role import ApiGatewayLoggingRole
 from stacks.log_groups import retention
+from stacks.model_bucket import model_bucket_in
 from stacks.monitoring import ApiMonitoring
-from stacks.names import API_URL_OUTPUT, SOURCE_VOCABULARY_FILE, TRANSLATE_URL_OUTPUT, VOCABULARY_FILES
+from stacks.names import API_URL_OUTPUT, TRANSLATE_URL_OUTPUT, VOCABULARY_FILES
 from stacks.python_bundling import python_code
 from stacks.settings import Settings
+from stacks.staged_model import IN_SERVICE, staged_model_resource
 
 LAMBDA_TIMEOUT = Duration.seconds(LAMBDA_TIMEOUT_SECONDS)
 LAMBDA_MEMORY_MB = 1024
@@ -67,11 +69,25 @@ class ApiStack(Stack):
         endpoint_arn: str,
         alarm_topic: sns.ITopic,
         endpoint_widgets: list[cloudwatch.IWidget],
+        staged_model_token: str,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        model_bucket = model_bucket_in(self, model_bucket)
         self.logging_role = ApiGatewayLoggingRole(
             self, "ApiGatewayLoggingRole", log_retention_days=settings.log_retention_days
+        )
+        # The version the endpoint serves, asked of the endpoint stack's StagedModel function in this stack: an
+        # exported value could not change while this stack imports it, and the version changes with every model.
+        self.staged_model = staged_model_resource(
+            self,
+            "StagedModel",
+            staged_model_token,
+            IN_SERVICE,
+            model_bucket.bucket_name,
+            settings.model_prefix,
+            settings.model_version,
+            settings.keep_model_versions,
         )
         self.translate_fn = self._function(settings, model_bucket, endpoint_name)
         self._grant(settings, model_bucket, endpoint_arn)
@@ -131,7 +147,7 @@ class ApiStack(Stack):
                 settings,
                 endpoint_name=endpoint_name,
                 model_bucket=model_bucket.bucket_name,
-                source_vocabulary_key=settings.model_prefix + SOURCE_VOCABULARY_FILE,
+                source_vocabulary_key=self.staged_model.get_att_string("SourceVocabularyKey"),
             ),
         )
 
@@ -140,8 +156,9 @@ class ApiStack(Stack):
         self.translate_fn.add_to_role_policy(
             iam.PolicyStatement(actions=["sagemaker:InvokeEndpoint"], resources=[endpoint_arn])
         )
+        # Any staged version's vocabularies: the function reads the one its SOURCE_VOCABULARY_KEY names.
         for vocabulary in VOCABULARY_FILES:
-            model_bucket.grant_read(self.translate_fn, f"{settings.model_prefix}{vocabulary}")
+            model_bucket.grant_read(self.translate_fn, f"{settings.model_prefix}*/{vocabulary}")
 
     def _rest_api(self, settings: Settings) -> apigw.RestApi:
         return apigw.RestApi(

@@ -4,24 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import ArnFormat, Aws, CfnMapping, CfnOutput, CfnRule, Duration, Fn, Stack
+from aws_cdk import Aws, CfnMapping, CfnOutput, CfnRule, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_applicationautoscaling as autoscaling
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from stacks.image_map import IMAGE_VERSION, ImageMap, seq2seq_image_map
+from stacks.log_groups import retention
+from stacks.model_bucket import model_bucket_in
 from stacks.monitoring import EndpointMonitoring
-from stacks.names import ENDPOINT_LOG_GROUP_PREFIX, ENDPOINT_OUTPUT
+from stacks.names import ENDPOINT_LOG_GROUP_PREFIX, ENDPOINT_OUTPUT, MODEL_FILE
 from stacks.settings import Settings
+from stacks.staged_model import StagedModel
 
 VARIANT_NAME = "AllTraffic"
 IMAGE_MAPPING = "Seq2SeqImage"
-# Adding an instance takes several minutes: don't add another before the first serves, and shrink slowly.
-SCALE_OUT_COOLDOWN = Duration.minutes(10)
-SCALE_IN_COOLDOWN = Duration.minutes(20)
+ENDPOINT_NAMESPACE = "/aws/sagemaker/Endpoints"
+# A new instance takes about 5 to 10 minutes to start and load the model. Scaling out again 5 minutes after the
+# last step lets a load that keeps rising add capacity while the first instance is still starting (target tracking
+# only adds what the metric asks for); scaling in waits 15 minutes so that a short lull does not remove an instance
+# that would take another 10 minutes to bring back.
+SCALE_OUT_COOLDOWN = Duration.minutes(5)
+SCALE_IN_COOLDOWN = Duration.minutes(15)
 # SageMaker fetches model.tar.gz and the image itself, outside the container, and the seq2seq container serves from
 # /opt/ml/model alone: it needs no network. SageMaker's guide ("Run training and inference containers in
 # internet-free mode") names only Chainer and Reinforcement Learning as containers that need it (they read S3).
@@ -35,18 +44,24 @@ class EndpointStack(Stack):
         self, scope: Construct, construct_id: str, *, settings: Settings, model_bucket: s3.IBucket, **kwargs: Any
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        model_bucket = model_bucket_in(self, model_bucket)
         image_map = seq2seq_image_map()
         registry = self._image_registry(image_map)
+        self.staged_model_prefix = settings.model_prefix
+        self.staged_model = self._staged_model(settings, model_bucket)
+        self.endpoint_log_group = self._endpoint_log_group(settings)
         self.execution_role = self._execution_role(image_map, registry)
-        # The container needs model.tar.gz only: an exact key leaves no wildcard to explain.
-        model_bucket.grant_read(self.execution_role, settings.model_key)
+        # Every staged version's model, not only the one served now: an older endpoint config (a rollback, a
+        # replaced instance while an update runs) must still load the artifact it was built for.
+        model_bucket.grant_read(self.execution_role, f"{settings.model_prefix}*/{MODEL_FILE}")
         self.model = self._model(
             image=f"{registry}.dkr.ecr.{Aws.REGION}.{Aws.URL_SUFFIX}/{image_map.repository}:{IMAGE_VERSION}",
-            model_data_url=model_bucket.s3_url_for_object(settings.model_key),
-            model_version=settings.model_version,
+            model_data_url=self.staged_model.model_data_url,
         )
         self.endpoint_config = self._endpoint_config(settings)
         self.endpoint = self._endpoint(settings)
+        # Deleted after the endpoint, which would otherwise write to it (and SageMaker create it again) while going.
+        self.endpoint.node.add_dependency(self.endpoint_log_group)
         self.endpoint_name = self.endpoint.attr_endpoint_name
         # Ref is the ARN with the name as SageMaker writes it (lower case): the only safe IAM resource.
         self.endpoint_arn = self.endpoint.ref
@@ -63,6 +78,28 @@ class EndpointStack(Stack):
         self.alarm_topic = self.monitoring.topic
         CfnOutput(
             self, ENDPOINT_OUTPUT, value=self.endpoint_name, description="SageMaker endpoint serving the seq2seq model"
+        )
+
+    def _staged_model(self, settings: Settings, model_bucket: s3.IBucket) -> StagedModel:
+        return StagedModel(
+            self,
+            "StagedModel",
+            bucket=model_bucket,
+            prefix=settings.model_prefix,
+            requested_version=settings.model_version,
+            keep=settings.keep_model_versions,
+            log_retention_days=settings.log_retention_days,
+        )
+
+    def _endpoint_log_group(self, settings: Settings) -> logs.LogGroup:
+        # The endpoint's name comes from the stack (an endpoint is replaced only when its name changes), so the
+        # stack can declare the log group SageMaker writes to, and `cdk destroy` deletes it.
+        return logs.LogGroup(
+            self,
+            "EndpointLogs",
+            log_group_name=f"{ENDPOINT_LOG_GROUP_PREFIX}{Aws.STACK_NAME}",
+            retention=retention(settings.log_retention_days),
+            removal_policy=RemovalPolicy.DESTROY,
         )
 
     def _image_registry(self, image_map: ImageMap) -> str:
@@ -101,32 +138,24 @@ class EndpointStack(Stack):
                 service="ecr", account=registry, resource="repository", resource_name=image_map.repository
             ),
         ).grant_pull(role)
-        # SageMaker names the group after the endpoint, whose name CloudFormation picks after this policy exists, and
-        # creates it itself (declaring it would need a fixed endpoint name): make deploy sets its retention
-        # (scripts/aws/endpoint_logs.py) and make destroy deletes it.
-        endpoint_logs = self.format_arn(
-            service="logs",
-            resource="log-group",
-            resource_name=f"{ENDPOINT_LOG_GROUP_PREFIX}*",
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-        )
+        # The endpoint's own group (declared above), and only it.
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                resources=[endpoint_logs],
+                resources=[self.endpoint_log_group.log_group_arn],
             )
         )
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["cloudwatch:PutMetricData"],
                 resources=["*"],
-                conditions={"StringEquals": {"cloudwatch:namespace": ["/aws/sagemaker/Endpoints"]}},
+                conditions={"StringEquals": {"cloudwatch:namespace": [ENDPOINT_NAMESPACE]}},
             )
         )
         return role
 
-    def _model(self, *, image: str, model_data_url: str, model_version: str) -> sagemaker.CfnModel:
-        """The SageMaker model: the seq2seq image serving one artifact, isolated from the network."""
+    def _model(self, *, image: str, model_data_url: str) -> sagemaker.CfnModel:
+        """The SageMaker model: the seq2seq image serving one staged version for ever, isolated from the network."""
         model = sagemaker.CfnModel(
             self,
             "Model",
@@ -135,7 +164,6 @@ class EndpointStack(Stack):
             primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(
                 image=image,
                 model_data_url=model_data_url,
-                environment={"MODEL_VERSION": model_version} if model_version else None,
             ),
         )
         # SageMaker checks at create time that the role can read the model: the policy must exist first.
@@ -163,6 +191,8 @@ class EndpointStack(Stack):
         return sagemaker.CfnEndpoint(
             self,
             "Endpoint",
+            # Derived from the stack, never a literal: unique per stack, and an endpoint keeps its name for life.
+            endpoint_name=Aws.STACK_NAME,
             endpoint_config_name=self.endpoint_config.attr_endpoint_config_name,
             # Autoscaling moves the instance count away from instance_count; a rollout (a new config) must keep the
             # scaled fleet, not shrink it back. Only count and weight are kept: a new instance type still applies.
@@ -180,10 +210,19 @@ class EndpointStack(Stack):
             max_capacity=settings.max_instance_count,
         )
         target.node.add_dependency(self.endpoint)
+        # One invocation may carry one sentence or hundreds: the model's CPU, not the call count, follows its load.
+        # CloudWatch sums CPUUtilization over the instance's vCPUs (0-400 % on 4 vCPUs), so the per-vCPU setting is
+        # scaled by them; the average over the variant's instances is what target tracking keeps at the target.
+        cpu = cloudwatch.Metric(
+            namespace=ENDPOINT_NAMESPACE,
+            metric_name="CPUUtilization",
+            dimensions_map={"EndpointName": self.endpoint_name, "VariantName": VARIANT_NAME},
+            statistic=cloudwatch.Stats.AVERAGE,
+        )
         target.scale_to_track_metric(
-            "InvocationsPerInstance",
-            target_value=settings.invocations_per_instance,
-            predefined_metric=autoscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE,
+            "CpuUtilization",
+            target_value=settings.target_cpu_utilization,
+            custom_metric=cpu,
             scale_out_cooldown=SCALE_OUT_COOLDOWN,
             scale_in_cooldown=SCALE_IN_COOLDOWN,
         )

@@ -32,9 +32,23 @@ class ModelBucketStack(Stack):
             removal_policy=RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY,
             auto_delete_objects=not retain,
         )
+        # An export of our naming: policies that name objects under the bucket's ARN then read the same in every
+        # synth, and cdk-nag findings about them can be acknowledged by their exact id (nag_acknowledgments.py).
+        self.arn_export_name = f"{self.stack_name}-ModelBucketArn"
+        self.bucket_arn_import = self.export_value(self.bucket.bucket_arn, name=self.arn_export_name)
         CfnOutput(
             self,
             BUCKET_OUTPUT,
             value=self.bucket.bucket_name,
             description="Bucket the staging script copies the model into",
         )
+
+
+def model_bucket_in(scope: Construct, bucket: s3.IBucket) -> s3.IBucket:
+    """The model bucket as another stack refers to it: its ARN through the export of our naming."""
+    bucket_stack = Stack.of(bucket)
+    if not isinstance(bucket_stack, ModelBucketStack):
+        return bucket
+    return s3.Bucket.from_bucket_attributes(
+        scope, "ModelBucketRef", bucket_arn=bucket_stack.bucket_arn_import, bucket_name=bucket.bucket_name
+    )

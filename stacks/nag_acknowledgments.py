@@ -9,6 +9,8 @@ from constructs import IConstruct
 from stacks.api import ApiStack
 from stacks.endpoint import EndpointStack
 from stacks.model_bucket import ModelBucketStack
+from stacks.model_versions import DEFAULT_SOURCE_BUCKETS, DEFAULT_SOURCE_PREFIX
+from stacks.names import VOCABULARY_FILES
 
 _PACK = "AwsSolutions::AwsSolutions-"
 _READ_ACTIONS = ("s3:GetObject*", "s3:GetBucket*", "s3:List*")
@@ -40,12 +42,20 @@ def acknowledge_findings(bucket: ModelBucketStack, endpoint: EndpointStack, api:
         "bucket that outlives `cdk destroy`. Use CloudTrail S3 data events where an audit trail is required.",
     )
 
+    objects = f"{bucket.arn_export_name}/{endpoint.staged_model_prefix}"
+    _ack_endpoint(endpoint, objects)
+    _ack_staging(endpoint.staged_model.function, objects)
+    _ack_api(api, objects)
+
+
+def _ack_endpoint(endpoint: EndpointStack, objects: str) -> None:
     role_policy = endpoint.execution_role.node.find_child("DefaultPolicy")
-    _ack_read_grant(role_policy, "the model's own model.tar.gz")
+    _ack_read_grant(role_policy, "every staged version's model.tar.gz")
     _ack(
         role_policy,
-        "IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/Endpoints/*]",
-        "SageMaker writes the endpoint's logs under /aws/sagemaker/Endpoints/<name>; CloudFormation picks the name after this policy exists.",
+        f"IAM5[Resource::{objects}*/model.tar.gz]",
+        "Every staged version's model, not only the one in service: an older endpoint config (a rollback, an "
+        "instance replaced while an update runs) must still load the artifact it was built for.",
     )
     _ack(
         role_policy,
@@ -54,9 +64,41 @@ def acknowledge_findings(bucket: ModelBucketStack, endpoint: EndpointStack, api:
         "cloudwatch:PutMetricData is limited by condition to the /aws/sagemaker/Endpoints namespace.",
     )
 
+
+def _ack_staging(staging: lambda_.Function, objects: str) -> None:
+    _ack_function(staging)
+    staging_policy = staging.role.node.find_child("DefaultPolicy")
+    for action in (*_READ_ACTIONS, "s3:DeleteObject*", "s3:Abort*"):
+        _ack(
+            staging_policy,
+            f"IAM5[Action::{action}]",
+            "CDK's grant_read_write action groups, limited by resource to the model prefix of our bucket.",
+        )
+    _ack(
+        staging_policy,
+        f"IAM5[Resource::{objects}*]",
+        "Staging writes new version folders, its scratch copies and the in-service record under the model prefix.",
+    )
+    for source in DEFAULT_SOURCE_BUCKETS:
+        name = source.format(region="<AWS::Region>")
+        _ack(
+            staging_policy,
+            f"IAM5[Resource::arn:<AWS::Partition>:s3:::{name}/{DEFAULT_SOURCE_PREFIX}*]",
+            "Read only, on the public source's folder of the pre-trained model, whose three files staging copies.",
+        )
+
+
+def _ack_api(api: ApiStack, objects: str) -> None:
     _ack_function(api.translate_fn)
     function_policy = api.translate_fn.role.node.find_child("DefaultPolicy")
-    _ack_read_grant(function_policy, "the two vocabulary files beside the model")
+    _ack_read_grant(function_policy, "the vocabulary files of staged versions")
+    for vocabulary in VOCABULARY_FILES:
+        _ack(
+            function_policy,
+            f"IAM5[Resource::{objects}*/{vocabulary}]",
+            "The vocabularies of every staged version: the function reads the one its environment names, which "
+            "changes with each model version.",
+        )
     _ack(
         function_policy,
         "IAM5[Resource::*]",

@@ -1,4 +1,4 @@
-"""Build a Python Lambda asset on this machine (no Docker): the sources plus pip-installed wheels for the target."""
+"""Build Python Lambda assets on this machine (no Docker): sources plus wheels for the target, or chosen files."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import jsii
-from aws_cdk import BundlingOptions, DockerImage, ILocalBundling
+from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 
 # Never copied into the package: caches, local-only data, and the pin file itself.
@@ -95,4 +95,27 @@ def python_code(source: Path, runtime: lambda_.Runtime, architecture: lambda_.Ar
             image=runtime.bundling_image,
             local=_PipBundler(source, runtime, architecture),
         ),
+    )
+
+
+@jsii.implements(ILocalBundling)
+class _FileCopier:
+    def __init__(self, files: dict[str, Path]) -> None:
+        self._files = files
+
+    def try_bundle(self, output_dir: str, *, image: DockerImage, **_: object) -> bool:
+        for name, source in self._files.items():
+            target = Path(output_dir) / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+        return True
+
+
+def files_code(source: Path, files: dict[str, Path], runtime: lambda_.Runtime) -> lambda_.Code:
+    """Lambda code of exactly `files` (package path -> file on this machine); source only anchors the asset."""
+    return lambda_.Code.from_asset(
+        str(source),
+        # The package's own files decide its hash, wherever they come from in the repository.
+        asset_hash_type=AssetHashType.OUTPUT,
+        bundling=BundlingOptions(image=runtime.bundling_image, local=_FileCopier(files)),
     )

@@ -52,6 +52,7 @@ def build_service(app: App) -> Service:
         endpoint_arn=endpoint.endpoint_arn,
         alarm_topic=endpoint.alarm_topic,
         endpoint_widgets=endpoint.monitoring.widgets,
+        staged_model_token=endpoint.staged_model.function.function_arn,
         description="Public HTTPS translate API in front of the seq2seq endpoint",
     )
     # Last, once every construct exists: CDK adds its own functions (the bucket's auto-delete) as constructs need them.

@@ -10,6 +10,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from stacks.instance_types import vcpus
+from stacks.model_versions import VERSION_PATTERN
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CDK_JSON = REPO_ROOT / "cdk.json"
 
@@ -43,7 +46,6 @@ _INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
 _S3_KEY = re.compile(r"^[A-Za-z0-9!_.*'()/-]+$")
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_VERSION = re.compile(r"^[A-Za-z0-9._-]{0,64}$")
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
 
@@ -59,24 +61,33 @@ class Settings:
     instance_type: str
     instance_count: int
     max_instance_count: int
-    model_key: str
+    model_prefix: str
     model_version: str
+    keep_model_versions: int
     throttle_rate: float
     throttle_burst: int
     cors_origins: tuple[str, ...]
     retain_model_bucket: bool
     log_retention_days: int
     alarm_email: str | None
-    invocations_per_instance: int
-
-    @property
-    def model_prefix(self) -> str:
-        """The S3 prefix that holds model.tar.gz and the two vocabularies."""
-        return self.model_key.rpartition("/")[0] + "/" if "/" in self.model_key else ""
+    target_cpu_percent: float
+    instance_vcpus: int | None
 
     @property
     def autoscaling(self) -> bool:
         return self.max_instance_count > self.instance_count
+
+    @property
+    def vcpus(self) -> int | None:
+        """The endpoint instance's vCPUs: the instance_vcpus setting, else the known figure of instance_type."""
+        return self.instance_vcpus or vcpus(self.instance_type)
+
+    @property
+    def target_cpu_utilization(self) -> float:
+        """The autoscaling target in CloudWatch's unit: CPUUtilization summed over the instance's vCPUs."""
+        if self.vcpus is None:
+            raise SettingsError(f"the vCPUs of {self.instance_type} are unknown: set instance_vcpus")
+        return self.target_cpu_percent * self.vcpus
 
 
 def _fail(key: str, value: Any, allowed: str) -> SettingsError:
@@ -134,14 +145,14 @@ def _instance_type(value: Any) -> str:
     return text
 
 
-def _model_key(value: Any) -> str:
-    key = "model_key"
-    text = str(value).strip()
-    if not text or text.startswith("/") or "//" in text or not _S3_KEY.match(text) or not text.endswith("model.tar.gz"):
+def _model_prefix(value: Any) -> str:
+    key = "model_prefix"
+    text = "" if value is None else str(value).strip()
+    if not text or text.startswith("/") or "//" in text or not _S3_KEY.match(text) or not text.endswith("/"):
         raise _fail(
             key,
             value,
-            "an S3 key ending in model.tar.gz, without a leading '/', e.g. sagemaker/seq2seq/eng-german/pretrained_model/model.tar.gz",
+            "an S3 prefix ending in '/', without a leading '/', e.g. sagemaker/seq2seq/eng-german/pretrained_model/",
         )
     return text
 
@@ -169,13 +180,32 @@ def _alarm_email(value: Any) -> str | None:
 
 def _model_version(value: Any) -> str:
     text = "" if value is None else str(value).strip()
-    if not _VERSION.match(text):
+    if text and not VERSION_PATTERN.fullmatch(text):
         raise _fail(
             "model_version",
             value,
-            "up to 64 letters, digits, '.', '_' or '-' (the staged artifact's checksum), or empty",
+            "a staged model version (16 hex digits, as `python -m scripts.stage_model --list` shows), "
+            "or empty for the default source's model",
         )
     return text
+
+
+def _instance_vcpus(value: Any) -> int | None:
+    if value is None or str(value).strip().lower() in {"", "none", "null"}:
+        return None
+    return _as_int("instance_vcpus", value, 1, 1024)
+
+
+def _check_cpu_target(settings: Settings) -> Settings:
+    # Autoscaling tracks CPUUtilization summed over the vCPUs: without their number the target means nothing.
+    if settings.autoscaling and settings.vcpus is None:
+        raise _fail(
+            "instance_vcpus",
+            "",
+            f"the vCPUs of {settings.instance_type} when autoscaling is on: the project does not know them "
+            "(stacks/instance_types.py), and the CPU target is per vCPU",
+        )
+    return settings
 
 
 def _log_retention(value: Any) -> int:
@@ -206,20 +236,23 @@ def load_settings(context: Mapping[str, Any]) -> Settings:
             )
     throttle_rate = _as_float("throttle_rate", context["throttle_rate"], 0, 10000)
     throttle_burst = _as_int("throttle_burst", context["throttle_burst"], 1, 5000)
-    return Settings(
+    settings = Settings(
         instance_type=_instance_type(context["instance_type"]),
         instance_count=instance_count,
         max_instance_count=max_instance_count,
-        model_key=_model_key(context["model_key"]),
+        model_prefix=_model_prefix(context["model_prefix"]),
         model_version=_model_version(context["model_version"]),
+        keep_model_versions=_as_int("keep_model_versions", context["keep_model_versions"], 1, 50),
         throttle_rate=throttle_rate,
         throttle_burst=throttle_burst,
         cors_origins=_cors_origins(context["cors_origins"]),
         retain_model_bucket=_as_bool("retain_model_bucket", context["retain_model_bucket"]),
         log_retention_days=_log_retention(context["log_retention_days"]),
         alarm_email=_alarm_email(context["alarm_email"]),
-        invocations_per_instance=_as_int("invocations_per_instance", context["invocations_per_instance"], 1, 100000),
+        target_cpu_percent=_as_float("target_cpu_percent", context["target_cpu_percent"], 0, 100),
+        instance_vcpus=_instance_vcpus(context["instance_vcpus"]),
     )
+    return _check_cpu_target(settings)
 
 
 def default_context(cdk_json: Path = CDK_JSON) -> dict[str, Any]:

@@ -87,8 +87,11 @@ def test_a_bundling_failure_stops_python_app_py_with_one_line_and_a_way_out(tmp_
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and "jsii" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    # CDK's own progress line, then ours.
-    assert lines[:-1] == ["Bundling asset TranslateApi/TranslateFunction/Code/Stage..."]
+    # CDK's own progress lines (the staging function's files copy without the index), then ours.
+    assert lines[:-1] == [
+        "Bundling asset TranslateEndpoint/StagedModel/Function/Code/Stage...",
+        "Bundling asset TranslateApi/TranslateFunction/Code/Stage...",
+    ]
     error = lines[-1]
     assert error.startswith(
         "error: bundling the Lambda failed: pip could not install lambda/translate/requirements.txt"
@@ -102,3 +105,19 @@ def test_pips_verdict_is_found_among_retries_and_colour_codes():
     assert _pip_error(output) == "No matching distribution found for x==1"
     assert _pip_error("ERROR: a\nERROR: b\n") == "b"
     assert _pip_error("") == "no output"
+
+
+def test_the_staging_functions_package_is_exactly_its_files(tmp_path):
+    from stacks.staged_model import PACKAGE_FILES
+
+    app, _ = build_app({"aws:cdk:bundling-stacks": ["TranslateEndpoint"]}, bundle=True, outdir=tmp_path)
+    template = app.synth().get_stack_by_name("TranslateEndpoint").template
+    (function,) = [
+        r
+        for key, r in template["Resources"].items()
+        if r["Type"] == "AWS::Lambda::Function" and key.startswith("StagedModelFunction")
+    ]
+    asset = tmp_path / f"asset.{function['Properties']['Code']['S3Key'].removesuffix('.zip')}"
+    files = {str(path.relative_to(asset)) for path in asset.rglob("*") if path.is_file()}
+    assert files == set(PACKAGE_FILES)
+    assert (asset / "handler.py").read_bytes() == PACKAGE_FILES["handler.py"].read_bytes()

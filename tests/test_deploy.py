@@ -13,6 +13,8 @@ from botocore.stub import Stubber
 
 from scripts import deploy
 from scripts.aws.checks import AUTOSCALING_SERVICE
+from scripts.staging.versions import list_versions
+from stacks.model_versions import model_key
 from tests.fixtures.moto_server import REGION_CASES, create_bootstrap_stack, set_region
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +27,7 @@ OUTPUTS = {
     "TranslateApi": {"TranslateUrl": URL, "ApiUrl": "https://abc123.execute-api.us-east-1.amazonaws.com/prod/"},
 }
 TEMPLATE = json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}})
-MODEL_KEY = "sagemaker/seq2seq/eng-german/pretrained_model/model.tar.gz"
+PREFIX = "sagemaker/seq2seq/eng-german/pretrained_model/"
 
 
 class FakeRunner:
@@ -77,7 +79,8 @@ def publish_default_model(model_files, region: str = "us-east-1") -> None:
 
 
 def staged_version(region: str = "us-east-1") -> str:
-    return boto3.client("s3", region_name=region).head_object(Bucket=BUCKET, Key=MODEL_KEY)["Metadata"]["version"]
+    (staged,) = list_versions(boto3.client("s3", region_name=region), BUCKET, PREFIX)
+    return staged.version
 
 
 @pytest.fixture
@@ -127,7 +130,7 @@ def test_deploy_runs_bucket_stage_endpoint_in_order_with_flags_passed_through(
     version = model_version(model_files)
     assert runner.calls == expected_calls(tmp_path / "outputs.json", context, version)
     # Staged by a function call into the bucket the first phase made, at the settings' key.
-    staged = boto3.client("s3").head_object(Bucket=BUCKET, Key=MODEL_KEY)
+    staged = boto3.client("s3").head_object(Bucket=BUCKET, Key=model_key(PREFIX, version))
     assert staged["Metadata"]["version"] == version
     out = capsys.readouterr().out
     assert [line.split(" ", 1)[0] for line in out.splitlines() if line.startswith("[")] == [
@@ -218,7 +221,7 @@ def test_a_bad_setting_is_named_before_anything_runs(tmp_path, capsys):
 
 def test_a_model_version_flag_is_replaced_by_the_staged_version(account, tmp_path, capsys):
     runner = FakeRunner()
-    assert run(["--yes", "-c", "model_version=old"], account, tmp_path, runner) == 0
+    assert run(["--yes", "-c", "model_version=0123456789abcdef"], account, tmp_path, runner) == 0
     assert runner.calls == expected_calls(tmp_path / "outputs.json", [], staged_version())
     assert "-c model_version is ignored" in capsys.readouterr().out
 
@@ -258,6 +261,34 @@ def test_a_model_staged_before_is_not_staged_again(account, tmp_path, capsys):
     assert runner.calls[-1][-1] == f"model_version={first}"
 
 
+def test_a_rollback_to_a_staged_version_stages_nothing(account, tmp_path, capsys):
+    assert run(["--yes"], account, tmp_path, FakeRunner()) == 0
+    first = staged_version()
+    capsys.readouterr()
+    runner = FakeRunner()
+    s3 = boto3.client("s3")
+    calls = []
+    s3.meta.events.register("before-call.s3.*", lambda model, **_: calls.append(model.name))
+    assert run(["--yes", "--model-version", first], account, tmp_path, runner) == 0
+    out = capsys.readouterr().out
+    assert f"model version {first} is staged: nothing to copy" in out and "reading s3://" not in out
+    assert runner.calls[-1][-2:] == ["-c", f"model_version={first}"]
+
+
+def test_a_rollback_to_a_version_never_staged_stops_before_the_endpoint(account, tmp_path, capsys):
+    runner = FakeRunner()
+    assert run(["--yes", "--model-version", "0123456789abcdef"], account, tmp_path, runner) == 1
+    assert len(runner.calls) == 1  # the bucket only
+    err = capsys.readouterr().err
+    assert "model version 0123456789abcdef is not staged in s3://" in err and "--list" in err
+
+
+def test_a_model_version_that_is_not_one_is_a_usage_error(tmp_path, capsys):
+    runner = FakeRunner()
+    assert deploy.main(["--yes", "--model-version", "latest"], runner=runner, outputs_dir=tmp_path) == 2
+    assert runner.calls == [] and "setting 'model_version' = 'latest'" in capsys.readouterr().err
+
+
 def test_stack_and_output_names_come_from_the_stacks_names_module():
     tree = ast.parse(Path(deploy.__file__).read_text(encoding="utf-8"))
     assigned = {
@@ -279,21 +310,6 @@ def test_stack_and_output_names_come_from_the_stacks_names_module():
     assert (
         not {"TranslateModelBucket", "TranslateEndpoint", "TranslateApi", "ModelBucketName", "TranslateUrl"} & literals
     )
-
-
-def test_the_endpoints_log_group_gets_the_retention_setting(account, tmp_path, capsys):
-    # SageMaker creates /aws/sagemaker/Endpoints/<name> itself, with no retention: deploy sets it.
-    logs = boto3.client("logs")
-    logs.create_log_group(logGroupName="/aws/sagemaker/Endpoints/Endpoint-xyz")
-    assert run(["--yes", "-c", "log_retention_days=14"], account, tmp_path, FakeRunner()) == 0
-    (group,) = logs.describe_log_groups(logGroupNamePrefix="/aws/sagemaker/Endpoints/")["logGroups"]
-    assert group["retentionInDays"] == 14
-    assert "  ok    endpoint logs /aws/sagemaker/Endpoints/Endpoint-xyz are kept 14 days" in capsys.readouterr().out
-
-
-def test_a_log_group_not_created_yet_is_a_note_not_a_failure(account, tmp_path, capsys):
-    assert run(["--yes"], account, tmp_path, FakeRunner()) == 0
-    assert "  note  /aws/sagemaker/Endpoints/Endpoint-xyz does not exist yet" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("case", REGION_CASES)

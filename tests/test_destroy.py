@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import json
 from pathlib import Path
 
 import boto3
@@ -11,7 +10,6 @@ import pytest
 
 from scripts import destroy
 from scripts.aws import leftovers
-from scripts.aws.stack_outputs import StackOutputError
 from stacks.names import PROJECT_TAG, STACK_NAMES
 from tests.fixtures.moto_server import REGION_CASES, set_region
 
@@ -149,73 +147,13 @@ def test_project_tag_and_stack_names_come_from_the_stacks_names_module():
         assert not {*STACK_NAMES, PROJECT_TAG[1]} & literals
 
 
-def deployed_endpoint_stack(endpoint_name: str) -> None:
-    """The endpoint stack as CloudFormation reports it: an EndpointName output."""
-    template = {
-        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
-        "Outputs": {"EndpointName": {"Value": endpoint_name}},
-    }
-    boto3.client("cloudformation").create_stack(StackName="TranslateEndpoint", TemplateBody=json.dumps(template))
-
-
-def log_groups() -> list[str]:
-    return [group["logGroupName"] for group in boto3.client("logs").describe_log_groups()["logGroups"]]
-
-
-def test_the_endpoints_own_log_group_is_deleted_once_the_endpoint_is_gone(aws_env, capsys):
-    deployed_endpoint_stack("translate-endpoint")
-    logs = boto3.client("logs")
-    for name in ("/aws/sagemaker/Endpoints/translate-endpoint", "/aws/sagemaker/Endpoints/someone-elses"):
-        logs.create_log_group(logGroupName=name)
-    create_endpoint("translate", PROJECT)
-    assert destroy.main([], runner=FakeRunner(on_call=lambda: delete_endpoint("translate"))) == 0
-    assert log_groups() == ["/aws/sagemaker/Endpoints/someone-elses"]
-    assert "Done:" in capsys.readouterr().out
-
-
-def test_the_log_group_stays_while_the_endpoint_is_left(aws_env, capsys):
-    # A running endpoint would write (and create the group) again: it goes only with the endpoint.
-    deployed_endpoint_stack("translate-endpoint")
-    boto3.client("logs").create_log_group(logGroupName="/aws/sagemaker/Endpoints/translate-endpoint")
-    create_endpoint("translate", PROJECT)
-    assert destroy.main([], runner=FakeRunner()) == 1
-    assert log_groups() == ["/aws/sagemaker/Endpoints/translate-endpoint"]
-
-
-def test_a_log_group_that_cannot_be_deleted_is_named_with_the_command(aws_env, capsys, monkeypatch):
-    deployed_endpoint_stack("translate-endpoint")
-
-    def refused(logs, endpoint_name):
-        return f"could not delete the endpoint's log group /aws/sagemaker/Endpoints/{endpoint_name} (AccessDeniedException): aws logs ..."
-
-    monkeypatch.setattr(destroy.endpoint_logs, "delete", refused)
-    assert destroy.main([], runner=FakeRunner()) == 1
-    assert "destroy incomplete: could not delete the endpoint's log group" in capsys.readouterr().err
-
-
-def test_ctrl_c_during_cdk_destroy_names_the_log_group_to_delete(aws_env, capsys):
-    deployed_endpoint_stack("translate-endpoint")
-
-    def interrupted():
-        raise KeyboardInterrupt
-
-    assert destroy.main([], runner=FakeRunner(on_call=interrupted)) == 130
-    assert (
-        "aws logs delete-log-group --log-group-name /aws/sagemaker/Endpoints/translate-endpoint --region us-east-1"
-        in capsys.readouterr().err
-    )
-
-
-def test_an_unreadable_endpoint_stack_is_a_warning_and_destroy_goes_on(aws_env, capsys, monkeypatch):
-    # moto answers every DescribeStacks; a throttled one is played by replacing the reader.
-    def throttled(stack_name, output_key, *, session=None):
-        raise StackOutputError("could not read stack TranslateEndpoint in us-east-1: Throttling: Rate exceeded")
-
-    monkeypatch.setattr(leftovers, "stack_output", throttled)
-    runner = FakeRunner()
-    assert destroy.main([], runner=runner) == 0
-    assert runner.calls == [DESTROY]
-    assert "warn  could not read stack TranslateEndpoint" in capsys.readouterr().err
+def test_destroy_no_longer_touches_log_groups_the_stack_owns_them(aws_env, capsys):
+    # The endpoint stack declares /aws/sagemaker/Endpoints/<its name> (tests/stacks/test_endpoint.py): cdk destroy
+    # deletes it after the endpoint, so destroy itself leaves every log group alone.
+    boto3.client("logs").create_log_group(logGroupName="/aws/sagemaker/Endpoints/someone-elses")
+    assert destroy.main([], runner=FakeRunner()) == 0
+    groups = [group["logGroupName"] for group in boto3.client("logs").describe_log_groups()["logGroups"]]
+    assert groups == ["/aws/sagemaker/Endpoints/someone-elses"]
 
 
 def test_a_stack_that_is_not_deployed_is_no_warning(aws_env, capsys):

@@ -13,8 +13,11 @@ import pytest
 
 from scripts import stage_model
 from scripts.stage_model import main
+from scripts.staging.versions import list_versions, record_in_service
+from stacks.model_versions import model_key
+from tests.fixtures.artifacts import valid_artifacts, write_artifacts
 from tests.fixtures.moto_server import REGION_CASES, set_region
-from tests.staging.support import BUCKET, SETTINGS, assert_one_line_failure, staged_bytes
+from tests.staging.support import BUCKET, MODEL_KEY, PREFIX, assert_one_line_failure, staged_bytes, version_of
 
 REPO = Path(__file__).resolve().parent.parent
 BUCKET_STACK_TEMPLATE = """
@@ -47,8 +50,8 @@ def test_bucket_comes_from_the_bucket_stack_output(s3, model_dir, capsys):
     )
     code, out, err = run(capsys, "--source", str(model_dir))
     assert (code, err) == (0, "")
-    assert "s3://stack-made-bucket/" + SETTINGS.model_prefix in out
-    assert boto3.client("s3").head_object(Bucket="stack-made-bucket", Key=SETTINGS.model_key)["ContentLength"] > 0
+    assert "s3://stack-made-bucket/" + PREFIX in out
+    assert boto3.client("s3").head_object(Bucket="stack-made-bucket", Key=MODEL_KEY)["ContentLength"] > 0
 
 
 def test_missing_stack_or_output_is_one_clear_line(s3, model_dir, capsys):
@@ -84,7 +87,7 @@ def test_stack_and_output_names_come_from_the_stacks_names_module():
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["-c", "model_key=/abs/model.tar.gz"], "setting 'model_key'"),
+        (["-c", "model_prefix=/abs/"], "setting 'model_prefix'"),
         (["-c", "no_such_setting=1"], "unknown setting"),
         (["--source", "ftp://host/models/"], "unsupported scheme 'ftp'"),
         (["--source", "does/not/exist"], "is not a directory"),
@@ -137,4 +140,30 @@ def test_the_bucket_stack_and_default_sources_are_looked_up_in_the_users_region(
     code, out, err = run(capsys)
     assert (code, err) == (0, "")
     assert f"from s3://sagemaker-example-files-prod-{region}/models/seq2seq-data/" in out
-    assert s3.head_object(Bucket="regional-bucket", Key=SETTINGS.model_key)["ContentLength"] > 0
+    (staged,) = list_versions(s3, "regional-bucket", PREFIX)
+    assert s3.head_object(Bucket="regional-bucket", Key=model_key(PREFIX, staged.version))["ContentLength"] > 0
+
+
+def test_staging_prints_the_command_that_deploys_the_version(s3, model_dir, model_files, capsys):
+    code, out, _ = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
+    version = version_of(model_files)
+    assert code == 0 and f"npx cdk deploy --all -c model_version={version}" in out
+
+
+def test_list_shows_versions_newest_first_with_the_one_in_service(s3, tmp_path, model_dir, model_files, capsys):
+    assert run(capsys, "--source", str(model_dir), "--bucket", BUCKET)[0] == 0
+    first = version_of(model_files)
+    record_in_service(s3, BUCKET, PREFIX, first)
+    newer = valid_artifacts(seed=3)
+    assert run(capsys, "--source", str(write_artifacts(tmp_path / "newer", newer)), "--bucket", BUCKET)[0] == 0
+    code, out, err = run(capsys, "--list", "--bucket", BUCKET)
+    assert (code, err) == (0, "")
+    lines = out.strip().splitlines()
+    assert {line.split()[0] for line in lines} == {first, version_of(newer)}
+    (serving,) = [line for line in lines if line.endswith("in service")]
+    assert serving.startswith(first) and " staged 20" in serving
+
+
+def test_list_of_an_empty_bucket_says_so(s3, capsys):
+    code, out, _ = run(capsys, "--list", "--bucket", BUCKET)
+    assert code == 0 and f"no model version is staged in s3://{BUCKET}/{PREFIX}" in out

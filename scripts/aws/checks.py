@@ -12,9 +12,9 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from scripts.aws.errors import describe_error, error_code
-from scripts.aws.instance_types import endpoint_quota_code, endpoint_quota_name
 from scripts.aws.session import CHECK_CONFIG
 from stacks.image_map import ImageMapError, seq2seq_image_map
+from stacks.instance_types import endpoint_quota_code, endpoint_quota_name
 from stacks.settings import CDK_JSON, Settings
 
 OFFLINE_HINT = (

@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
 from scripts.aws.errors import error_code
-from scripts.aws.stack_outputs import StackNotDeployed, StackOutputError, stack_output
-from stacks.names import ENDPOINT_LOG_GROUP_PREFIX, ENDPOINT_OUTPUT, ENDPOINT_STACK, PROJECT_TAG, STACK_NAMES
+from stacks.names import PROJECT_TAG, STACK_NAMES
 
 PROJECT_STACKS = frozenset(STACK_NAMES)
 
@@ -98,20 +96,3 @@ def leftover_report(leftovers: list[Leftover], region: str) -> str:
     lines.extend(f"  {leftover.delete_command(region)}" for leftover in leftovers)
     lines.append("An endpoint bills until it is deleted.")
     return "\n".join(lines)
-
-
-def deployed_endpoint_name(session: boto3.Session) -> tuple[str | None, str]:
-    """The endpoint stack's endpoint, read before destroying it (its log group is SageMaker's, not the stack's).
-
-    Returns the name (None when not deployed or unreadable) and a warning ('' if none).
-    """
-    try:
-        return stack_output(ENDPOINT_STACK, ENDPOINT_OUTPUT, session=session), ""
-    except StackNotDeployed:
-        return None, ""
-    except StackOutputError as error:
-        # The stacks can still go; only the group's name is unknown, so say where to look afterwards.
-        return None, (
-            f"{error}; after destroy, delete the endpoint's log group by hand if one is left "
-            f"(aws logs describe-log-groups --log-group-name-prefix {ENDPOINT_LOG_GROUP_PREFIX})"
-        )

@@ -16,18 +16,15 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, Self
 
 from botocore.exceptions import BotoCoreError, ClientError
-from tqdm import tqdm
 
 from scripts.aws.errors import error_code, s3_answer
 from scripts.staging.artifacts import MAX_VOCAB_BYTES, verify_model_archive, verify_model_ends, verify_vocab
+from stacks.model_versions import DEFAULT_SOURCE_BUCKETS, DEFAULT_SOURCE_PREFIX, VERSION_PATTERN
 from stacks.names import ARTIFACT_FILES, MODEL_FILE
 
-DEFAULT_PREFIX = "models/seq2seq-data/"
-# A regional copy is where the example notebook reads the model since 2023; the older global bucket is the fallback.
-DEFAULT_BUCKETS = ("sagemaker-example-files-prod-{region}", "sagemaker-sample-files")
 # Enough of the archive's start to decompress its first tar header, and of its end to hold the gzip trailer.
 HEAD_BYTES = 64 * 1024
 TAIL_BYTES = 4 * 1024
@@ -42,10 +39,10 @@ MAX_ERROR_BODY = 8 * 1024
 # Written into every object this script stages: only metadata carrying it is taken as the script's own record.
 STAGED_BY = ("staged-by", "seq2seq-translate/stage_model")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_VERSION = re.compile(r"[0-9a-f]{16}")
 _S3_ERROR_CODE = re.compile(rb"<Error>.*?<Code>([A-Za-z0-9.]{1,64})</Code>", re.DOTALL)
 
-Progress = Callable[[int, str], tqdm]
+# A progress bar factory: (total bytes, description) -> a context manager whose update(n) counts bytes done.
+Progress = Callable[[int, str], Any]
 
 
 class SourceError(RuntimeError):
@@ -105,7 +102,7 @@ def _ends_of(body: BinaryIO, size: int) -> str:
 def recorded_version(metadata: dict[str, str]) -> str:
     """The content id this script kept with an object it staged; '' for metadata it did not write (or that contradicts itself)."""
     version, sha256 = metadata.get("version", ""), metadata.get("sha256", "")
-    if metadata.get(STAGED_BY[0]) != STAGED_BY[1] or not _VERSION.fullmatch(version):
+    if metadata.get(STAGED_BY[0]) != STAGED_BY[1] or not VERSION_PATTERN.fullmatch(version):
         return ""
     if sha256 and (not _SHA256.fullmatch(sha256) or sha256[:16] != version):
         return ""
@@ -120,17 +117,36 @@ def recorded_sha256(metadata: dict[str, str], ends: str) -> str:
     return sha256
 
 
+class _NoBar:
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+    def update(self, _done: int) -> None:
+        return None
+
+
+def no_progress(total: int, desc: str) -> _NoBar:
+    """No progress bars (in the cloud, or when asked): tqdm need not be installed."""
+    return _NoBar()
+
+
 def tqdm_progress(enabled: bool) -> Progress:
     """Progress bars on stderr; tqdm hides them by itself when stderr is not a terminal."""
+    if not enabled:
+        return no_progress
+    from tqdm import tqdm  # only where bars are shown: the in-cloud staging function runs without it
 
-    def make(total: int, desc: str) -> tqdm:
+    def make(total: int, desc: str) -> Any:
         return tqdm(
             total=total or None,
             desc=desc,
             unit="B",
             unit_scale=True,
             unit_divisor=1024,
-            disable=None if enabled else True,
+            disable=None,
         )
 
     return make
@@ -212,7 +228,7 @@ def _check_disk(name: str, where: str, size: int) -> None:
         )
 
 
-def _copy_checked(name: str, where: str, reader: BinaryIO, out: BinaryIO, size: int | None, bar: tqdm) -> str:
+def _copy_checked(name: str, where: str, reader: BinaryIO, out: BinaryIO, size: int | None, bar: Any) -> str:
     """Copy reader to out, counting and hashing; return the sha256 or raise SourceError for short reads and full disks."""
     digest, received = hashlib.sha256(), 0
     while True:
@@ -384,7 +400,7 @@ def parse_source(spec: str) -> Source:
 
 def default_sources(region: str) -> list[Source]:
     """The public copies of the example's pre-trained model, in the order they are tried."""
-    return [S3Source(bucket.format(region=region), DEFAULT_PREFIX) for bucket in DEFAULT_BUCKETS]
+    return [S3Source(bucket.format(region=region), DEFAULT_SOURCE_PREFIX) for bucket in DEFAULT_SOURCE_BUCKETS]
 
 
 def choose_sources(spec: str | None, region: str | None) -> list[Source]:

@@ -59,7 +59,23 @@ def test_lambda_environment_names_endpoint_bucket_origins_and_vocabulary(default
     }
     assert "Fn::ImportValue" in json.dumps(env["ENDPOINT_NAME"])
     assert env["CORS_ORIGINS"] == "*"
-    assert env["SOURCE_VOCABULARY_KEY"] == "sagemaker/seq2seq/eng-german/pretrained_model/vocab.src.json"
+    staged_id = next(iter(default_app.template(API_STACK).find_resources("Custom::StagedModel")))
+    assert env["SOURCE_VOCABULARY_KEY"] == {"Fn::GetAtt": [staged_id, "SourceVocabularyKey"]}
+
+
+def test_the_vocabulary_key_is_asked_of_the_endpoint_stacks_function_in_this_stack(default_app, custom_app):
+    # An export could not change while imported, and the version changes with every model: the API stack asks the
+    # endpoint stack's StagedModel function (its ARN is stable) for the version in service.
+    for synthesized, requested in ((default_app, ""), (custom_app, "0123456789abcdef")):
+        synthesized.template(API_STACK).has_resource_properties(
+            "Custom::StagedModel",
+            {
+                "Mode": "in-service",
+                "RequestedVersion": requested,
+                "Prefix": "sagemaker/seq2seq/eng-german/pretrained_model/",
+                "ServiceToken": {"Fn::ImportValue": Match.string_like_regexp("StagedModelFunction")},
+            },
+        )
 
 
 def test_lambda_log_group_has_retention_and_goes_with_the_stack(default_app):

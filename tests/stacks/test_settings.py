@@ -16,8 +16,9 @@ def test_defaults_come_from_cdk_json():
     settings = settings_from_files()
     assert settings.instance_type == "ml.m4.xlarge"
     assert settings.instance_count == 1 and settings.max_instance_count == 1 and not settings.autoscaling
-    assert settings.model_key == "sagemaker/seq2seq/eng-german/pretrained_model/model.tar.gz"
     assert settings.model_prefix == "sagemaker/seq2seq/eng-german/pretrained_model/"
+    assert settings.keep_model_versions == 3 and settings.model_version == ""
+    assert settings.target_cpu_percent == 60 and settings.vcpus == 4 and settings.target_cpu_utilization == 240
     assert settings.cors_origins == ("*",)
     assert settings.retain_model_bucket is False
     assert settings.alarm_email is None
@@ -45,8 +46,13 @@ def test_cli_strings_are_coerced():
         ("instance_count", "two", "a whole number from 1 to 100"),
         ("instance_count", True, "a whole number from 1 to 100"),
         ("max_instance_count", "0", "a whole number from 1 to 100"),
-        ("model_key", "/abs/model.tar.gz", "without a leading '/'"),
-        ("model_key", "models/model.zip", "ending in model.tar.gz"),
+        ("model_prefix", "/abs/models/", "without a leading '/'"),
+        ("model_prefix", "models/model.tar.gz", "ending in '/'"),
+        ("keep_model_versions", "0", "a whole number from 1 to 50"),
+        ("keep_model_versions", "51", "a whole number from 1 to 50"),
+        ("target_cpu_percent", "0", "a number above 0 and at most 100"),
+        ("target_cpu_percent", "150", "a number above 0 and at most 100"),
+        ("instance_vcpus", "0", "a whole number from 1 to 1024"),
         ("throttle_rate", "0", "a number above 0"),
         ("throttle_rate", "nan", "a number above 0"),
         ("throttle_burst", "-1", "a whole number from 1 to 5000"),
@@ -56,7 +62,8 @@ def test_cli_strings_are_coerced():
         ("retain_model_bucket", "maybe", "true or false"),
         ("log_retention_days", "10", "one of 1, 3, 5"),
         ("alarm_email", "not-an-address", "an e-mail address"),
-        ("model_version", "has spaces", "up to 64 letters"),
+        ("model_version", "has spaces", "16 hex digits"),
+        ("model_version", "0123456789ABCDEF", "16 hex digits"),
     ],
 )
 def test_bad_values_name_the_key_and_what_is_allowed(key, value, expected):
@@ -73,6 +80,19 @@ def test_max_instance_count_below_instance_count_is_refused():
         settings_with(instance_count="2", max_instance_count="1")
 
 
+def test_autoscaling_on_an_instance_type_of_unknown_vcpus_needs_instance_vcpus():
+    with pytest.raises(SettingsError, match="setting 'instance_vcpus'.*ml.g4dn.xlarge when autoscaling is on"):
+        settings_with(instance_type="ml.g4dn.xlarge", max_instance_count="3")
+    settings = settings_with(instance_type="ml.g4dn.xlarge", max_instance_count="3", instance_vcpus="4")
+    assert settings.target_cpu_utilization == 240
+    # Without autoscaling the vCPUs are never needed.
+    assert settings_with(instance_type="ml.g4dn.xlarge").vcpus is None
+
+
+def test_the_cpu_target_is_per_vcpu_and_scaled_by_the_instance_type():
+    assert settings_with(instance_type="ml.m5.2xlarge", target_cpu_percent="50").target_cpu_utilization == 400
+
+
 def test_missing_setting_is_named():
     context = default_context()
     del context["instance_type"]
@@ -81,9 +101,9 @@ def test_missing_setting_is_named():
 
 
 def test_overrides_parse_like_the_cdk_cli():
-    assert parse_overrides(["instance_type=ml.m5.xlarge", "model_key=a/b=c/model.tar.gz"]) == {
+    assert parse_overrides(["instance_type=ml.m5.xlarge", "model_prefix=a/b=c/"]) == {
         "instance_type": "ml.m5.xlarge",
-        "model_key": "a/b=c/model.tar.gz",
+        "model_prefix": "a/b=c/",
     }
     with pytest.raises(SettingsError, match="use -c key=value"):
         parse_overrides(["instance_type"])

@@ -10,13 +10,15 @@ from botocore.exceptions import ClientError
 from scripts.aws.session import aws_session
 from scripts.staging.s3_write import Interrupted, StageError
 from scripts.staging.sources import SourceError, choose_sources, parse_source
-from scripts.staging.stage import destination_keys, stage
+from scripts.staging.stage import stage
+from scripts.staging.versions import list_versions
+from stacks.model_versions import artifact_keys
 from stacks.settings import parse_overrides, settings_from_files
 from tests.fixtures.artifacts import make_vocab, valid_artifacts, write_artifacts
 
 BUCKET = "model-bucket"
 SETTINGS = settings_from_files()
-KEYS = destination_keys(SETTINGS)
+PREFIX = SETTINGS.model_prefix
 NAMES = ("model.tar.gz", "vocab.src.json", "vocab.trg.json")
 OLD = {
     **valid_artifacts(seed=1),
@@ -25,31 +27,41 @@ OLD = {
 }
 
 
+def version_of(files: dict[str, bytes]) -> str:
+    """The model version staging computes for files from a directory or HTTP: their model's sha256, shortened."""
+    return hashlib.sha256(files["model.tar.gz"]).hexdigest()[:16]
+
+
+# Where the model_files fixture's files (valid_artifacts()) and OLD's are staged.
+KEYS = artifact_keys(PREFIX, version_of(valid_artifacts()))
+MODEL_KEY = KEYS["model.tar.gz"]
+OLD_KEYS = artifact_keys(PREFIX, version_of(OLD))
+
+
 def run(capsys, *argv: str) -> tuple[int, str, str]:
-    """stage() with --source/--bucket/--force/-c as the command takes them: (0 or 1, what it said, the failure or warnings).
+    """stage() with --source/--bucket/-c as the command takes them: (0 or 1, what it said, the failure or warnings).
 
     A fresh S3 client per run, as the command makes one, so that s3_hooks reach it.
     """
     options = {"--source": None, "--bucket": BUCKET}
-    force, context, rest = False, [], list(argv)
+    context, rest = [], list(argv)
     while rest:
         flag = rest.pop(0)
-        if flag == "--force":
-            force = True
-        elif flag == "-c":
+        if flag == "-c":
             context.append(rest.pop(0))
         else:
             options[flag] = rest.pop(0)
     said: list[str] = []
     warned: list[str] = []
     sources = choose_sources(options["--source"], aws_session().region_name)
+    settings = settings_from_files(parse_overrides(context))
     try:
         stage(
             boto3.client("s3"),
             options["--bucket"],
-            settings_from_files(parse_overrides(context)),
+            settings.model_prefix,
             sources,
-            force=force,
+            keep=settings.keep_model_versions,
             say=said.append,
             warn=warned.append,
         )
@@ -76,8 +88,13 @@ def snapshot(s3) -> tuple[list, list]:
     return sorted(objects), uploads
 
 
-def staged_bytes(s3) -> dict[str, bytes]:
-    return {name: s3.get_object(Bucket=BUCKET, Key=KEYS[name])["Body"].read() for name in NAMES}
+def staged_bytes(s3, version: str | None = None, prefix: str = PREFIX) -> dict[str, bytes]:
+    """The files of a staged version, by default the newest ({} if none); runs in one second tie: name the version."""
+    staged = list_versions(s3, BUCKET, prefix)
+    if not staged:
+        return {}
+    keys = artifact_keys(prefix, version or staged[0].version)
+    return {name: s3.get_object(Bucket=BUCKET, Key=keys[name])["Body"].read() for name in NAMES}
 
 
 def assert_one_line_failure(err: str, *expected: str) -> None:
@@ -109,6 +126,6 @@ def scratch_keys(s3) -> list[str]:
 
 def stage_previous(s3, tmp_path) -> tuple[list, list]:
     """Stage OLD as an earlier run would have, and return the bucket's state."""
-    stage(s3, BUCKET, SETTINGS, [parse_source(str(write_artifacts(tmp_path / "old", OLD)))], say=lambda _: None)
-    assert staged_bytes(s3) == OLD
+    stage(s3, BUCKET, PREFIX, [parse_source(str(write_artifacts(tmp_path / "old", OLD)))], say=lambda _: None)
+    assert staged_bytes(s3, version_of(OLD)) == OLD
     return snapshot(s3)

@@ -15,8 +15,10 @@ from tests.fixtures.artifacts import valid_artifacts, write_artifacts
 from tests.staging.support import (
     BUCKET,
     KEYS,
+    MODEL_KEY,
     OLD,
-    SETTINGS,
+    OLD_KEYS,
+    PREFIX,
     assert_one_line_failure,
     put_source,
     record_calls,
@@ -26,6 +28,7 @@ from tests.staging.support import (
     snapshot,
     stage_previous,
     staged_bytes,
+    version_of,
 )
 
 
@@ -34,13 +37,16 @@ def test_large_objects_go_multipart_from_s3_and_from_a_directory(s3, tmp_path, m
     monkeypatch.setattr(s3_write, "MULTIPART_CHUNK", 5 * 1024 * 1024)
     big = valid_artifacts(extra_random_bytes=6 * 1024 * 1024)
     calls = record_calls(s3)
-    stage(s3, BUCKET, SETTINGS, [parse_source(str(write_artifacts(tmp_path / "big", big)))], say=lambda _: None)
+    stage(s3, BUCKET, PREFIX, [parse_source(str(write_artifacts(tmp_path / "big", big)))], say=lambda _: None)
     assert staged_bytes(s3) == big
     assert sum(name == "UploadPart" for name, _ in calls) >= 2
     calls.clear()
-    source = put_source(s3, "big-source", "m/", big)
-    stage(s3, BUCKET, SETTINGS, [parse_source(source)], force=True, say=lambda _: None)
-    assert staged_bytes(s3) == big
+    other = valid_artifacts(
+        extra_random_bytes=6 * 1024 * 1024, seed=2
+    )  # another version: a staged one is never copied again
+    source = put_source(s3, "big-source", "m/", other)
+    stage(s3, BUCKET, PREFIX, [parse_source(source)], say=lambda _: None)
+    assert staged_bytes(s3) == other
     assert (
         sum(name == "UploadPartCopy" and params["CopySource"]["Bucket"] == "big-source" for name, params in calls) >= 2
     )
@@ -105,7 +111,7 @@ def test_ctrl_c_just_after_the_models_copy_landed_still_puts_the_previous_files_
 
     def interrupted_after_the_copy(client, bucket, source_key, key):
         real_copy(client, bucket, source_key, key)
-        if "/new/" in source_key and key == SETTINGS.model_key:
+        if "/new/" in source_key and key == MODEL_KEY:
             raise KeyboardInterrupt  # the copy is done in S3, but this run never heard back
 
     monkeypatch.setattr(s3_write, "_copy_within", interrupted_after_the_copy)
@@ -149,7 +155,7 @@ def test_ctrl_c_during_cleanup_after_promotion_finishes_the_cleanup_and_says_the
         err, "interrupted after the new files were put in place", "are staged in s3://model-bucket/"
     )
     assert "put back" not in err and "as they were" not in err
-    assert staged_bytes(s3) == model_files
+    assert staged_bytes(s3, version_of(model_files)) == model_files
     assert scratch_keys(s3) == [] and snapshot(s3)[1] == []
 
 
@@ -170,19 +176,19 @@ def test_a_second_ctrl_c_during_cleanup_leaves_scratch_that_the_next_run_removes
         "a second Ctrl-C stopped the removal of the scratch copies",
         "a run a day or more later removes them",
     )
-    assert len(scratch_keys(s3)) == 6  # new/ and old/ of each file
+    assert len(scratch_keys(s3)) == 3  # new/ of each file: a new version replaces nothing, so there is no old/
     s3_hooks.clear()
     monkeypatch.setattr(s3_write, "SWEEP_AFTER", timedelta(0))  # the next run, a day later
     code, out, err = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
     assert (code, err) == (0, "")
-    assert "removed 6 scratch file(s) an earlier, interrupted run left" in out and "nothing uploaded" in out
-    assert staged_bytes(s3) == model_files
+    assert "removed 3 scratch file(s) an earlier, interrupted run left" in out and "nothing uploaded" in out
+    assert staged_bytes(s3, version_of(model_files)) == model_files
     assert scratch_keys(s3) == []
 
 
 def test_the_sweep_removes_only_this_scripts_scratch_keys(s3, model_dir, model_files, monkeypatch, capsys):
     monkeypatch.setattr(s3_write, "SWEEP_AFTER", timedelta(0))
-    prefix = SETTINGS.model_prefix
+    prefix = PREFIX
     leftovers = [f"{prefix}.staging-0123456789ab/new/model.tar.gz", f"{prefix}.staging-0123456789ab/old/vocab.src.json"]
     others = [
         f"{prefix}.staging-notes.txt",
@@ -203,7 +209,7 @@ def test_the_sweep_removes_only_this_scripts_scratch_keys(s3, model_dir, model_f
 
 def test_the_sweep_leaves_a_concurrent_runs_fresh_scratch_alone(s3, model_dir, capsys):
     # Scratch written minutes ago may be another run's, mid-promotion: deleting it could leave a mixed model behind.
-    fresh = f"{SETTINGS.model_prefix}.staging-0123456789ab/new/model.tar.gz"
+    fresh = f"{PREFIX}.staging-0123456789ab/new/model.tar.gz"
     s3.put_object(Bucket=BUCKET, Key=fresh, Body=b"another run's copy")
     code, out, err = run(capsys, "--source", str(model_dir), "--bucket", BUCKET)
     assert (code, err) == (0, "")
@@ -226,7 +232,7 @@ def test_scratch_is_removed_when_versions_cannot_be_listed(
         real_copy = s3_write._copy_within
 
         def fail_on_model(client, bucket, source_key, key):
-            if "/new/" in source_key and key == SETTINGS.model_key:
+            if "/new/" in source_key and key == MODEL_KEY:
                 raise s3_error("InternalError", 500, "We encountered an internal error.", "CopyObject")
             real_copy(client, bucket, source_key, key)
 
@@ -235,7 +241,7 @@ def test_scratch_is_removed_when_versions_cannot_be_listed(
     assert scratch_keys(s3) == []
     if outcome == "staged":
         assert (exit_code, err) == (0, "")
-        assert {key for key, _ in snapshot(s3)[0]} == set(KEYS.values())
+        assert {key for key, _ in snapshot(s3)[0]} == set(KEYS.values()) | set(OLD_KEYS.values())
     else:
         assert exit_code == 1
         assert_one_line_failure(err, "InternalError", "the bucket is as it was")
@@ -250,7 +256,7 @@ def test_a_versioned_bucket_keeps_no_scratch_versions_after_success_or_failure(
     real_copy = s3_write._copy_within
 
     def fail_on_model(client, bucket, source_key, key):
-        if "/new/" in source_key and key == SETTINGS.model_key:
+        if "/new/" in source_key and key == MODEL_KEY:
             raise ClientError(
                 {"Error": {"Code": "InternalError", "Message": "We encountered an internal error."}}, "CopyObject"
             )
@@ -258,10 +264,10 @@ def test_a_versioned_bucket_keeps_no_scratch_versions_after_success_or_failure(
 
     monkeypatch.setattr(s3_write, "_copy_within", fail_on_model)
     assert run(capsys, "--source", str(model_dir), "--bucket", BUCKET)[0] == 1
-    assert staged_bytes(s3) == OLD
+    assert staged_bytes(s3, version_of(OLD)) == OLD
     versions = s3.list_object_versions(Bucket=BUCKET)
     keys = {item["Key"] for item in versions.get("Versions", []) + versions.get("DeleteMarkers", [])}
-    assert keys == set(KEYS.values())
+    assert keys <= set(KEYS.values()) | set(OLD_KEYS.values()) and not [key for key in keys if ".staging-" in key]
 
 
 def test_a_failure_while_uploading_multipart_aborts_the_upload(s3, tmp_path, monkeypatch, capsys):
@@ -277,5 +283,5 @@ def test_a_failure_while_uploading_multipart_aborts_the_upload(s3, tmp_path, mon
 
     client.meta.events.register("provide-client-params.s3.UploadPart", fail_second_part)
     with pytest.raises(s3_write.StageError, match="RequestTimeout.*as it was"):
-        stage(client, BUCKET, SETTINGS, [parse_source(str(big))], say=lambda _: None)
+        stage(client, BUCKET, PREFIX, [parse_source(str(big))], say=lambda _: None)
     assert snapshot(s3) == before

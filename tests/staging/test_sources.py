@@ -15,13 +15,15 @@ import pytest
 from scripts.staging import sources as model_sources
 from scripts.staging.sources import S3Source, parse_source
 from scripts.staging.stage import stage, staged_model_version
+from stacks.model_versions import model_key
 from tests.fixtures.artifacts import broken_artifacts, write_artifacts
 from tests.staging.support import (
     BUCKET,
     KEYS,
+    MODEL_KEY,
     NAMES,
     OLD,
-    SETTINGS,
+    PREFIX,
     assert_one_line_failure,
     put_source,
     record_calls,
@@ -38,10 +40,10 @@ def test_stages_a_local_directory_at_the_settings_keys_with_its_checksum(s3, mod
     assert (code, err) == (0, "")
     assert staged_bytes(s3) == model_files
     model_sha = hashlib.sha256(model_files["model.tar.gz"]).hexdigest()
-    head = s3.head_object(Bucket=BUCKET, Key=SETTINGS.model_key)
+    head = s3.head_object(Bucket=BUCKET, Key=MODEL_KEY)
     assert head["Metadata"]["sha256"] == model_sha
     assert head["ContentType"] == "application/x-gzip"
-    assert staged_model_version(s3, BUCKET, SETTINGS.model_key) == model_sha[:16]
+    assert staged_model_version(s3, BUCKET, MODEL_KEY) == model_sha[:16]
     assert f"model version {model_sha[:16]}" in out
     assert snapshot(s3)[1] == []
     assert sorted(key for key, _ in snapshot(s3)[0]) == sorted(KEYS.values())
@@ -70,7 +72,7 @@ def test_credentials_and_query_in_an_http_source_are_used_but_never_printed_or_s
         assert s3.head_object(Bucket=BUCKET, Key=KEYS[name])["Metadata"]["source"] == url + name
     assert "s3cr" not in out and "abc123" not in out and "reader" not in out
     http_files.serve(model_files, {"vocab.src.json": "403"})
-    code, out, err = run(capsys, "--source", secret_url, "--bucket", BUCKET, "--force")
+    code, out, err = run(capsys, "--source", secret_url, "--bucket", BUCKET)
     assert code == 1
     assert_one_line_failure(err, f"{url}vocab.src.json answered HTTP 403")
     assert "s3cr" not in out + err and "abc123" not in out + err and "reader" not in out + err
@@ -85,7 +87,7 @@ def test_http_without_content_length_is_staged_too(s3, http_files, model_files, 
 def test_s3_source_is_copied_server_side_reading_only_a_few_kb_of_the_model(s3, model_files):
     source = put_source(s3, "someone-elses-copy", "pretrained/", model_files)
     calls = record_calls(s3)
-    version = stage(s3, BUCKET, SETTINGS, [parse_source(source)], say=lambda _: None)
+    version = stage(s3, BUCKET, PREFIX, [parse_source(source)], say=lambda _: None)
     assert staged_bytes(s3) == model_files
     model_reads = [
         params for name, params in calls if name == "GetObject" and params["Key"] == "pretrained/model.tar.gz"
@@ -99,7 +101,7 @@ def test_s3_source_is_copied_server_side_reading_only_a_few_kb_of_the_model(s3, 
     assert len(copies) == 3 and all(params["CopySourceIfMatch"] for params in copies)
     assert not any(name in {"PutObject", "UploadPart"} for name, _ in calls)
     # Without a sha256 at the source, the content id is the source object's ETag.
-    assert version == staged_model_version(s3, BUCKET, SETTINGS.model_key) and len(version) == 16
+    assert version == staged_model_version(s3, BUCKET, model_key(PREFIX, version)) and len(version) == 16
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""What the project knows per SageMaker instance type: its Service Quotas code and its price."""
+"""What the project knows per SageMaker instance type: vCPUs, Service Quotas code and price (free of CDK imports)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,32 @@ ENDPOINT_QUOTA_CODES = {"ml.m4.xlarge": "L-97CF11BE", "ml.m5.xlarge": "L-2F737F8
 # On-demand real-time inference in us-east-1 (third-party price tables, 2026); other regions and types: the pricing page.
 PRICE_REGION = "us-east-1"
 HOURLY_USD = {"ml.m4.xlarge": 0.28}
+# vCPUs per instance (SageMaker's instance type table): CloudWatch sums an endpoint's CPUUtilization over them, so a
+# per-vCPU target becomes target x vCPUs (0-400 % on a 4-vCPU ml.m4.xlarge).
+VCPUS = {
+    "ml.m4.xlarge": 4,
+    "ml.m4.2xlarge": 8,
+    "ml.m4.4xlarge": 16,
+    "ml.m5.large": 2,
+    "ml.m5.xlarge": 4,
+    "ml.m5.2xlarge": 8,
+    "ml.m5.4xlarge": 16,
+    "ml.c5.large": 2,
+    "ml.c5.xlarge": 4,
+    "ml.c5.2xlarge": 8,
+    "ml.c5.4xlarge": 16,
+    "ml.m6i.large": 2,
+    "ml.m6i.xlarge": 4,
+    "ml.m6i.2xlarge": 8,
+    "ml.c6i.large": 2,
+    "ml.c6i.xlarge": 4,
+    "ml.c6i.2xlarge": 8,
+}
+
+
+def vcpus(instance_type: str) -> int | None:
+    """How many vCPUs an instance type has, when known."""
+    return VCPUS.get(instance_type)
 
 
 def endpoint_quota_name(instance_type: str) -> str:

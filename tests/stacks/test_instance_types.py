@@ -1,8 +1,8 @@
-"""scripts/aws/instance_types.py: quota codes and prices per instance type, and the cost line users read."""
+"""stacks/instance_types.py: quota codes and prices per instance type, and the cost line users read."""
 
 from __future__ import annotations
 
-from scripts.aws.instance_types import cost_reminder, endpoint_quota_code, endpoint_quota_name
+from stacks.instance_types import cost_reminder, endpoint_quota_code, endpoint_quota_name
 
 
 def test_quota_codes_and_names_of_the_usual_types():
