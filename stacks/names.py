@@ -12,7 +12,7 @@ API_URL_OUTPUT = "ApiUrl"
 
 PROJECT_TAG = ("Project", "seq2seq-translate")
 
-# SageMaker writes an endpoint's container logs to this prefix + the endpoint's name, in a group it creates itself.
+# SageMaker writes an endpoint's container logs to this prefix + the endpoint's name; the endpoint stack declares that group.
 ENDPOINT_LOG_GROUP_PREFIX = "/aws/sagemaker/Endpoints/"
 
 # The staged artifacts: the model SageMaker loads, and the two vocabularies kept beside it (the front end reads the source one).
