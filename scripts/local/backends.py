@@ -9,16 +9,21 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 import scripts.local.lambda_package  # noqa: F401 - makes the Lambda's translator package importable
 
 # isort: split
 from translator.model_speed import DEFAULT, ModelSpeed
 
-from scripts.aws.session import SessionError, aws_session, region_environment
+from scripts.aws.errors import describe_error
+from scripts.aws.session import CHECK_CONFIG, SessionError, aws_session, region_environment
 from scripts.aws.stack_outputs import StackOutputError, stack_output
 from scripts.local.container_stand_in import STAND_IN_NOTICE, ContainerStandIn, write_vocab
 from scripts.local.runtime_server import DEFAULT_ENDPOINT, INVOCATION_TIMEOUT_SECONDS, REGION, RuntimeServer
+from scripts.staging.versions import read_in_service
 from stacks.api_contract import lambda_environment
+from stacks.model_versions import in_service_key, source_vocabulary_key
 from stacks.names import BUCKET_OUTPUT, BUCKET_STACK, ENDPOINT_OUTPUT, ENDPOINT_STACK, SOURCE_VOCABULARY_FILE
 from stacks.settings import Settings
 
@@ -94,6 +99,23 @@ def stand_in_backend(settings: Settings, model: StandInModel = StandInModel()) -
         yield Backend(environment, f"stand-in model: {STAND_IN_NOTICE}", runtime_url=runtime.url)
 
 
+def _in_service_vocabulary_key(session, bucket: str, prefix: str) -> tuple[str, str]:
+    """The source vocabulary key of the version in service, or '' and a warning saying why there is none."""
+    record = f"s3://{bucket}/{in_service_key(prefix)}"
+    try:
+        s3 = session.client("s3", region_name=session.region_name, config=CHECK_CONFIG)
+        version = read_in_service(s3, bucket, prefix).version
+    except (BotoCoreError, ClientError) as error:
+        return "", f"cannot read {record} ({describe_error(error)}); truecasing by vocabulary is off"
+    try:
+        return source_vocabulary_key(prefix, version), ""
+    except ValueError:
+        # No record (nothing deployed yet), or one that names no version staging computes.
+        return "", (
+            f"no model version is in service in {record}; set SOURCE_VOCABULARY_KEY, or truecasing by vocabulary is off"
+        )
+
+
 def deployed_backend(endpoint_name: str | None, settings: Settings) -> Backend:
     """The handler's environment for a deployed endpoint: names from the flags, the environment, or the stacks' outputs."""
     try:
@@ -106,31 +128,35 @@ def deployed_backend(endpoint_name: str | None, settings: Settings) -> Backend:
             endpoint_name = stack_output(ENDPOINT_STACK, ENDPOINT_OUTPUT, session=session)
         except StackOutputError as error:
             raise BackendError(f"{error}; or pass --endpoint-name NAME, or use --stand-in to run without AWS") from None
+    # The handler works without the vocabulary, only sentence-initial truecasing is lost: each gap is a warning.
     warnings = []
     bucket = os.environ.get("MODEL_BUCKET")
     if not bucket:
         try:
             bucket = stack_output(BUCKET_STACK, BUCKET_OUTPUT, session=session)
         except StackOutputError as error:
-            # The handler works without the vocabulary, only sentence-initial truecasing is lost: warn, go on.
             warnings.append(
                 f"{error}; set MODEL_BUCKET to the bucket holding {SOURCE_VOCABULARY_FILE}, "
                 "or truecasing by vocabulary is off"
             )
+    key = os.environ.get("SOURCE_VOCABULARY_KEY") or ""
+    if bucket and not key:
+        key, warning = _in_service_vocabulary_key(session, bucket, settings.model_prefix)
+        warnings += [warning] if warning else []
     environment: dict[str, str | None] = {
         **lambda_environment(
             settings,
             endpoint_name=endpoint_name,
             model_bucket=bucket or "",
-            source_vocabulary_key=os.environ.get("SOURCE_VOCABULARY_KEY")
-            or settings.model_prefix + SOURCE_VOCABULARY_FILE,
+            source_vocabulary_key=key,
             log_level=_log_level(),
         ),
         **LOCAL_OVERRIDES,
         "SOURCE_VOCABULARY_FILE": None,
     }
-    if not bucket:
+    if not bucket or not key:
         environment["MODEL_BUCKET"] = None
+        environment["SOURCE_VOCABULARY_KEY"] = None
     if session.region_name:
         # The handler's boto3 reads AWS_DEFAULT_REGION, not AWS_REGION: give it the region the lookups used.
         environment.update(region_environment(session.region_name))
