@@ -16,15 +16,17 @@ from benchmarks.local_aws import offline_env
 from benchmarks.report import Row, median
 from scripts.local.lambda_package import LAMBDA_ROOT
 from stacks.api_contract import lambda_environment
-from stacks.names import SOURCE_VOCABULARY_FILE
+from stacks.model_versions import source_vocabulary_key
 from stacks.settings import settings_from_files
 
+# A staged model version, as staging names one: the benchmarks' vocabulary key is one a deployment really has.
+MODEL_VERSION = "be0c4ba5e1ec7ed0"
 # The deployed function's environment; nothing is called at import, so no server is needed.
 LAMBDA_ENV = lambda_environment(
     settings_from_files(),
     endpoint_name="translate-bench",
     model_bucket="bench-model-bucket",
-    source_vocabulary_key=settings_from_files().model_prefix + SOURCE_VOCABULARY_FILE,
+    source_vocabulary_key=source_vocabulary_key(settings_from_files().model_prefix, MODEL_VERSION),
 )
 # Measured inside the child, so interpreter start-up (the same for both) is left out.
 _TIMED_IMPORT = "import sys, time; sys.path[:0] = {path!r}; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"

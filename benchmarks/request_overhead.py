@@ -14,13 +14,14 @@ from pathlib import Path
 
 from benchmarks import REPO_ROOT
 from benchmarks.child import run_child
+from benchmarks.cold_start import MODEL_VERSION
 from benchmarks.instant_runtime import InstantRuntime
 from benchmarks.local_aws import moto_server, offline_env, session
 from benchmarks.report import Row, median
 from benchmarks.synthetic_model import vocabulary
 from scripts.local.container_stand_in import source_vocabulary
 from stacks.api_contract import lambda_environment
-from stacks.names import SOURCE_VOCABULARY_FILE
+from stacks.model_versions import source_vocabulary_key
 from stacks.settings import settings_from_files
 
 SIZES = (1, 10, 100)
@@ -152,7 +153,7 @@ def run(repeat: int, sizes: tuple[int, ...] = SIZES) -> list[Row]:
         s3.create_bucket(Bucket=BUCKET)
         # A vocabulary of the real one's size, read from S3 at the first request as in Lambda.
         settings = settings_from_files()
-        vocabulary_key = settings.model_prefix + SOURCE_VOCABULARY_FILE
+        vocabulary_key = source_vocabulary_key(settings.model_prefix, MODEL_VERSION)
         s3.put_object(Bucket=BUCKET, Key=vocabulary_key, Body=json.dumps(vocabulary(source_vocabulary())).encode())
         deployed = lambda_environment(
             settings, endpoint_name=ENDPOINT, model_bucket=BUCKET, source_vocabulary_key=vocabulary_key

@@ -19,6 +19,9 @@ from benchmarks.byte_counter import CountingRelay
 from benchmarks.child import run_child
 from benchmarks.instant_runtime import InstantRuntime
 from benchmarks.report import Row, format_table, median, write_json
+from stacks.model_versions import artifact_keys, is_version
+from stacks.names import SOURCE_VOCABULARY_FILE
+from stacks.settings import settings_from_files
 
 
 def _shape_ok(rows: list[Row], figures: set[str]) -> None:
@@ -94,6 +97,13 @@ def test_cold_start_import_rows():
     rows = cold_start.run(1, package=False)
     _shape_ok(rows, {"cold start"})
     assert [(row.case, row.floor_case) for row in rows] == [("import handler", "import boto3")]
+
+
+def test_the_benchmarks_read_the_vocabulary_where_a_staged_version_keeps_it():
+    # The key a deployment's staging really writes, not the unversioned layout that no longer exists.
+    assert is_version(cold_start.MODEL_VERSION)
+    staged = artifact_keys(settings_from_files().model_prefix, cold_start.MODEL_VERSION)[SOURCE_VOCABULARY_FILE]
+    assert cold_start.LAMBDA_ENV["SOURCE_VOCABULARY_KEY"] == staged
 
 
 def test_cold_start_import_failure_is_one_clear_error():
