@@ -85,12 +85,15 @@ def build_package(outdir: Path) -> Path:
         "app = App(context={**default_context(), 'aws:cdk:bundling-stacks': ['TranslateApi']}, outdir=sys.argv[1])\n"
         "build_service(app)\n"
         "template = app.synth().get_stack_by_name('TranslateApi').template\n"
+        # The stack's other functions (custom resources) share the handler name: the translate function is the one
+        # with the translate function's environment.
         "keys = [r['Properties']['Code']['S3Key'] for r in template['Resources'].values()\n"
-        "        if r['Type'] == 'AWS::Lambda::Function' and r['Properties'].get('Handler') == 'handler.handler']\n"
+        "        if r['Type'] == 'AWS::Lambda::Function'\n"
+        "        and set(sys.argv[2:]) <= set(r['Properties'].get('Environment', {}).get('Variables', {}))]\n"
         "print(json.dumps(keys))\n"
     )
     done = run_child(
-        [sys.executable, "-c", script, str(outdir)],
+        [sys.executable, "-c", script, str(outdir), *LAMBDA_ENV],
         timeout=BUNDLING_TIMEOUT_SECONDS,
         error=PackageError,
         failure="bundling the Lambda failed (it needs the package registry; --no-package skips it)",
@@ -108,7 +111,7 @@ def handler_asset_key(stdout: str) -> str:
         keys = None
     if not isinstance(keys, list) or len(keys) != 1 or not isinstance(keys[0], str):
         raise PackageError(
-            f"expected the S3 key of one Lambda function with handler.handler in TranslateApi, "
+            f"expected the S3 key of one Lambda function with the translate function's environment in TranslateApi, "
             f"the synth printed {last_line(stdout)[:200]}"
         )
     return keys[0]
