@@ -9,7 +9,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help setup setup-dev browser lint preflight deploy destroy stage versions synth test bench local clean
+.PHONY: help setup setup-dev browser lint preflight deploy destroy stage versions calibrate synth test bench local clean
 
 help:
 	@echo "make deploy   deploy the translation service to the AWS account in your environment"
@@ -19,6 +19,7 @@ help:
 	@echo "make preflight  check credentials, region, instance quota and CDK bootstrap without deploying"
 	@echo "make test     run the offline test suite (installs what it needs first)"
 	@echo "make local    run the API and web page on 127.0.0.1 against a local stand-in model"
+	@echo "make calibrate  measure the deployed endpoint's speed and print the model-speed settings to deploy with"
 	@echo "make bench    measure the front end, staging and synth against their floors"
 	@echo "make synth    synthesize the CloudFormation templates into cdk.out/"
 
@@ -62,12 +63,15 @@ stage: setup
 versions: setup
 	$(PY) -m scripts.stage_model --list $(ARGS)
 
+calibrate: setup
+	$(PY) -m scripts.calibrate $(ARGS)
+
 lint: setup-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
 test: setup-dev browser lint
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: setup-dev
 	$(PY) -m benchmarks

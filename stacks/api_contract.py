@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from stacks.settings import Settings
+from stacks.settings import LAMBDA_SOURCE, Settings
 
 # Deliberately free of CDK imports: the local server must not start jsii's Node.js process.
 
-LAMBDA_SOURCE = Path(__file__).resolve().parent.parent / "lambda" / "translate"
 OPENAPI_DOCUMENT = LAMBDA_SOURCE / "openapi.json"
 STAGE_NAME = "prod"
 
@@ -37,13 +34,10 @@ INVALID_BODY_MESSAGE = (
 )
 THROTTLED_MESSAGE = "Too many requests: slow down and retry after a second"
 
-# API Gateway gives up on a REST integration after 29 s; the Lambda must answer (with a 504) before that,
-# and the endpoint client's worst case (2 attempts of 2 s connect + 9 s read, plus backoff) after a cold start's
-# vocabulary read (one 3 s attempt) must fit inside it.
+# API Gateway gives up on a REST integration after 29 s; the Lambda must answer (with a 504) before that. The front
+# end plans its endpoint calls against the time the function has left (translator/plan.py), so every read timeout
+# follows from this one number.
 LAMBDA_TIMEOUT_SECONDS = 27
-# How long the Lambda waits for the endpoint's answer before it gives up with a 504 (ENDPOINT_READ_TIMEOUT_SECONDS in
-# its environment); the model latency alarm fires below it, before users see those 504s.
-ENDPOINT_READ_TIMEOUT_SECONDS = 9
 # API Gateway's REST payload limit (the Lambda refuses smaller bodies itself: translator/limits.py).
 GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024
 
@@ -67,8 +61,8 @@ def lambda_environment(
         "MODEL_BUCKET": model_bucket,
         # The staged source vocabulary (stacks/names.py names the file); the front end truecases with it.
         "SOURCE_VOCABULARY_KEY": source_vocabulary_key,
-        # The model latency alarm is set below this (stacks/monitoring.py): one value for both.
-        "ENDPOINT_READ_TIMEOUT_SECONDS": str(ENDPOINT_READ_TIMEOUT_SECONDS),
+        # The model's speed as calibrated (unset ones: the front end's defaults); the plan of each request reads it.
+        **settings.model_speed_environment(),
         "POWERTOOLS_SERVICE_NAME": POWERTOOLS_SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
         "POWERTOOLS_LOG_LEVEL": log_level,

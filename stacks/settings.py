@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,9 @@ from stacks.model_versions import VERSION_PATTERN
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CDK_JSON = REPO_ROOT / "cdk.json"
+# The translate Lambda's code; its translator/model_speed.py is the one home of the model-speed settings.
+LAMBDA_SOURCE = REPO_ROOT / "lambda" / "translate"
+MODEL_SPEED_MODULE = LAMBDA_SOURCE / "translator" / "model_speed.py"
 
 # CloudWatch Logs accepts only these retention periods (days).
 LOG_RETENTION_DAYS = (
@@ -72,6 +78,23 @@ class Settings:
     alarm_email: str | None
     target_cpu_percent: float
     instance_vcpus: int | None
+    # The model's speed (docs/MODEL_SPEED.md), as `make calibrate` prints it; None = the front end's default.
+    model_call_ms: float | None = None
+    model_encode_ms_per_token: float | None = None
+    model_step_ms: float | None = None
+    model_step_ms_per_sentence: float | None = None
+    model_steps_per_token: float | None = None
+    model_max_steps: int | None = None
+    model_batch_sentences: int | None = None
+    model_concurrent_calls: int | None = None
+
+    def model_speed_environment(self) -> dict[str, str]:
+        """The set model-speed settings as the translate function's MODEL_* variables (unset ones keep its defaults)."""
+        return {
+            key.upper(): _number_text(getattr(self, key))
+            for key in model_speed_keys()
+            if getattr(self, key) is not None
+        }
 
     @property
     def autoscaling(self) -> bool:
@@ -88,6 +111,42 @@ class Settings:
         if self.vcpus is None:
             raise SettingsError(f"the vCPUs of {self.instance_type} are unknown: set instance_vcpus")
         return self.target_cpu_percent * self.vcpus
+
+
+@cache
+def _model_speed() -> Any:
+    """The front end's model_speed module, loaded from its file: the stacks don't import the Lambda's package."""
+    spec = importlib.util.spec_from_file_location("_translate_model_speed", MODEL_SPEED_MODULE)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def model_speed_keys() -> tuple[str, ...]:
+    """The model-speed settings: the front end's MODEL_* variables in lower case."""
+    return tuple(name.lower() for name in _model_speed().ENVIRONMENT)
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _model_speed_setting(key: str, value: Any) -> float | int | None:
+    """Validate one model-speed setting with the front end's own rules; None (empty) keeps its default."""
+    if value is None or str(value).strip().lower() in {"", "none", "null"} or isinstance(value, bool):
+        if isinstance(value, bool):
+            raise _fail(key, value, "a number, or empty for the documented default")
+        return None
+    module = _model_speed()
+    field = module.ENVIRONMENT[key.upper()]
+    whole = isinstance(getattr(module.DEFAULT, field), int)
+    try:
+        speed = module.from_environment({key.upper(): str(value).strip()})
+    except module.ModelSpeedError:
+        kind = "a whole number from 1" if whole else "a number from 0"
+        raise _fail(key, value, f"{kind}, or empty for the default in docs/MODEL_SPEED.md") from None
+    return getattr(speed, field)
 
 
 def _fail(key: str, value: Any, allowed: str) -> SettingsError:
@@ -251,6 +310,7 @@ def load_settings(context: Mapping[str, Any]) -> Settings:
         alarm_email=_alarm_email(context["alarm_email"]),
         target_cpu_percent=_as_float("target_cpu_percent", context["target_cpu_percent"], 0, 100),
         instance_vcpus=_instance_vcpus(context["instance_vcpus"]),
+        **{key: _model_speed_setting(key, context[key]) for key in model_speed_keys()},
     )
     return _check_cpu_target(settings)
 

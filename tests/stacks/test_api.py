@@ -7,7 +7,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Capture, Match
 
 from stacks.api import LAMBDA_TIMEOUT, translate_request_schema
-from stacks.api_contract import ENDPOINT_READ_TIMEOUT_SECONDS, ROUTES, VALIDATED_BODIES
+from stacks.api_contract import LAMBDA_TIMEOUT_SECONDS, ROUTES, VALIDATED_BODIES
 from stacks.names import API_STACK
 
 # The translate function is the one the contract's environment names the endpoint for.
@@ -290,21 +290,21 @@ def test_routes_are_exactly_the_shared_contract_the_local_server_serves(default_
     assert validated == set(VALIDATED_BODIES)
 
 
-def test_the_stack_sets_the_lambdas_endpoint_read_timeout(default_app):
-    assert float(environment(default_app)["ENDPOINT_READ_TIMEOUT_SECONDS"]) == ENDPOINT_READ_TIMEOUT_SECONDS
+def test_the_functions_timeout_sits_below_api_gateways_and_is_what_the_plan_budgets(default_app):
+    from translator import plan
 
-
-def test_endpoint_client_gives_up_before_the_lambda_which_gives_up_before_api_gateway(default_app):
-    from translator import endpoint, vocab
-
-    read_timeout = float(environment(default_app)["ENDPOINT_READ_TIMEOUT_SECONDS"])
-    # Two attempts of connect + read, plus up to a second of botocore's backoff between them...
-    client_worst_case = endpoint.MAX_ATTEMPTS * (endpoint.CONNECT_TIMEOUT_SECONDS + read_timeout) + 1
-    # ...after a cold start's single attempt at the vocabulary.
-    client_worst_case += vocab.S3_CONNECT_TIMEOUT_SECONDS + vocab.S3_READ_TIMEOUT_SECONDS
-    assert vocab._S3_CONFIG.retries["total_max_attempts"] == 1
     lambda_timeout = translate_function(default_app)["Properties"]["Timeout"]
-    assert client_worst_case < lambda_timeout < 29
+    assert lambda_timeout == LAMBDA_TIMEOUT_SECONDS < 29
+    # Without a Lambda context (local runs) the plan assumes a window no longer than the deployed function has.
+    assert plan.FALLBACK_WINDOW_SECONDS <= lambda_timeout
+
+
+def test_calibrated_model_speed_reaches_the_function_and_unset_ones_keep_the_defaults(default_app, custom_app):
+    from translator.model_speed import ENVIRONMENT
+
+    assert not set(ENVIRONMENT) & set(environment(default_app))
+    assert environment(custom_app)["MODEL_STEP_MS"] == "25"
+    assert environment(custom_app)["MODEL_CONCURRENT_CALLS"] == "2"
 
 
 # Hardening (issue 13): each choice and its reason sit next to the resource in stacks/api.py.

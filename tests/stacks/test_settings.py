@@ -145,3 +145,48 @@ def test_every_allowed_retention_synthesizes_as_that_many_days():
     for days in LOG_RETENTION_DAYS:
         (logical_id,) = [logical_id for logical_id in kept if logical_id.startswith(f"Keep{days}Days")]
         assert kept[logical_id] == days, logical_id
+
+
+def test_model_speed_settings_default_to_the_front_ends_own_defaults():
+    settings = settings_from_files()
+    assert settings.model_step_ms is None and settings.model_concurrent_calls is None
+    assert settings.model_speed_environment() == {}
+
+
+def test_model_speed_settings_become_the_functions_model_variables():
+    settings = settings_from_files({"model_step_ms": "25.5", "model_max_steps": "50", "model_concurrent_calls": "3"})
+    assert settings.model_speed_environment() == {
+        "MODEL_STEP_MS": "25.5",
+        "MODEL_MAX_STEPS": "50",
+        "MODEL_CONCURRENT_CALLS": "3",
+    }
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "allowed"),
+    [
+        ("model_step_ms", "fast", "a number from 0"),
+        ("model_call_ms", "-1", "a number from 0"),
+        ("model_max_steps", "0", "a whole number from 1"),
+        ("model_batch_sentences", "2.5", "a whole number from 1"),
+        ("model_concurrent_calls", "true", "a whole number from 1"),
+    ],
+)
+def test_a_bad_model_speed_setting_is_one_message_naming_it(key, value, allowed):
+    with pytest.raises(SettingsError) as caught:
+        settings_from_files({key: value})
+    message = str(caught.value)
+    assert f"setting '{key}' = '{value}' is not allowed: {allowed}" in message
+    assert "\n" not in message
+
+
+def test_what_calibrate_prints_is_what_the_settings_take():
+    from translator.model_speed import DEFAULT
+
+    from scripts.calibration.measure import context_settings
+
+    flags = context_settings(DEFAULT.scaled(1.5))
+    pairs = [flag.removeprefix("-c ") for flag in flags]
+    settings = settings_from_files(parse_overrides(pairs))
+    assert settings.model_step_ms == DEFAULT.step_ms * 1.5
+    assert len(settings.model_speed_environment()) == len(pairs)
