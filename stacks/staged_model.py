@@ -34,6 +34,7 @@ PACKAGE_FILES = {
             "scripts/staging/stage.py",
             "scripts/staging/versions.py",
             "stacks/__init__.py",
+            "stacks/cloudformation_response.py",
             "stacks/model_versions.py",
             "stacks/names.py",
         )

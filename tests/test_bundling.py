@@ -87,9 +87,10 @@ def test_a_bundling_failure_stops_python_app_py_with_one_line_and_a_way_out(tmp_
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and "jsii" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    # CDK's own progress lines (the staging function's files copy without the index), then ours.
+    # CDK's own progress lines (the custom resource functions' files copy without the index), then ours.
     assert lines[:-1] == [
         "Bundling asset TranslateEndpoint/StagedModel/Function/Code/Stage...",
+        "Bundling asset TranslateApi/ApiGatewayLoggingRole/Function/Code/Stage...",
         "Bundling asset TranslateApi/TranslateFunction/Code/Stage...",
     ]
     error = lines[-1]

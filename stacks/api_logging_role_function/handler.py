@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.request
 from collections.abc import Callable
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
+
+from stacks.cloudformation_response import respond
 
 ROLE_ARN_PATH = "/cloudwatchRoleArn"
 API_GATEWAY_PRINCIPAL = "apigateway.amazonaws.com"
@@ -22,7 +23,6 @@ API_GATEWAY_PRINCIPAL = "apigateway.amazonaws.com"
 # permissions"): try for up to a minute, well inside the function's timeout.
 SET_ROLE_ATTEMPTS = 12
 SET_ROLE_DELAY_SECONDS = 5
-RESPONSE_TIMEOUT_SECONDS = 10
 
 
 def _trust_policy() -> str:
@@ -58,6 +58,9 @@ def _set_account_role(apigateway: Any, role_arn: str, *, sleep: Callable[[float]
             sleep(SET_ROLE_DELAY_SECONDS)
 
 
+PHYSICAL_ID = "api-gateway-account-logging-role"
+
+
 def ensure_logging_role(
     apigateway: Any, iam: Any, *, role_name: str, policy_arn: str, sleep: Callable[[float], None] = time.sleep
 ) -> tuple[str, bool]:
@@ -70,31 +73,16 @@ def ensure_logging_role(
     return role_arn, True
 
 
-def respond(event: dict[str, Any], status: str, *, reason: str, data: dict[str, str] | None = None) -> None:
-    """Tell CloudFormation the outcome at the pre-signed ResponseURL (a raw Lambda-backed custom resource must)."""
-    body = json.dumps(
-        {
-            "Status": status,
-            "Reason": reason[:1000],
-            "PhysicalResourceId": event.get("PhysicalResourceId") or "api-gateway-account-logging-role",
-            "StackId": event["StackId"],
-            "RequestId": event["RequestId"],
-            "LogicalResourceId": event["LogicalResourceId"],
-            "Data": data or {},
-        }
-    ).encode()
-    request = urllib.request.Request(
-        event["ResponseURL"], data=body, method="PUT", headers={"Content-Type": "", "Content-Length": str(len(body))}
-    )
-    with urllib.request.urlopen(request, timeout=RESPONSE_TIMEOUT_SECONDS) as response:
-        response.read()
-
-
 def handler(event: dict[str, Any], context: Any) -> None:
     """Create/Update: make sure the account has a logging role; Delete: leave the account's setting as it is."""
     try:
         if event["RequestType"] == "Delete":
-            respond(event, "SUCCESS", reason="The account's API Gateway logging role is left as it is")
+            respond(
+                event,
+                physical_id=PHYSICAL_ID,
+                status="SUCCESS",
+                reason="The account's API Gateway logging role is left as it is",
+            )
             return
         properties = event["ResourceProperties"]
         role_arn, set_now = ensure_logging_role(
@@ -104,6 +92,6 @@ def handler(event: dict[str, Any], context: Any) -> None:
             policy_arn=properties["PolicyArn"],
         )
         reason = "Set our role" if set_now else "The account already had a role; left as it is"
-        respond(event, "SUCCESS", reason=reason, data={"RoleArn": role_arn})
+        respond(event, physical_id=PHYSICAL_ID, status="SUCCESS", reason=reason, data={"RoleArn": role_arn})
     except Exception as error:  # noqa: BLE001 - any failure must reach CloudFormation, or it waits an hour
-        respond(event, "FAILED", reason=f"{type(error).__name__}: {error}")
+        respond(event, physical_id=PHYSICAL_ID, status="FAILED", reason=f"{type(error).__name__}: {error}")

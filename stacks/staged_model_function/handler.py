@@ -7,25 +7,22 @@ would otherwise wait for an hour), and runs on the Lambda runtime's boto3 alone.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
-import urllib.request
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
 from scripts.staging.in_cloud import StagedModelError, in_service, stage_or_verify
+from stacks.cloudformation_response import respond
 
 PHYSICAL_ID = "staged-model"
 STAGE, IN_SERVICE = "stage", "in-service"
 # Room left to answer CloudFormation when the work has not finished in the function's time.
 ANSWER_MARGIN_MS = 20_000
-RESPONSE_TIMEOUT_SECONDS = 10
 # A source that S3 refuses answers at once; a short connect timeout and few retries keep an unreachable one quick.
 S3_CONFIG = Config(connect_timeout=5, read_timeout=60, retries={"max_attempts": 3, "mode": "standard"})
-MAX_REASON = 2000
 
 
 def on_event(event: dict[str, Any], s3: Any, region: str) -> dict[str, str]:
@@ -41,26 +38,6 @@ def on_event(event: dict[str, Any], s3: Any, region: str) -> dict[str, str]:
     if properties["Mode"] == IN_SERVICE:
         return in_service(s3, **common).attributes()
     return stage_or_verify(s3, keep=int(properties["Keep"]), region=region, **common).attributes()
-
-
-def respond(event: dict[str, Any], status: str, *, reason: str, data: dict[str, str] | None = None) -> None:
-    """Tell CloudFormation the outcome at the pre-signed ResponseURL (a raw Lambda-backed custom resource must)."""
-    body = json.dumps(
-        {
-            "Status": status,
-            "Reason": reason[:MAX_REASON],
-            "PhysicalResourceId": event.get("PhysicalResourceId") or PHYSICAL_ID,
-            "StackId": event["StackId"],
-            "RequestId": event["RequestId"],
-            "LogicalResourceId": event["LogicalResourceId"],
-            "Data": data or {},
-        }
-    ).encode()
-    request = urllib.request.Request(
-        event["ResponseURL"], data=body, method="PUT", headers={"Content-Type": "", "Content-Length": str(len(body))}
-    )
-    with urllib.request.urlopen(request, timeout=RESPONSE_TIMEOUT_SECONDS) as response:
-        response.read()
 
 
 def handler(event: dict[str, Any], context: Any) -> None:
@@ -80,10 +57,19 @@ def handler(event: dict[str, Any], context: Any) -> None:
     worker.join(max(1.0, (context.get_remaining_time_in_millis() - ANSWER_MARGIN_MS) / 1000))
     if worker.is_alive():
         respond(
-            event, "FAILED", reason="staging the model did not finish in the function's time; deploy again to retry"
+            event,
+            physical_id=PHYSICAL_ID,
+            status="FAILED",
+            reason="staging the model did not finish in the function's time; deploy again to retry",
         )
     elif "error" in outcome:
-        respond(event, "FAILED", reason=outcome["error"])
+        respond(event, physical_id=PHYSICAL_ID, status="FAILED", reason=outcome["error"])
     else:
         data = outcome["data"]
-        respond(event, "SUCCESS", reason=f"model version {data.get('Version', '-')}", data=data)
+        respond(
+            event,
+            physical_id=PHYSICAL_ID,
+            status="SUCCESS",
+            reason=f"model version {data.get('Version', '-')}",
+            data=data,
+        )

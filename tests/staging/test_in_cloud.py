@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -18,7 +15,6 @@ from scripts.staging.sources import parse_source
 from scripts.staging.stage import stage
 from scripts.staging.versions import is_staged, list_versions, read_in_service, record_in_service
 from stacks.model_versions import in_service_key, model_key
-from stacks.staged_model import PACKAGE_FILES
 from stacks.staged_model_function import handler as function
 from tests.fixtures.artifacts import valid_artifacts, write_artifacts
 from tests.fixtures.moto_server import REGION
@@ -192,22 +188,3 @@ def test_the_handler_answers_before_the_functions_time_runs_out(s3, cloudformati
     release.set()
     (answer,) = answers
     assert answer["Status"] == "FAILED" and "did not finish in the function's time" in answer["Reason"]
-
-
-def test_the_function_package_imports_with_the_runtimes_boto3_alone(tmp_path):
-    for name, source in PACKAGE_FILES.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_bytes(source.read_bytes())
-    # tqdm (and anything else not in the package or the runtime) must not be needed: block it.
-    code = "import sys; sys.modules['tqdm'] = None; sys.path.insert(0, sys.argv[1]); import handler; print(handler.__file__)"
-    result = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert Path(result.stdout.strip()) == tmp_path / "handler.py"
-    assert not (tmp_path / "stacks" / "settings.py").exists()

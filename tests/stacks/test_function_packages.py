@@ -1,0 +1,27 @@
+"""The custom resource functions' packages: exactly the files they run, importable with the runtime's boto3 alone."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from stacks import api_logging_role, staged_model
+
+
+@pytest.mark.parametrize(
+    "package", [staged_model.PACKAGE_FILES, api_logging_role.PACKAGE_FILES], ids=["staged-model", "logging-role"]
+)
+def test_the_package_imports_with_the_runtimes_boto3_alone(tmp_path, package):
+    for name, source in package.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(source.read_bytes())
+    # tqdm (and anything else not in the package or the runtime) must not be needed: block it.
+    code = "import sys; sys.modules['tqdm'] = None; sys.path.insert(0, sys.argv[1]); import handler; print(handler.__file__)"
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert Path(result.stdout.strip()) == tmp_path / "handler.py"
+    assert not (tmp_path / "stacks" / "settings.py").exists()
+    assert (tmp_path / "stacks" / "cloudformation_response.py").is_file()
