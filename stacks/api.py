@@ -39,11 +39,12 @@ from stacks.api_contract import (
 from stacks.api_logging_role import ApiGatewayLoggingRole
 from stacks.log_groups import retention
 from stacks.model_bucket import model_bucket_in
+from stacks.model_versions import IN_SERVICE_MODE
 from stacks.monitoring import ApiMonitoring
 from stacks.names import API_URL_OUTPUT, TRANSLATE_URL_OUTPUT, VOCABULARY_FILES
-from stacks.python_bundling import python_code
+from stacks.python_bundling import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, python_code
 from stacks.settings import Settings
-from stacks.staged_model import IN_SERVICE, staged_model_resource
+from stacks.staged_model import staged_model_resource
 
 LAMBDA_TIMEOUT = Duration.seconds(LAMBDA_TIMEOUT_SECONDS)
 LAMBDA_MEMORY_MB = 1024
@@ -83,7 +84,7 @@ class ApiStack(Stack):
             self,
             "StagedModel",
             staged_model_token,
-            IN_SERVICE,
+            IN_SERVICE_MODE,
             model_bucket.bucket_name,
             settings.model_prefix,
             settings.model_version,
@@ -126,8 +127,7 @@ class ApiStack(Stack):
         need NAT or interface endpoints, several USD a month each, and lengthen cold starts); a key of our own for
         the environment (Lambda encrypts it at rest with its own key; it holds names, never secrets).
         """
-        runtime = lambda_.Runtime.PYTHON_3_14
-        architecture = lambda_.Architecture.ARM_64
+        runtime, architecture = LAMBDA_RUNTIME, LAMBDA_ARCHITECTURE
         return lambda_.Function(
             self,
             "TranslateFunction",

@@ -12,7 +12,7 @@ from constructs import Construct
 
 from stacks.log_groups import retention
 from stacks.names import API_GATEWAY_LOGGING_ROLE
-from stacks.python_bundling import files_code
+from stacks.python_bundling import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, files_code
 
 FUNCTION_SOURCE = Path(__file__).resolve().parent / "api_logging_role_function"
 # The handler and the CloudFormation answer it shares with the other custom resource; boto3 comes with the runtime.
@@ -21,7 +21,6 @@ PACKAGE_FILES = {
     "stacks/__init__.py": FUNCTION_SOURCE.parent / "__init__.py",
     "stacks/cloudformation_response.py": FUNCTION_SOURCE.parent / "cloudformation_response.py",
 }
-RUNTIME = lambda_.Runtime.PYTHON_3_14
 POLICY_ARN = f"arn:{Aws.PARTITION}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 # The handler waits up to a minute for a new role to reach API Gateway.
 TIMEOUT = Duration.minutes(2)
@@ -48,10 +47,10 @@ class ApiGatewayLoggingRole(Construct):
             self,
             "Function",
             description="Sets API Gateway's CloudWatch Logs role for the account and region when none is set",
-            runtime=RUNTIME,
-            architecture=lambda_.Architecture.ARM_64,
+            runtime=LAMBDA_RUNTIME,
+            architecture=LAMBDA_ARCHITECTURE,
             handler="handler.handler",
-            code=files_code(FUNCTION_SOURCE, PACKAGE_FILES, RUNTIME),
+            code=files_code(FUNCTION_SOURCE, PACKAGE_FILES, LAMBDA_RUNTIME),
             timeout=TIMEOUT,
             log_group=log_group,
             logging_format=lambda_.LoggingFormat.JSON,

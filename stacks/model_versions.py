@@ -13,6 +13,8 @@ from stacks.names import ARTIFACT_FILES, MODEL_FILE, SOURCE_VOCABULARY_FILE
 
 VERSION_PATTERN = re.compile(r"[0-9a-f]{16}")
 IN_SERVICE_FILE = "in-service.json"
+# What a StagedModel resource is asked to do: stage (or check) a version, or only tell the version in service.
+STAGE_MODE, IN_SERVICE_MODE = "stage", "in-service"
 # The public copies of the example's pre-trained model: a regional copy is where the example notebook reads it since
 # 2023; the older global bucket is the fallback. Staging reads them; the in-cloud staging function may read only these.
 DEFAULT_SOURCE_PREFIX = "models/seq2seq-data/"

@@ -12,8 +12,8 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.log_groups import retention
-from stacks.model_versions import DEFAULT_SOURCE_BUCKETS, DEFAULT_SOURCE_PREFIX
-from stacks.python_bundling import files_code
+from stacks.model_versions import DEFAULT_SOURCE_BUCKETS, DEFAULT_SOURCE_PREFIX, STAGE_MODE
+from stacks.python_bundling import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, files_code
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FUNCTION_SOURCE = Path(__file__).resolve().parent / "staged_model_function"
@@ -40,12 +40,10 @@ PACKAGE_FILES = {
         )
     },
 }
-RUNTIME = lambda_.Runtime.PYTHON_3_14
 # A server-side copy of a large model.tar.gz takes a minute or two; a source S3 refuses fails within seconds.
 TIMEOUT = Duration.minutes(10)
 # CloudFormation stops waiting a little after the function's own limit, even if the function could not answer.
 SERVICE_TIMEOUT = Duration.minutes(12)
-STAGE, IN_SERVICE = "stage", "in-service"
 
 
 class StagedModel(Construct):
@@ -71,10 +69,10 @@ class StagedModel(Construct):
             self,
             "Function",
             description="Stages the seq2seq model into the model bucket, or checks a requested version",
-            runtime=RUNTIME,
-            architecture=lambda_.Architecture.ARM_64,
+            runtime=LAMBDA_RUNTIME,
+            architecture=LAMBDA_ARCHITECTURE,
             handler="handler.handler",
-            code=files_code(FUNCTION_SOURCE, PACKAGE_FILES, RUNTIME),
+            code=files_code(FUNCTION_SOURCE, PACKAGE_FILES, LAMBDA_RUNTIME),
             timeout=TIMEOUT,
             memory_size=256,
             log_group=logs.LogGroup(
@@ -84,7 +82,14 @@ class StagedModel(Construct):
         )
         self._grant(bucket, prefix)
         self.resource = staged_model_resource(
-            self, "Resource", self.function.function_arn, STAGE, bucket.bucket_name, prefix, requested_version, keep
+            self,
+            "Resource",
+            self.function.function_arn,
+            STAGE_MODE,
+            bucket.bucket_name,
+            prefix,
+            requested_version,
+            keep,
         )
         # The function must hold its permissions before CloudFormation first invokes it.
         self.resource.node.add_dependency(self.function.role.node.find_child("DefaultPolicy"))

@@ -16,9 +16,9 @@ from botocore.config import Config
 
 from scripts.staging.in_cloud import StagedModelError, in_service, stage_or_verify
 from stacks.cloudformation_response import respond
+from stacks.model_versions import IN_SERVICE_MODE
 
 PHYSICAL_ID = "staged-model"
-STAGE, IN_SERVICE = "stage", "in-service"
 # Room left to answer CloudFormation when the work has not finished in the function's time.
 ANSWER_MARGIN_MS = 20_000
 # A source that S3 refuses answers at once; a short connect timeout and few retries keep an unreachable one quick.
@@ -35,7 +35,7 @@ def on_event(event: dict[str, Any], s3: Any, region: str) -> dict[str, str]:
         "prefix": properties["Prefix"],
         "requested": properties["RequestedVersion"],
     }
-    if properties["Mode"] == IN_SERVICE:
+    if properties["Mode"] == IN_SERVICE_MODE:
         return in_service(s3, **common).attributes()
     return stage_or_verify(s3, keep=int(properties["Keep"]), region=region, **common).attributes()
 
