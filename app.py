@@ -1,12 +1,10 @@
 #!/usr/bin/env python3
 """CDK app: English->German translation with SageMaker's pre-trained seq2seq model behind a public HTTPS API."""
 
-import os
+from stacks.quiet_jsii import quiet_jsii
 
-# jsii's Node.js runtime starts as this process's child at the first aws_cdk import and prints a large end-of-life
-# banner on Node 20 unless told not to: set here so that `npx cdk synth` and `python app.py` are quiet without make.
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+# Before the first aws_cdk import: `npx cdk synth` and `python app.py` are quiet without make.
+quiet_jsii()
 
 from aws_cdk import App
 

@@ -14,6 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from benchmarks import REPO_ROOT, cold_start, model_time, request_overhead, staging, synth
 from benchmarks.report import Row, format_table, write_json
+from stacks.quiet_jsii import quiet_jsii
 
 FIGURES = ("cold-start", "requests", "model-time", "staging", "synth")
 DEFAULT_REPEAT = 3
@@ -106,8 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit_:
         return int(exit_.code or 0)
     # jsii's Node end-of-life banner would otherwise land in the output of every synth child.
-    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+    quiet_jsii()
     started = time.perf_counter()
     try:
         rows = run_figures(args.only or list(FIGURES), args.repeat, package=not args.no_package)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -17,6 +16,7 @@ from benchmarks.report import Row, median
 from scripts.local.lambda_package import LAMBDA_ROOT
 from stacks.api_contract import lambda_environment
 from stacks.model_versions import source_vocabulary_key
+from stacks.quiet_jsii import quiet_jsii
 from stacks.settings import settings_from_files
 
 # A staged model version, as staging names one: the benchmarks' vocabulary key is one a deployment really has.
@@ -210,7 +210,7 @@ def run(repeat: int, package: bool = True) -> list[Row]:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    quiet_jsii()
     from benchmarks.report import format_table
 
     print(format_table(run(3)))

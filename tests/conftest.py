@@ -1,11 +1,11 @@
 """Shared pytest set-up: every module in tests/fixtures/ is a fixture plugin."""
 
-import os
 from pathlib import Path
 
-# jsii prints a large banner on Node 20; the Makefile sets the same for the CLI.
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+from stacks.quiet_jsii import quiet_jsii
+
+# Tests import aws_cdk directly, not through app.py.
+quiet_jsii()
 
 pytest_plugins = sorted(
     f"tests.fixtures.{path.stem}"

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -86,6 +87,10 @@ def test_relay_counts_the_bytes_both_ways(echo_server):
             urllib.request.Request(relay.url + "/", data=payload, method="POST"), timeout=10
         ) as response:
             assert response.read() == payload
+        # The relay's threads count what they forwarded just after the client has it: wait (bounded) for the tally.
+        deadline = time.monotonic() + 5
+        while min(relay.sent, relay.received) <= len(payload) and time.monotonic() < deadline:
+            time.sleep(0.01)
         # Body plus request/response headers, which are a few hundred bytes.
         assert payload.__len__() < relay.sent < len(payload) + 1000
         assert len(payload) < relay.received < len(payload) + 1000

@@ -13,11 +13,6 @@ from typing import Protocol
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # --no-install: use the CLI pinned in package.json (make setup installs it), never fetch another one.
 CDK = ("npx", "--no-install", "cdk")
-# The jsii runtime prints a large banner on older Node versions; the Makefile silences it too.
-_QUIET_ENV = {
-    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-    "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
-}
 
 
 class ProgramNotFound(RuntimeError):
@@ -57,7 +52,7 @@ def run_command(argv: Sequence[str], *, env: Mapping[str, str] | None = None) ->
 
     Raises ProgramNotFound when the program is not installed.
     """
-    child_env = {**_QUIET_ENV, **os.environ, **(env or {})}
+    child_env = {**os.environ, **(env or {})}
     # Our own lines first: a piped stdout is block-buffered and would otherwise print after the child's output.
     sys.stdout.flush()
     sys.stderr.flush()
