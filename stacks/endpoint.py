@@ -18,7 +18,7 @@ from stacks.image_map import IMAGE_VERSION, ImageMap, seq2seq_image_map
 from stacks.log_groups import retention
 from stacks.model_bucket import model_bucket_in
 from stacks.monitoring import EndpointMonitoring
-from stacks.names import ENDPOINT_LOG_GROUP_PREFIX, ENDPOINT_OUTPUT, MODEL_FILE
+from stacks.names import ENDPOINT_LOG_GROUP_PREFIX, ENDPOINT_OUTPUT, MODEL_FILE, MODEL_OUTPUT
 from stacks.settings import Settings
 from stacks.staged_model import StagedModel
 
@@ -76,8 +76,15 @@ class EndpointStack(Stack):
             alarm_email=settings.alarm_email,
         )
         self.alarm_topic = self.monitoring.topic
+        self._outputs()
+
+    def _outputs(self) -> None:
         CfnOutput(
             self, ENDPOINT_OUTPUT, value=self.endpoint_name, description="SageMaker endpoint serving the seq2seq model"
+        )
+        # Batch Transform jobs run the same SageMaker model, without the endpoint.
+        CfnOutput(
+            self, MODEL_OUTPUT, value=self.model.attr_model_name, description="SageMaker model of the version served"
         )
 
     def _staged_model(self, settings: Settings, model_bucket: s3.IBucket) -> StagedModel:

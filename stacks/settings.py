@@ -78,6 +78,9 @@ class Settings:
     alarm_email: str | None
     target_cpu_percent: float
     instance_vcpus: int | None
+    # Batch Transform jobs (make translate-batch): their own instances, billed only while a job runs.
+    batch_instance_type: str
+    batch_instance_count: int
     # The model's speed (docs/MODEL_SPEED.md), as `make calibrate` prints it; None = the front end's default.
     model_call_ms: float | None = None
     model_encode_ms_per_token: float | None = None
@@ -188,12 +191,11 @@ def _as_bool(key: str, value: Any) -> bool:
     raise _fail(key, value, "true or false")
 
 
-def _instance_type(value: Any) -> str:
-    key = "instance_type"
+def _instance_type(value: Any, key: str = "instance_type", kind: str = "hosting") -> str:
     text = str(value).strip()
     if not _INSTANCE_TYPE.match(text):
         raise _fail(
-            key, value, "a SageMaker hosting instance type such as ml.m4.xlarge or ml.m5.xlarge (it starts with 'ml.')"
+            key, value, f"a SageMaker {kind} instance type such as ml.m4.xlarge or ml.m5.xlarge (it starts with 'ml.')"
         )
     if text.startswith("ml.t2."):
         raise _fail(
@@ -310,6 +312,8 @@ def load_settings(context: Mapping[str, Any]) -> Settings:
         alarm_email=_alarm_email(context["alarm_email"]),
         target_cpu_percent=_as_float("target_cpu_percent", context["target_cpu_percent"], 0, 100),
         instance_vcpus=_instance_vcpus(context["instance_vcpus"]),
+        batch_instance_type=_instance_type(context["batch_instance_type"], "batch_instance_type", "transform"),
+        batch_instance_count=_as_int("batch_instance_count", context["batch_instance_count"], 1, 100),
         **{key: _model_speed_setting(key, context[key]) for key in model_speed_keys()},
     )
     return _check_cpu_target(settings)

@@ -190,3 +190,16 @@ def test_what_calibrate_prints_is_what_the_settings_take():
     settings = settings_from_files(parse_overrides(pairs))
     assert settings.model_step_ms == DEFAULT.step_ms * 1.5
     assert len(settings.model_speed_environment()) == len(pairs)
+
+
+def test_batch_instances_are_settings_with_their_own_messages():
+    settings = settings_from_files({"batch_instance_type": "ml.c5.2xlarge", "batch_instance_count": "3"})
+    assert (settings.batch_instance_type, settings.batch_instance_count) == ("ml.c5.2xlarge", 3)
+    with pytest.raises(
+        SettingsError, match="setting 'batch_instance_type' = 'c5.2xlarge' is not allowed: a SageMaker transform"
+    ):
+        settings_from_files({"batch_instance_type": "c5.2xlarge"})
+    with pytest.raises(
+        SettingsError, match="setting 'batch_instance_count' = '0' is not allowed: a whole number from 1 to 100"
+    ):
+        settings_from_files({"batch_instance_count": "0"})
