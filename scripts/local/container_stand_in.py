@@ -30,6 +30,9 @@ STAND_IN_NOTICE = "word-by-word dictionary, not the real seq2seq model"
 SPECIAL_TOKENS = ("<pad>", "<unk>", "<s>", "</s>")
 # The real model was trained with max_seq_len_source=60 and truncates longer input; so does the stand-in.
 MAX_SOURCE_TOKENS = 60
+# Real time speaks JSON; Batch Transform speaks JSON Lines (AWS's seq2seq documentation).
+JSON = "application/json"
+JSON_LINES = "application/jsonlines"
 _NUMBER = re.compile(r"^[\d.,:/-]*\d[\d.,:/-]*$")
 
 
@@ -85,6 +88,22 @@ def answer(request: object) -> dict:
             prediction["matrix"] = matrix
         predictions.append(prediction)
     return {"predictions": predictions}
+
+
+def sources_of_lines(body: bytes) -> list[str]:
+    """The sources of an application/jsonlines body (blank lines skipped); a BadRequest names the first bad line."""
+    sources = []
+    for number, line in enumerate(body.decode("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            record = None
+        if not isinstance(record, dict) or not isinstance(record.get("source"), str):
+            raise BadRequest(f'line {number} must be a JSON object with a string "source"')
+        sources.append(record["source"])
+    return sources
 
 
 def source_vocabulary() -> dict[str, int]:
@@ -144,11 +163,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        if content_type != "application/json":
+        if content_type not in (JSON, JSON_LINES):
             self._send_json(
                 415,
                 {
-                    "message": f"Content-Type {content_type or '(none)'} is not supported; the stand-in reads application/json"
+                    "message": f"Content-Type {content_type or '(none)'} is not supported; the stand-in reads {JSON} and {JSON_LINES}"
                 },
             )
             return
@@ -156,6 +175,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(503, {"message": "the model is still loading"})
             return
         try:
+            if content_type == JSON_LINES:
+                self._answer_lines(body)
+                return
             request = json.loads(body)
             lengths = source_lengths(request)
             self.container.work(lengths)
@@ -164,6 +186,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(
                 400, {"message": str(error) if isinstance(error, BadRequest) else f"body is not JSON: {error}"}
             )
+
+    def _answer_lines(self, body: bytes) -> None:
+        """Batch Transform's format: one {"source": "<tokens>"} per line in, one {"target": "..."} per line out."""
+        request = {"instances": [{"data": source} for source in sources_of_lines(body)]}
+        self.container.work(source_lengths(request))
+        lines = (json.dumps({"target": p["target"]}, ensure_ascii=False) for p in answer(request)["predictions"])
+        self._send(200, "".join(line + "\n" for line in lines).encode(), JSON_LINES)
 
     def _send_json(self, status: int, document: dict) -> None:
         self._send(status, json.dumps(document, ensure_ascii=False).encode(), "application/json")
