@@ -1,0 +1,1 @@
+"""Bulk translation on SageMaker Batch Transform: input formats, pre- and post-processing, the job."""
