@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+import threading
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from translator import endpoint
 from translator.errors import EndpointTimeout, EndpointUnavailable, ModelFailed
@@ -84,7 +89,7 @@ def test_no_call_starts_without_time_left(sagemaker_local) -> None:
 
 def test_unreachable_runtime_is_unavailable(sagemaker_local, monkeypatch) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", "http://127.0.0.1:9")
-    endpoint.client.cache_clear()
+    endpoint.reset()
     with pytest.raises(EndpointUnavailable, match="cannot be reached"):
         endpoint.invoke(PAYLOAD)
 
@@ -96,6 +101,32 @@ def test_missing_endpoint_name_is_a_clear_configuration_error(sagemaker_local, m
 
 
 def test_botocore_never_retries_and_the_read_timeout_follows_the_deadline(sagemaker_local) -> None:
-    config = endpoint.client(3.25).meta.config
-    assert config.retries["total_max_attempts"] == 1 and config.read_timeout == 3.25
-    assert endpoint.client(3.25) is endpoint.client(3.25)
+    config = endpoint.client(3.0).meta.config
+    assert config.retries["total_max_attempts"] == 1 and config.read_timeout == 3.0
+    assert endpoint.client(3.0) is endpoint.client(3.0)
+
+
+@pytest.mark.parametrize(("left", "timeout"), [(24.9, 24.0), (1.0, 1.0), (0.9, 0.75), (0.2, 0.0)])
+def test_read_timeouts_round_down_to_whole_seconds(left, timeout) -> None:
+    assert endpoint.rounded_read_timeout(left) == timeout
+
+
+def test_clients_made_from_many_threads_at_once_are_one_per_timeout(sagemaker_local) -> None:
+    threads = 8
+    start = threading.Barrier(threads, timeout=10)
+
+    def make(index: int):
+        start.wait()
+        return endpoint.client(float(index % 2 + 1))
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        clients = list(pool.map(make, range(threads), timeout=30))
+    # Made one at a time from one session: threads asking for the same timeout get the same client.
+    assert len({id(made) for made in clients}) == 2
+    assert all(made.meta.endpoint_url == sagemaker_local.runtime.url for made in clients)
+
+
+def test_a_warm_function_keeps_a_bounded_number_of_clients(sagemaker_local) -> None:
+    alive = [weakref.ref(endpoint.client(float(seconds))) for seconds in range(1, 3 * endpoint.MAX_CLIENTS)]
+    gc.collect()
+    assert sum(ref() is not None for ref in alive) == endpoint.MAX_CLIENTS

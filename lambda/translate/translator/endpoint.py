@@ -6,8 +6,9 @@ import json
 import math
 import os
 import re
+import threading
 import time
-from functools import cache
+from functools import lru_cache
 
 import boto3
 from botocore.config import Config
@@ -28,8 +29,11 @@ CONNECT_TIMEOUT_SECONDS = 2.0
 # twice while the first attempt still runs. invoke() retries itself, and only what never reached the model.
 MAX_ATTEMPTS = 2
 RETRY_BACKOFF_SECONDS = 0.5
-# Read timeouts are rounded down to this step, so that a warm function reuses a handful of clients.
-_TIMEOUT_STEP_SECONDS = 0.25
+# Read timeouts are rounded down to whole seconds (quarter seconds below one), so that a warm function's calls share
+# a handful of clients; the least recently used beyond this many are dropped.
+_TIMEOUT_STEP_SECONDS = 1.0
+_SHORT_TIMEOUT_STEP_SECONDS = 0.25
+MAX_CLIENTS = 8
 _MISSING_ENDPOINT = re.compile(r"Endpoint .+ not found", re.IGNORECASE)
 # How long a client should wait before trying again, by sagemaker-runtime error code.
 _RETRY_AFTER = {"ThrottlingException": 2, "ModelNotReadyException": 30, "ServiceUnavailable": 10}
@@ -37,15 +41,40 @@ _RETRY_AFTER = {"ThrottlingException": 2, "ModelNotReadyException": 30, "Service
 _NOT_STARTED = frozenset({"ThrottlingException", "ServiceUnavailable"})
 
 
-@cache
+# service.py calls from several threads at once; boto3's sessions are not thread-safe (two threads creating clients
+# race), so clients come from one session of this module, created one at a time under this lock.
+_lock = threading.Lock()
+_session = boto3.session.Session()
+
+
 def client(read_timeout: float = MAX_READ_TIMEOUT_SECONDS):
     """A sagemaker-runtime client with this read timeout (honours AWS_ENDPOINT_URL[_SAGEMAKER_RUNTIME]); one per value."""
+    with _lock:
+        return _client(read_timeout)
+
+
+def reset() -> None:
+    """Forget the clients and their session, so the next client reads the environment again (tests change it)."""
+    global _session
+    with _lock:
+        _client.cache_clear()
+        _session = boto3.session.Session()
+
+
+@lru_cache(maxsize=MAX_CLIENTS)
+def _client(read_timeout: float):
     config = Config(
         connect_timeout=CONNECT_TIMEOUT_SECONDS,
         read_timeout=read_timeout,
         retries={"mode": "standard", "total_max_attempts": 1},
     )
-    return boto3.client("sagemaker-runtime", config=config)
+    return _session.client("sagemaker-runtime", config=config)
+
+
+def rounded_read_timeout(seconds: float) -> float:
+    """The read timeout for `seconds` left: rounded down to whole seconds, or to quarter seconds below one."""
+    step = _TIMEOUT_STEP_SECONDS if seconds >= _TIMEOUT_STEP_SECONDS else _SHORT_TIMEOUT_STEP_SECONDS
+    return math.floor(seconds / step) * step
 
 
 def invoke(payload: dict, *, deadline: Deadline | None = None, expected_seconds: float = 0.0) -> dict:
@@ -78,7 +107,7 @@ class _NotStarted(Exception):
 
 
 def _invoke_once(name: str, body: bytes, deadline: Deadline) -> dict:
-    read_timeout = math.floor(deadline.read_timeout() / _TIMEOUT_STEP_SECONDS) * _TIMEOUT_STEP_SECONDS
+    read_timeout = rounded_read_timeout(deadline.read_timeout())
     if read_timeout <= 0:
         raise EndpointTimeout("no time was left to ask the translation model; try a shorter text")
     try:
