@@ -22,6 +22,7 @@ PACKAGE_FILES = {
     "stacks/cloudformation_response.py": FUNCTION_SOURCE.parent / "cloudformation_response.py",
 }
 POLICY_ARN = f"arn:{Aws.PARTITION}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+ROLES_OF_THIS_ACCOUNT = f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/*"
 # The handler waits up to a minute for a new role to reach API Gateway.
 TIMEOUT = Duration.minutes(2)
 
@@ -31,9 +32,10 @@ class ApiGatewayLoggingRole(Construct):
 
     Why a custom resource and not AWS::ApiGateway::Account (CDK's cloud_watch_role): that resource replaces whatever
     role the account and region have, for every API there, and destroying the stack deleted the role they may log
-    with. This one reads the account setting first: a role already set is left alone; where none is, it creates
-    API_GATEWAY_LOGGING_ROLE (or reuses it: IAM roles are global) and sets it. On delete it does nothing: other APIs
-    may have started logging with our role, and a role set in the account's settings is account infrastructure.
+    with. This one reads the account setting first: a role already set is left alone unless it is a role of this
+    account that no longer exists; where none is set (or that deleted one), it creates API_GATEWAY_LOGGING_ROLE (or
+    reuses it: IAM roles are global) and sets it. On delete it does nothing: other APIs may have started logging with
+    our role, and a role set in the account's settings is account infrastructure.
     The role is created by the function, not declared, so the stack never deletes it and no Retain policy is needed;
     the README says how to remove it once no API of the account logs to CloudWatch.
     """
@@ -75,9 +77,10 @@ class ApiGatewayLoggingRole(Construct):
         function.add_to_role_policy(
             iam.PolicyStatement(actions=["apigateway:GET", "apigateway:PATCH"], resources=[account_settings])
         )
-        function.add_to_role_policy(
-            iam.PolicyStatement(actions=["iam:CreateRole", "iam:GetRole"], resources=[role_arn])
-        )
+        function.add_to_role_policy(iam.PolicyStatement(actions=["iam:CreateRole"], resources=[role_arn]))
+        # Reading any role of this account (names only, no policies) tells a deleted role set in the account's
+        # settings from a live one; roles of other accounts are left alone unread.
+        function.add_to_role_policy(iam.PolicyStatement(actions=["iam:GetRole"], resources=[ROLES_OF_THIS_ACCOUNT]))
         function.add_to_role_policy(
             iam.PolicyStatement(
                 actions=["iam:AttachRolePolicy"],

@@ -106,6 +106,12 @@ def _ack_api(api: ApiStack, objects: str) -> None:
     )
     _ack_function(api.logging_role.function)
     _ack(
+        api.logging_role.function.role.node.find_child("DefaultPolicy"),
+        "IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*]",
+        "iam:GetRole alone, on roles of this account: the API Gateway logging role the account's settings name may be "
+        "any of them, and only reading it tells a deleted one (then replaced) from a live one (then kept).",
+    )
+    _ack(
         api.api.deployment_stage,
         "APIG3",
         "No WAF web ACL by default (it costs per month even when idle); stage throttling "

@@ -77,6 +77,9 @@ def test_the_function_may_touch_only_the_account_setting_and_our_one_role(defaul
     for action in ("iam:CreateRole", "iam:AttachRolePolicy", "iam:PassRole"):
         resource = json.dumps(statement_for(template, action)["Resource"])
         assert resource.endswith(f':role/{API_GATEWAY_LOGGING_ROLE}"]]}}'), action
+    read = statement_for(template, "iam:GetRole")
+    assert read["Action"] == "iam:GetRole"
+    assert json.dumps(read["Resource"]).endswith('{"Ref": "AWS::AccountId"}, ":role/*"]]}')
     attach = statement_for(template, "iam:AttachRolePolicy")
     assert "AmazonAPIGatewayPushToCloudWatchLogs" in json.dumps(attach["Condition"]["ArnEquals"]["iam:PolicyARN"])
     passed = statement_for(template, "iam:PassRole")
