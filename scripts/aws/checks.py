@@ -127,8 +127,17 @@ def check_image(region: str) -> str:
 
 def find_endpoint_quota(client: Any, instance_type: str) -> Quota | None:
     """The account's endpoint quota for an instance type (applied value, else AWS default); None if the region lists none."""
-    wanted_name = endpoint_quota_name(instance_type).lower()
-    wanted_code = endpoint_quota_code(instance_type)
+    return find_quota(client, endpoint_quota_name(instance_type), endpoint_quota_code(instance_type))
+
+
+def transform_quota_name(instance_type: str) -> str:
+    """The Service Quotas name of an instance type's Batch Transform quota (its code is not published: found by name)."""
+    return f"{instance_type} for transform job usage"
+
+
+def find_quota(client: Any, name: str, code: str | None = None) -> Quota | None:
+    """A SageMaker quota by name (or code): applied value, else AWS default; None if the region lists none."""
+    wanted_name, wanted_code = name.lower(), code
     # The applied list omits quotas that only have a default value, so the default list is read second.
     for operation, applied in (("list_service_quotas", True), ("list_aws_default_service_quotas", False)):
         for page in client.get_paginator(operation).paginate(
@@ -189,6 +198,33 @@ def check_instance_quota(client: Any, settings: Settings, region: str) -> tuple[
             "Other endpoints of this account using the same type count against the quota too."
         )
     return proven, warnings
+
+
+def check_transform_quota(client: Any, instance_type: str, count: int, region: str) -> tuple[str | None, list[str]]:
+    """Check a transform job of `count` instances fits the account's quota: what was proven (None if unreadable), warnings."""
+    name = transform_quota_name(instance_type)
+    try:
+        quota = find_quota(client, name)
+    except (ClientError, BotoCoreError) as error:
+        return None, [
+            (
+                f"could not read Service Quotas ({describe_error(error)}): check by hand that '{name}' in {region} is at "
+                f"least {count}; with less the job fails at once with ResourceLimitExceeded"
+            )
+        ]
+    if quota is None:
+        raise PreflightError(
+            f"{instance_type} is not offered for SageMaker transform jobs in {region}: Service Quotas lists no '{name}' "
+            "there; choose another type, e.g. -c batch_instance_type=ml.m5.xlarge"
+        )
+    value = int(quota.value)
+    if value < count:
+        raise PreflightError(
+            f"the account's quota '{name}' ({quota.code}) in {region} is {value} and the job needs {count}: request an "
+            f"increase with `aws service-quotas request-service-quota-increase --service-code sagemaker --quota-code "
+            f"{quota.code} --desired-value {count} --region {region}` (or the Service Quotas console), then run it again"
+        )
+    return f"quota '{name}' ({quota.code}) in {region} is {value}, the job needs {count}", []
 
 
 def cdk_toolkit(cdk_json: Path = CDK_JSON) -> tuple[str, str]:

@@ -380,3 +380,46 @@ def test_preflight_stops_at_the_first_failure(quotas):
     with pytest.raises(PreflightError, match="is 0, and this deployment needs 1"):
         run_preflight(settings(), aws_session(), quotas_client=client, out=lines.append)
     assert len(lines) == 2  # credentials and region reported; nothing after the quota
+
+
+# --- transform job quota (Service Quotas stubbed: moto lacks it for sagemaker) --------------------------------------
+
+
+def test_transform_quota_is_found_by_its_name_and_covers_the_job(quotas):
+    client, stubber = quotas
+    expect_pages(
+        stubber,
+        "list_service_quotas",
+        FILLER + [quota("ml.m4.xlarge for endpoint usage", "L-97CF11BE", 4.0)],
+        [quota("ml.m4.xlarge for transform job usage", "L-TRANSFORM", 2.0)],
+    )
+    proven, warnings = checks.check_transform_quota(client, "ml.m4.xlarge", 2, "us-east-1")
+    assert proven == "quota 'ml.m4.xlarge for transform job usage' (L-TRANSFORM) in us-east-1 is 2, the job needs 2"
+    assert warnings == []
+
+
+def test_transform_quota_below_the_job_stops_with_the_increase_request(quotas):
+    client, stubber = quotas
+    expect_pages(stubber, "list_service_quotas", FILLER)
+    expect_pages(
+        stubber, "list_aws_default_service_quotas", [quota("ml.m4.xlarge for transform job usage", "L-TRANSFORM", 0.0)]
+    )
+    with pytest.raises(PreflightError, match="is 0 and the job needs 1") as raised:
+        checks.check_transform_quota(client, "ml.m4.xlarge", 1, "us-east-1")
+    assert "--quota-code L-TRANSFORM --desired-value 1 --region us-east-1" in str(raised.value)
+
+
+def test_transform_quota_missing_means_the_type_is_not_offered_for_transform(quotas):
+    client, stubber = quotas
+    expect_pages(stubber, "list_service_quotas", [quota("ml.m4.xlarge for endpoint usage", "L-97CF11BE", 4.0)])
+    expect_pages(stubber, "list_aws_default_service_quotas", FILLER)
+    with pytest.raises(PreflightError, match="not offered for SageMaker transform jobs in us-east-1"):
+        checks.check_transform_quota(client, "ml.m4.xlarge", 1, "us-east-1")
+
+
+def test_unreadable_transform_quota_is_a_warning_naming_the_quota(quotas):
+    client, stubber = quotas
+    stubber.add_client_error("list_service_quotas", "AccessDeniedException", "no", 400)
+    proven, warnings = checks.check_transform_quota(client, "ml.m4.xlarge", 1, "us-east-1")
+    assert proven is None
+    assert "'ml.m4.xlarge for transform job usage' in us-east-1 is at least 1" in warnings[0]
