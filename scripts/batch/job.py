@@ -36,6 +36,7 @@ JOB_PREFIX = "translate-batch-"
 # A failed or stopped job keeps its name for ever: the next attempt at the same input takes name-2, name-3, ...
 MAX_ATTEMPTS = 9
 _ACTIVE = ("InProgress", "Stopping")
+_NOT_FOUND_CODES = ("ValidationException", "ValidationError", "ResourceNotFound")
 
 
 class JobFailed(RuntimeError):
@@ -160,7 +161,9 @@ def _status(sagemaker, name: str) -> str | None:
     try:
         return str(sagemaker.describe_transform_job(TransformJobName=name)["TransformJobStatus"])
     except ClientError as error:
-        if error_code(error) == "ValidationError" or "not found" in describe_error(error).lower():
+        # SageMaker answers a name it doesn't know with ValidationException "Could not find ... job".
+        message = describe_error(error).lower()
+        if error_code(error) in _NOT_FOUND_CODES and ("could not find" in message or "not found" in message):
             return None
         raise JobFailed(f"could not look up transform job {name}: {describe_error(error)}") from None
 
