@@ -6,8 +6,16 @@ import time
 from dataclasses import replace
 
 import pytest
+from translator.limits import GATEWAY_TIMEOUT_SECONDS
 from translator.model_speed import DEFAULT
-from translator.plan import ANSWER_MARGIN_SECONDS, MAX_INSTANCES_PER_CALL, MAX_READ_TIMEOUT_SECONDS, Deadline, plan
+from translator.plan import (
+    ANSWER_MARGIN_SECONDS,
+    GATEWAY_UNMEASURED_SECONDS,
+    MAX_INSTANCES_PER_CALL,
+    MAX_READ_TIMEOUT_SECONDS,
+    Deadline,
+    plan,
+)
 
 
 def test_one_endpoint_serves_one_call_at_a_time_so_calls_run_one_after_another() -> None:
@@ -50,3 +58,17 @@ def test_the_deadline_keeps_a_margin_and_bounds_the_read_timeout() -> None:
     assert 10 - ANSWER_MARGIN_SECONDS - 0.5 < deadline.available() <= 10 - ANSWER_MARGIN_SECONDS
     assert Deadline.after(500).read_timeout() == MAX_READ_TIMEOUT_SECONDS
     assert Deadline(time.monotonic() - 1).read_timeout() == 0
+
+
+class _Context:
+    def get_remaining_time_in_millis(self) -> int:
+        return 27_000
+
+
+def test_a_cold_starts_init_comes_off_api_gateways_window() -> None:
+    warm = Deadline.of(_Context())
+    cold = Deadline.of(_Context(), init_seconds=5.0)
+    gateway_left = GATEWAY_TIMEOUT_SECONDS - GATEWAY_UNMEASURED_SECONDS - 5.0
+    assert gateway_left - ANSWER_MARGIN_SECONDS - 0.5 < cold.available() <= gateway_left - ANSWER_MARGIN_SECONDS
+    # A warm request has the function's own 27 s, which end before the gateway's.
+    assert 27 - ANSWER_MARGIN_SECONDS - 0.5 < warm.available() <= 27 - ANSWER_MARGIN_SECONDS

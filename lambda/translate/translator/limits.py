@@ -10,6 +10,9 @@ MAX_TOTAL_CHARS = 10000
 # Bytes of the request body the Lambda reads (JSON escapes can take six bytes per character); API Gateway's own,
 # larger limit is stacks/api_contract.py GATEWAY_MAX_BODY_BYTES.
 MAX_REQUEST_BODY_BYTES = 256 * 1024
+# API Gateway gives up on a REST integration after this many seconds (it answers 504), counted from the request's
+# arrival: on a cold start the function's init runs inside it. stacks/api_contract.py's Lambda timeout stays below it.
+GATEWAY_TIMEOUT_SECONDS = 29
 # Tokens of one model input: the model was trained with max_seq_len_source=60 and truncates longer input.
 MAX_SENTENCE_TOKENS = 60
 # invoke_endpoint accepts 6,291,456 bytes; a request's texts must fit in one call's payload with room to spare.

@@ -8,6 +8,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from translator.limits import GATEWAY_TIMEOUT_SECONDS
 from translator.model_speed import ModelSpeed
 
 # At most this many instances go in one call: a call stays a few seconds long, so a failure or a slow answer costs
@@ -20,6 +21,9 @@ MAX_READ_TIMEOUT_SECONDS = 70.0
 # Without a Lambda context (tests, scripts): the window a deployed function has (stacks/api_contract.py's 27 s
 # timeout less the time before the route runs).
 FALLBACK_WINDOW_SECONDS = 25.0
+# The part of API Gateway's timeout we can't measure from the handler: the runtime's start before the handler's
+# import, and the answer's way back through Lambda and the gateway.
+GATEWAY_UNMEASURED_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -50,10 +54,15 @@ class Deadline:
         return cls(time.monotonic() + seconds)
 
     @classmethod
-    def of(cls, context: object | None) -> Deadline:
-        """From a Lambda context's remaining time, or the fallback window without one."""
+    def of(cls, context: object | None, *, init_seconds: float = 0.0) -> Deadline:
+        """From a Lambda context's remaining time (the fallback window without one), within API Gateway's timeout.
+
+        `init_seconds`: the cold start's init before this request, which API Gateway's clock also counted.
+        """
         remaining = getattr(context, "get_remaining_time_in_millis", None)
-        return cls.after(remaining() / 1000 if remaining else FALLBACK_WINDOW_SECONDS)
+        function_window = remaining() / 1000 if remaining else FALLBACK_WINDOW_SECONDS
+        gateway_window = GATEWAY_TIMEOUT_SECONDS - GATEWAY_UNMEASURED_SECONDS - init_seconds
+        return cls.after(min(function_window, gateway_window))
 
     def available(self) -> float:
         """Seconds left for the model, after the margin to answer."""
