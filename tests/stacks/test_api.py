@@ -14,17 +14,17 @@ from stacks.names import API_STACK
 TRANSLATE_FN = {"Environment": {"Variables": Match.object_like({"ENDPOINT_NAME": Match.any_value()})}}
 
 
-def translate_function(synthesized) -> dict:
-    ((_, function),) = (
-        synthesized.template(API_STACK)
-        .find_resources("AWS::Lambda::Function", {"Properties": Match.object_like(TRANSLATE_FN)})
-        .items()
+def has_environment(synthesized, variables: dict) -> None:
+    """The translate function's environment holds these variables (among others)."""
+    synthesized.template(API_STACK).has_resource_properties(
+        "AWS::Lambda::Function",
+        {"Environment": {"Variables": Match.object_like({"ENDPOINT_NAME": Match.any_value(), **variables})}},
     )
-    return function
 
 
-def environment(synthesized) -> dict:
-    return translate_function(synthesized)["Properties"]["Environment"]["Variables"]
+def statement(**fields) -> dict:
+    """A policy holding a statement with these fields (among others)."""
+    return {"PolicyDocument": {"Statement": Match.array_with([Match.object_like(fields)])}}
 
 
 def newest_python_runtime() -> str:
@@ -49,18 +49,17 @@ def test_lambda_runs_the_newest_python_on_arm_with_a_timeout_below_api_gateways(
 
 
 def test_lambda_environment_names_endpoint_bucket_origins_and_vocabulary(default_app):
-    env = environment(default_app)
-    assert set(env) >= {
-        "ENDPOINT_NAME",
-        "CORS_ORIGINS",
-        "MODEL_BUCKET",
-        "SOURCE_VOCABULARY_KEY",
-        "POWERTOOLS_SERVICE_NAME",
-    }
-    assert "Fn::ImportValue" in json.dumps(env["ENDPOINT_NAME"])
-    assert env["CORS_ORIGINS"] == "*"
-    staged_id = next(iter(default_app.template(API_STACK).find_resources("Custom::StagedModel")))
-    assert env["SOURCE_VOCABULARY_KEY"] == {"Fn::GetAtt": [staged_id, "SourceVocabularyKey"]}
+    (staged_id,) = default_app.template(API_STACK).find_resources("Custom::StagedModel")
+    has_environment(
+        default_app,
+        {
+            "ENDPOINT_NAME": {"Fn::ImportValue": Match.any_value()},
+            "CORS_ORIGINS": "*",
+            "MODEL_BUCKET": Match.any_value(),
+            "SOURCE_VOCABULARY_KEY": {"Fn::GetAtt": [staged_id, "SourceVocabularyKey"]},
+            "POWERTOOLS_SERVICE_NAME": Match.any_value(),
+        },
+    )
 
 
 def test_the_vocabulary_key_is_asked_of_the_endpoint_stacks_function_in_this_stack(default_app, custom_app):
@@ -84,36 +83,35 @@ def test_lambda_log_group_has_retention_and_goes_with_the_stack(default_app):
     template.has_resource_properties(
         "AWS::Lambda::Function", {**TRANSLATE_FN, "LoggingConfig": Match.object_like({"LogGroup": {"Ref": log_group}})}
     )
-    group = template.to_json()["Resources"][log_group.as_string()]
-    assert group["Type"] == "AWS::Logs::LogGroup"
-    assert group["Properties"]["RetentionInDays"] == 30
-    assert group["DeletionPolicy"] == "Delete"
-    assert "LogGroupName" not in group["Properties"]
+    groups = template.find_resources(
+        "AWS::Logs::LogGroup",
+        {"Properties": {"RetentionInDays": 30, "LogGroupName": Match.absent()}, "DeletionPolicy": "Delete"},
+    )
+    assert log_group.as_string() in groups
 
 
 def test_lambda_may_invoke_this_one_endpoint_only(default_app):
     template = default_app.template(API_STACK)
-    invoke = template.find_resources(
-        "AWS::IAM::Policy",
-        {
-            "Properties": {
-                "PolicyDocument": {
-                    "Statement": Match.array_with([Match.object_like({"Action": "sagemaker:InvokeEndpoint"})])
-                }
-            }
-        },
+    # The endpoint stack's export of the endpoint's ARN (its Ref), not of its name.
+    this_endpoint = {"Fn::ImportValue": Match.string_like_regexp(r"^(?!.*EndpointName).*Endpoint")}
+    template.has_resource_properties(
+        "AWS::IAM::Policy", statement(Action="sagemaker:InvokeEndpoint", Resource=this_endpoint)
     )
-    statements = [s for p in invoke.values() for s in p["Properties"]["PolicyDocument"]["Statement"]]
-    (statement,) = [s for s in statements if "sagemaker:InvokeEndpoint" in json.dumps(s["Action"])]
-    resource = json.dumps(statement["Resource"])
-    assert "Fn::ImportValue" in resource and "EndpointName" not in resource and resource != '"*"'
+    other = statement(Action="sagemaker:InvokeEndpoint", Resource=Match.not_(this_endpoint))
+    assert template.find_resources("AWS::IAM::Policy", {"Properties": other}) == {}
+
+
+def objects_named(name: str) -> dict:
+    return {"Fn::Join": ["", Match.array_with([Match.string_like_regexp(re.escape(f"/{name}") + "$")])]}
 
 
 def test_lambda_reads_the_two_vocabularies_and_not_the_model(default_app):
-    policies = default_app.template(API_STACK).find_resources("AWS::IAM::Policy")
-    statements = [s for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]]
-    vocab_arns = json.dumps([s["Resource"] for s in statements if "s3:GetObject*" in s["Action"]])
-    assert "vocab.src.json" in vocab_arns and "vocab.trg.json" in vocab_arns and "model.tar.gz" not in vocab_arns
+    template = default_app.template(API_STACK)
+    reads = Match.array_with(["s3:GetObject*"])
+    vocabularies = Match.array_with([objects_named("vocab.src.json"), objects_named("vocab.trg.json")])
+    template.has_resource_properties("AWS::IAM::Policy", statement(Action=reads, Resource=vocabularies))
+    model = Match.array_with([objects_named("model.tar.gz")])
+    assert template.find_resources("AWS::IAM::Policy", {"Properties": statement(Action=reads, Resource=model)}) == {}
 
 
 def test_regional_rest_api_accepts_forms_as_binary(default_app):
@@ -142,9 +140,11 @@ def test_post_translate_is_a_validated_proxy_without_authorization(default_app):
             "RequestModels": {"application/json": {"Ref": model_id}},
         },
     )
-    resources = template.to_json()["Resources"]
-    assert resources[resource_id.as_string()]["Properties"]["PathPart"] == "translate"
-    assert resources[model_id.as_string()]["Properties"]["Schema"] == translate_request_schema()
+    assert resource_id.as_string() in template.find_resources(
+        "AWS::ApiGateway::Resource", {"Properties": {"PathPart": "translate"}}
+    )
+    schema = {"Properties": {"Schema": Match.exact(translate_request_schema())}}
+    assert model_id.as_string() in template.find_resources("AWS::ApiGateway::Model", schema)
 
 
 def test_get_on_the_root_serves_the_web_page(default_app):
@@ -209,59 +209,77 @@ def test_cors_preflight_allows_any_origin_by_default(default_app):
     )
 
 
-def gateway_responses(synthesized) -> dict[str, dict]:
-    found = synthesized.template(API_STACK).find_resources("AWS::ApiGateway::GatewayResponse")
-    return {v["Properties"]["ResponseType"]: v["Properties"] for v in found.values()}
+REQUIRED_GATEWAY_RESPONSES = ("DEFAULT_4XX", "DEFAULT_5XX", "BAD_REQUEST_BODY", "THROTTLED")
 
 
 def test_api_gateways_own_errors_carry_cors_headers(default_app):
-    responses = gateway_responses(default_app)
-    assert {"DEFAULT_4XX", "DEFAULT_5XX", "BAD_REQUEST_BODY", "THROTTLED"} <= set(responses)
-    for kind in responses:
-        default_app.template(API_STACK).has_resource_properties(
-            "AWS::ApiGateway::GatewayResponse",
-            {
-                "ResponseType": kind,
-                "ResponseParameters": Match.object_like(
-                    {
-                        "gatewayresponse.header.Access-Control-Allow-Origin": "'*'",
-                        "gatewayresponse.header.Access-Control-Expose-Headers": "'Retry-After'",
-                    }
-                ),
-            },
-        )
-
-
-def test_api_gateways_own_errors_speak_both_dialects(default_app):
-    responses = gateway_responses(default_app)
-    bad_body = json.loads(responses["BAD_REQUEST_BODY"]["ResponseTemplates"]["application/json"])
-    assert bad_body["message"].startswith("Invalid request body") and bad_body["error"] == bad_body["message"]
-    # LibreTranslate clients read "error", ours "message": API Gateway's own errors carry both.
-    for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
-        template = responses[kind]["ResponseTemplates"]["application/json"]
-        assert template == '{"message": $context.error.messageString, "error": $context.error.messageString}'
-    assert json.loads(responses["THROTTLED"]["ResponseTemplates"]["application/json"])["error"].startswith(
-        "Too many requests"
+    template = default_app.template(API_STACK)
+    for kind in REQUIRED_GATEWAY_RESPONSES:
+        template.has_resource_properties("AWS::ApiGateway::GatewayResponse", {"ResponseType": kind})
+    template.all_resources_properties(
+        "AWS::ApiGateway::GatewayResponse",
+        {
+            "ResponseParameters": Match.object_like(
+                {
+                    "gatewayresponse.header.Access-Control-Allow-Origin": "'*'",
+                    "gatewayresponse.header.Access-Control-Expose-Headers": "'Retry-After'",
+                }
+            )
+        },
     )
 
 
-def test_several_origins_are_echoed_on_gateway_errors(custom_app):
-    assert environment(custom_app)["CORS_ORIGINS"] == "https://example.com,https://translate.example.org"
-    responses = gateway_responses(custom_app)
-    assert responses
-    for response in responses.values():
-        assert (
-            response["ResponseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"]
-            == "method.request.header.origin"
+def gateway_response_body(kind: str, body) -> dict:
+    return {"ResponseType": kind, "ResponseTemplates": {"application/json": body}}
+
+
+def test_api_gateways_own_errors_speak_both_dialects(default_app):
+    template = default_app.template(API_STACK)
+    # LibreTranslate clients read "error", ours "message": API Gateway's own errors carry both.
+    message, error = Capture(Match.string_like_regexp("^Invalid request body")), Capture()
+    bad_body = Match.serialized_json(Match.object_like({"message": message, "error": error}))
+    template.has_resource_properties(
+        "AWS::ApiGateway::GatewayResponse", gateway_response_body("BAD_REQUEST_BODY", bad_body)
+    )
+    assert error.as_string() == message.as_string()
+    for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
+        template.has_resource_properties(
+            "AWS::ApiGateway::GatewayResponse",
+            gateway_response_body(
+                kind, '{"message": $context.error.messageString, "error": $context.error.messageString}'
+            ),
         )
+    throttled = Match.serialized_json(Match.object_like({"error": Match.string_like_regexp("^Too many requests")}))
+    template.has_resource_properties("AWS::ApiGateway::GatewayResponse", gateway_response_body("THROTTLED", throttled))
+
+
+def test_several_origins_reach_the_function(custom_app):
+    has_environment(custom_app, {"CORS_ORIGINS": "https://example.com,https://translate.example.org"})
+
+
+def test_several_origins_are_echoed_on_gateway_errors(custom_app):
+    template = custom_app.template(API_STACK)
+    template.has_resource_properties("AWS::ApiGateway::GatewayResponse", Match.any_value())
+    template.all_resources_properties(
+        "AWS::ApiGateway::GatewayResponse",
+        {
+            "ResponseParameters": Match.object_like(
+                {"gatewayresponse.header.Access-Control-Allow-Origin": "method.request.header.origin"}
+            )
+        },
+    )
+
+
+def stage_url(path: str) -> dict:
+    stage = {"Ref": Match.string_like_regexp("DeploymentStageprod")}
+    host = [{"Ref": Match.any_value()}, ".execute-api.", {"Ref": "AWS::Region"}, ".", {"Ref": "AWS::URLSuffix"}]
+    return {"Value": {"Fn::Join": ["", ["https://", *host, "/", stage, path]]}}
 
 
 def test_outputs_translate_url_and_stage_url(default_app):
-    outputs = default_app.templates[API_STACK]["Outputs"]
-    translate_url = json.dumps(outputs["TranslateUrl"]["Value"])
-    assert translate_url.startswith('{"Fn::Join": ["", ["https://"') and translate_url.endswith('"/translate"]]}')
-    assert "DeploymentStageprod" in translate_url
-    assert json.dumps(outputs["ApiUrl"]["Value"]).endswith('"/"]]}')
+    template = default_app.template(API_STACK)
+    template.has_output("TranslateUrl", stage_url("/translate"))
+    template.has_output("ApiUrl", stage_url("/"))
 
 
 def test_request_schema_is_draft4_and_accepts_the_documented_shapes():
@@ -293,18 +311,19 @@ def test_routes_are_exactly_the_shared_contract_the_local_server_serves(default_
 def test_the_functions_timeout_sits_below_api_gateways_and_is_what_the_plan_budgets(default_app):
     from translator import plan
 
-    lambda_timeout = translate_function(default_app)["Properties"]["Timeout"]
-    assert lambda_timeout == LAMBDA_TIMEOUT_SECONDS < 29
+    default_app.template(API_STACK).has_resource_properties(
+        "AWS::Lambda::Function", {**TRANSLATE_FN, "Timeout": LAMBDA_TIMEOUT_SECONDS}
+    )
+    assert LAMBDA_TIMEOUT_SECONDS < 29
     # Without a Lambda context (local runs) the plan assumes a window no longer than the deployed function has.
-    assert plan.FALLBACK_WINDOW_SECONDS <= lambda_timeout
+    assert plan.FALLBACK_WINDOW_SECONDS <= LAMBDA_TIMEOUT_SECONDS
 
 
 def test_calibrated_model_speed_reaches_the_function_and_unset_ones_keep_the_defaults(default_app, custom_app):
     from translator.model_speed import ENVIRONMENT
 
-    assert not set(ENVIRONMENT) & set(environment(default_app))
-    assert environment(custom_app)["MODEL_STEP_MS"] == "25"
-    assert environment(custom_app)["MODEL_CONCURRENT_CALLS"] == "2"
+    has_environment(default_app, dict.fromkeys(ENVIRONMENT, Match.absent()))
+    has_environment(custom_app, {"MODEL_STEP_MS": "25", "MODEL_CONCURRENT_CALLS": "2"})
 
 
 # Hardening (issue 13): each choice and its reason sit next to the resource in stacks/api.py.
