@@ -45,20 +45,28 @@ def kind_of(name: str) -> str:
 
 def text_lines(name: str, chunks: Iterable[bytes]) -> Iterator[str]:
     """Decode a file's bytes line by line as strict UTF-8 (a BOM is dropped), refusing binary files; no line ends."""
-    pending, number, first = b"", 0, True
+    pending, number, probed = b"", 0, b""
     for chunk in chunks:
-        if first:
-            if b"\0" in chunk[:_BINARY_PROBE_BYTES]:
+        if len(probed) < _BINARY_PROBE_BYTES:
+            # Binary files show a NUL early; the probe is checked before any line of it is decoded.
+            probed += chunk[: _BINARY_PROBE_BYTES - len(probed)]
+            if b"\0" in probed:
                 raise BatchInputError(f"{name}: is a binary file, not text: use {ALLOWED}")
-            chunk = chunk.removeprefix(b"\xef\xbb\xbf")
-            first = False
+            if not pending and not number:
+                chunk = chunk.removeprefix(b"\xef\xbb\xbf")
         pending += chunk
+        if len(probed) < _BINARY_PROBE_BYTES:
+            continue
         *complete, pending = pending.split(b"\n")
         for raw in complete:
             number += 1
             yield _decode(name, number, raw)
         if len(pending) > 4 * MAX_LINE_CHARS + 4:
             raise BatchInputError(f"{name}:{number + 1}: line is over {MAX_LINE_CHARS} characters: use {ALLOWED}")
+    *complete, pending = pending.split(b"\n")
+    for raw in complete:
+        number += 1
+        yield _decode(name, number, raw)
     if pending:
         yield _decode(name, number + 1, pending)
 
