@@ -17,6 +17,7 @@ import fastjsonschema
 import scripts.local.lambda_package  # noqa: F401 - makes the Lambda's translator package importable
 
 # isort: split
+from translator.limits import GATEWAY_TIMEOUT_SECONDS
 from translator.media_types import media_type
 
 from scripts.local.background_server import BackgroundServer
@@ -39,6 +40,9 @@ from stacks.api_contract import (  # the deployed API's own contract, free of CD
 
 LambdaHandler = Callable[[dict[str, Any], Any], Any]
 BodyValidator = Callable[[Any], Any]
+
+# What API Gateway answers when its integration timeout passes before the function answers.
+INTEGRATION_TIMEOUT_MESSAGE = "Endpoint request timed out"
 
 
 def has_request_model(content_type: str | None) -> bool:
@@ -74,6 +78,10 @@ class LambdaContext:
     def get_remaining_time_in_millis(self) -> int:
         """Milliseconds left before the (emulated) Lambda timeout."""
         return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+class _Overran(Exception):
+    """The handler did not answer within the function's or the gateway's timeout."""
 
 
 def _json_response(status: int, document: dict[str, Any], headers: Iterable[tuple[str, str]] = ()) -> HttpResponse:
@@ -144,6 +152,8 @@ class LocalApiGateway(BackgroundServer):
         binary_media_types: Iterable[str] = BINARY_MEDIA_TYPES,
         extra_headers: Iterable[tuple[str, str]] = (),
         access_log: bool = True,
+        function_timeout: float = LAMBDA_TIMEOUT_SECONDS,
+        integration_timeout: float = GATEWAY_TIMEOUT_SECONDS,
     ) -> None:
         super().__init__("127.0.0.1", port)
         self.lambda_handler = lambda_handler
@@ -153,6 +163,8 @@ class LocalApiGateway(BackgroundServer):
         self.binary_media_types = tuple(binary_media_types)
         self.extra_headers = list(extra_headers)
         self.access_log = access_log
+        self.function_timeout = function_timeout
+        self.integration_timeout = integration_timeout
         # One invocation at a time, like a single Lambda instance: handler globals (metrics, logger keys) are not shared.
         self._invoke_lock = threading.Lock()
 
@@ -214,11 +226,22 @@ class LocalApiGateway(BackgroundServer):
             stage=self.stage, source_ip=source_ip, binary_media_types=self.binary_media_types,
         )  # fmt: skip
         request_id = event["requestContext"]["requestId"]
-        context = LambdaContext(aws_request_id=request_id, deadline=time.monotonic() + LAMBDA_TIMEOUT_SECONDS)
+        context = LambdaContext(aws_request_id=request_id, deadline=time.monotonic() + self.function_timeout)
         try:
-            with self._invoke_lock:
-                result = self.lambda_handler(event, context)
-            response = http_response(result)
+            response = http_response(self._invoke(event, context))
+        except _Overran:
+            # Lambda stops a function at its timeout and API Gateway answers its failure with a 502; a function
+            # allowed to run past the integration timeout meets the gateway's 504 first.
+            if self.function_timeout < self.integration_timeout:
+                status, message, error_type = 502, "Internal server error", "InternalServerErrorException"
+            else:
+                status, message, error_type = 504, INTEGRATION_TIMEOUT_MESSAGE, None
+            seconds = min(self.function_timeout, self.integration_timeout)
+            print(
+                f"local API: the handler ran past {seconds:g} s on {method} {resource}; answered {status}",
+                file=sys.stderr,
+            )
+            return self._gateway_error(status, message, error_type, origin)
         except Exception as error:  # noqa: BLE001 - like API Gateway, any Lambda failure becomes a 502
             print(
                 f"local API: the handler failed on {method} {resource} ({type(error).__name__}: {error}); answered 502",
@@ -226,6 +249,31 @@ class LocalApiGateway(BackgroundServer):
             )
             return self._gateway_error(502, "Internal server error", "InternalServerErrorException", origin)
         return HttpResponse(response.status, [*response.headers, ("x-amzn-RequestId", request_id)], response.body)
+
+    def _invoke(self, event: dict[str, Any], context: LambdaContext) -> Any:
+        """The handler's result, or _Overran once the function's or the gateway's timeout passes (its late result is dropped).
+
+        The handler runs in a worker thread, as a thread can't be stopped: one that overran keeps the invocation lock
+        until it ends, and the next request waits for it (in AWS a fresh environment would start cold).
+        """
+        done = threading.Event()
+        outcome: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                with self._invoke_lock:
+                    outcome["result"] = self.lambda_handler(event, context)
+            except BaseException as error:  # noqa: BLE001 - handed to the request's thread, which answers 502
+                outcome["error"] = error
+            finally:
+                done.set()
+
+        threading.Thread(target=run, name=f"lambda-{context.aws_request_id}", daemon=True).start()
+        if not done.wait(min(self.function_timeout, self.integration_timeout)):
+            raise _Overran
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["result"]
 
     def _valid_body(self, body: bytes) -> bool:
         # API Gateway validates against the application/json model; a body that is not JSON fails like one that breaks the schema.
@@ -241,10 +289,9 @@ class LocalApiGateway(BackgroundServer):
         headers = gateway_cors_headers(self.cors_origins, origin or "")
         return [(name, value) for name, value in headers.items() if value]
 
-    def _gateway_error(self, status: int, message: str, error_type: str, origin: str | None) -> HttpResponse:
-        return _json_response(
-            status, gateway_error_body(message), [("x-amzn-ErrorType", error_type), *self._gateway_cors(origin)]
-        )
+    def _gateway_error(self, status: int, message: str, error_type: str | None, origin: str | None) -> HttpResponse:
+        error_header = [("x-amzn-ErrorType", error_type)] if error_type else []
+        return _json_response(status, gateway_error_body(message), [*error_header, *self._gateway_cors(origin)])
 
     def _preflight(self, origin: str | None) -> HttpResponse:
         # The CDK's preflight mock: the first allowed origin, or the caller's when it is one of the others.

@@ -5,13 +5,20 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from scripts.local.api_gateway import INVALID_BODY_MESSAGE, LocalApiGateway, request_body_validator
+from scripts.local.api_gateway import (
+    INTEGRATION_TIMEOUT_MESSAGE,
+    INVALID_BODY_MESSAGE,
+    LocalApiGateway,
+    request_body_validator,
+)
 from scripts.local.proxy_event import is_binary
 from stacks.api_contract import gateway_error_body
 from tests.fixtures.local_api import (
@@ -206,6 +213,49 @@ def test_a_failing_handler_is_a_502_like_api_gateway(
     assert reply.status == 502
     assert reply.json() == gateway_error_body("Internal server error")
     assert reply.headers["Access-Control-Allow-Origin"] == "https://b.example"
+
+
+class SlowHandler(RecordingHandler):
+    """A handler that answers only once released (or after 10 s): longer than the gateway under test waits."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+        self.finished = threading.Event()
+
+    def __call__(self, event: dict[str, Any], context: Any) -> Any:
+        self.release.wait(timeout=10)
+        try:
+            return super().__call__(event, context)
+        finally:
+            self.finished.set()
+
+
+@pytest.mark.parametrize(
+    ("function_timeout", "integration_timeout", "status", "message"),
+    [
+        # Our deployment: the function's timeout ends first, Lambda stops it, API Gateway answers its failure.
+        (0.5, 29.0, 502, "Internal server error"),
+        # A function allowed longer than the gateway waits: API Gateway's integration timeout.
+        (29.0, 0.5, 504, INTEGRATION_TIMEOUT_MESSAGE),
+    ],
+)
+def test_a_handler_that_overruns_is_answered_like_api_gateway_and_its_result_dropped(
+    function_timeout: float, integration_timeout: float, status: int, message: str
+) -> None:
+    slow = SlowHandler()
+    with LocalApiGateway(slow, cors_origins=("https://a.example",), access_log=False,
+                         function_timeout=function_timeout, integration_timeout=integration_timeout) as server:  # fmt: skip
+        started = time.monotonic()
+        reply = http_call("GET", server.base_url, headers={"Origin": "https://a.example"})
+        assert time.monotonic() - started < 5
+        assert (reply.status, reply.json()) == (status, gateway_error_body(message))
+        assert reply.headers["Access-Control-Allow-Origin"] == "https://a.example"
+        slow.release.set()
+        assert slow.finished.wait(timeout=10)
+        # The late answer went nowhere; the next request gets its own.
+        slow.result = {"statusCode": 201, "body": "{}"}
+        assert http_call("GET", server.base_url).status == 201
 
 
 @pytest.mark.parametrize(
