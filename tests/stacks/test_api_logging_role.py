@@ -9,6 +9,14 @@ from stacks.names import API_GATEWAY_LOGGING_ROLE, API_STACK
 CUSTOM_TYPE = "Custom::ApiGatewayLoggingRole"
 
 
+def arn(*parts) -> dict:
+    return {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, *parts]]}
+
+
+OUR_ROLE = arn(":iam::", {"Ref": "AWS::AccountId"}, f":role/{API_GATEWAY_LOGGING_ROLE}")
+MANAGED_POLICY = arn(":iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")
+
+
 def test_the_stack_never_declares_the_account_setting_or_a_logging_role(default_app):
     template = default_app.template(API_STACK)
     # AWS::ApiGateway::Account would replace the account and region's role for every API there.
@@ -23,16 +31,7 @@ def test_a_custom_resource_sets_our_named_role_with_api_gateways_managed_policy(
         {
             "ServiceToken": {"Fn::GetAtt": [Match.any_value(), "Arn"]},
             "RoleName": API_GATEWAY_LOGGING_ROLE,
-            "PolicyArn": {
-                "Fn::Join": [
-                    "",
-                    [
-                        "arn:",
-                        {"Ref": "AWS::Partition"},
-                        ":iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
-                    ],
-                ]
-            },
+            "PolicyArn": MANAGED_POLICY,
         },
     )
 
@@ -43,45 +42,74 @@ def test_the_stage_is_created_after_the_account_has_a_role(default_app):
     template.has_resource("AWS::ApiGateway::Stage", {"DependsOn": Match.array_with([custom_id])})
 
 
-def test_the_function_runs_after_its_permissions_exist_and_logs_to_a_declared_group(default_app):
-    template = default_app.template(API_STACK)
-    token, role = Capture(), Capture()
+def logging_function_id(template) -> str:
+    token = Capture()
     template.has_resource_properties(CUSTOM_TYPE, {"ServiceToken": {"Fn::GetAtt": [token, "Arn"]}})
-    resources = template.to_json()["Resources"]
-    function = resources[token.as_string()]
-    assert function["Properties"]["Handler"] == "handler.handler"
-    assert function["Properties"]["Timeout"] <= 900
-    log_group = resources[function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]]
-    assert log_group["Properties"]["RetentionInDays"] == 30 and log_group["DeletionPolicy"] == "Delete"
-    template.has_resource_properties(
-        "AWS::Lambda::Function", {"Handler": "handler.handler", "Role": {"Fn::GetAtt": [role, "Arn"]}, "Timeout": 120}
+    return token.as_string()
+
+
+def test_the_function_logs_to_a_declared_group_that_goes_with_the_stack(default_app):
+    template = default_app.template(API_STACK)
+    log_group = Capture()
+    functions = template.find_resources(
+        "AWS::Lambda::Function",
+        {
+            "Properties": {
+                "Handler": "handler.handler",
+                "Timeout": 120,
+                "LoggingConfig": {"LogGroup": {"Ref": log_group}},
+            }
+        },
     )
+    assert list(functions) == [logging_function_id(template)]
+    groups = template.find_resources(
+        "AWS::Logs::LogGroup", {"Properties": {"RetentionInDays": 30}, "DeletionPolicy": "Delete"}
+    )
+    assert log_group.as_string() in groups
+
+
+def test_the_function_runs_after_its_permissions_exist(default_app):
+    template = default_app.template(API_STACK)
+    role = Capture()
+    functions = template.find_resources(
+        "AWS::Lambda::Function", {"Properties": {"Role": {"Fn::GetAtt": [role, "Arn"]}, "Timeout": 120}}
+    )
+    assert list(functions) == [logging_function_id(template)]
     ((policy_id, _),) = template.find_resources(
-        "AWS::IAM::Policy", {"Properties": {"Roles": [{"Ref": function["Properties"]["Role"]["Fn::GetAtt"][0]}]}}
+        "AWS::IAM::Policy", {"Properties": {"Roles": [{"Ref": role.as_string()}]}}
     ).items()
     template.has_resource(CUSTOM_TYPE, {"DependsOn": Match.array_with([policy_id])})
 
 
-def statement_for(template, action):
-    policies = template.find_resources("AWS::IAM::Policy")
-    statements = [s for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]]
-    (statement,) = [s for s in statements if action in json.dumps(s["Action"])]
-    return statement
-
-
-def test_the_function_may_touch_only_the_account_setting_and_our_one_role(default_app):
+def test_the_function_may_touch_the_account_setting_and_our_role_and_read_this_accounts_roles(default_app):
+    # The whole policy, exactly: nothing else is allowed, and nothing on roles beyond what each statement says.
+    statements = [
+        {
+            "Action": ["apigateway:GET", "apigateway:PATCH"],
+            "Effect": "Allow",
+            "Resource": arn(":apigateway:", {"Ref": "AWS::Region"}, "::/account"),
+        },
+        {"Action": "iam:CreateRole", "Effect": "Allow", "Resource": OUR_ROLE},
+        # Telling a deleted role the account's settings name from a live one (any role of this account).
+        {"Action": "iam:GetRole", "Effect": "Allow", "Resource": arn(":iam::", {"Ref": "AWS::AccountId"}, ":role/*")},
+        {
+            "Action": "iam:AttachRolePolicy",
+            "Condition": {"ArnEquals": {"iam:PolicyARN": MANAGED_POLICY}},
+            "Effect": "Allow",
+            "Resource": OUR_ROLE,
+        },
+        {
+            "Action": "iam:PassRole",
+            "Condition": {"StringEquals": {"iam:PassedToService": "apigateway.amazonaws.com"}},
+            "Effect": "Allow",
+            "Resource": OUR_ROLE,
+        },
+    ]
     template = default_app.template(API_STACK)
-    settings = statement_for(template, "apigateway:PATCH")
-    assert sorted(settings["Action"]) == ["apigateway:GET", "apigateway:PATCH"]
-    assert json.dumps(settings["Resource"]).endswith('"::/account"]]}')
-    for action in ("iam:CreateRole", "iam:AttachRolePolicy", "iam:PassRole"):
-        resource = json.dumps(statement_for(template, action)["Resource"])
-        assert resource.endswith(f':role/{API_GATEWAY_LOGGING_ROLE}"]]}}'), action
-    read = statement_for(template, "iam:GetRole")
-    assert read["Action"] == "iam:GetRole"
-    assert json.dumps(read["Resource"]).endswith('{"Ref": "AWS::AccountId"}, ":role/*"]]}')
-    attach = statement_for(template, "iam:AttachRolePolicy")
-    assert "AmazonAPIGatewayPushToCloudWatchLogs" in json.dumps(attach["Condition"]["ArnEquals"]["iam:PolicyARN"])
-    passed = statement_for(template, "iam:PassRole")
-    assert passed["Condition"] == {"StringEquals": {"iam:PassedToService": "apigateway.amazonaws.com"}}
-    assert "iam:DeleteRole" not in json.dumps(template.find_resources("AWS::IAM::Policy"))
+    template.has_resource_properties(
+        "AWS::IAM::Policy", {"PolicyDocument": {"Statement": Match.exact(statements), "Version": "2012-10-17"}}
+    )
+
+
+def test_no_policy_of_the_stack_may_delete_a_role(default_app):
+    assert "iam:DeleteRole" not in json.dumps(default_app.template(API_STACK).find_resources("AWS::IAM::Policy"))
