@@ -19,6 +19,7 @@ from translator.cold_start import ColdStart
 from translator.limits import MAX_REQUEST_BODY_BYTES, MAX_TEXT_CHARS, MAX_TEXTS, MAX_TOTAL_CHARS
 from translator.moses import tokenize_english
 
+from stacks.api_contract import METRICS_NAMESPACE
 from tests.fixtures.sagemaker_local import rest_event
 
 ORIGIN = "https://translate.example.org"
@@ -217,6 +218,18 @@ def test_page_and_unknown_routes(api) -> None:
     missing = api("GET", "/nope", headers={"Origin": ORIGIN})
     assert missing["statusCode"] == 404 and "POST /translate" in missing["json"]["message"]
     assert header(missing, "Access-Control-Allow-Origin") == ORIGIN
+
+
+def test_metrics_go_to_the_deployed_functions_namespace(api, translate_handler, capsys) -> None:
+    capsys.readouterr()
+    assert api("POST", "/translate", {"text": "Hello."})["statusCode"] == 200
+    documents = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    namespaces = {
+        metric["Namespace"]
+        for document in documents
+        for metric in document.get("_aws", {}).get("CloudWatchMetrics", [])
+    }
+    assert namespaces == {METRICS_NAMESPACE}
 
 
 def test_logs_are_structured_with_request_id_and_no_user_text(api) -> None:

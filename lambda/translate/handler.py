@@ -23,7 +23,8 @@ from translator.dialects import Reply
 from translator.plan import Deadline
 
 logger = Logger()
-metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Seq2SeqTranslate"))
+# Powertools reads the namespace from POWERTOOLS_METRICS_NAMESPACE (stacks/api_contract.py lambda_environment).
+metrics = Metrics()
 app = APIGatewayRestResolver(cors=cors_config(os.environ.get("CORS_ORIGINS")), debug=False)
 
 

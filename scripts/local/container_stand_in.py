@@ -18,6 +18,7 @@ from pathlib import Path
 import scripts.local.lambda_package  # noqa: F401 - makes the Lambda's translator package importable
 
 # isort: split
+from translator.limits import MAX_SENTENCE_TOKENS
 from translator.model_speed import DEFAULT, ModelSpeed
 
 from scripts.local.background_server import BackgroundServer
@@ -28,8 +29,6 @@ LOG = logging.getLogger("container_stand_in")
 # What the stand-in is, in the words the local server prints, sends as X-Stand-In and the web page shows.
 STAND_IN_NOTICE = "word-by-word dictionary, not the real seq2seq model"
 SPECIAL_TOKENS = ("<pad>", "<unk>", "<s>", "</s>")
-# The real model was trained with max_seq_len_source=60 and truncates longer input; so does the stand-in.
-MAX_SOURCE_TOKENS = 60
 # Real time speaks JSON; Batch Transform speaks JSON Lines (AWS's seq2seq documentation).
 JSON = "application/json"
 JSON_LINES = "application/jsonlines"
@@ -71,7 +70,7 @@ def source_lengths(request: object) -> list[int]:
     for number, instance in enumerate(request["instances"]):
         if not isinstance(instance, dict) or not isinstance(instance.get("data"), str):
             raise BadRequest(f'instance {number} must be an object with a string "data"')
-        lengths.append(min(len(instance["data"].split()), MAX_SOURCE_TOKENS))
+        lengths.append(min(len(instance["data"].split()), MAX_SENTENCE_TOKENS))
     return lengths
 
 
@@ -80,7 +79,7 @@ def answer(request: object) -> dict:
     source_lengths(request)
     predictions = []
     for instance in request["instances"]:
-        source = instance["data"].split()[:MAX_SOURCE_TOKENS]
+        source = instance["data"].split()[:MAX_SENTENCE_TOKENS]
         target, matrix = translate_tokens(source)
         prediction: dict = {"target": " ".join(target)}
         configuration = instance.get("configuration") or {}

@@ -19,6 +19,11 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import unquote
 
+import scripts.local.lambda_package  # noqa: F401 - makes the Lambda's translator package importable
+
+# isort: split
+from translator.limits import INVOKE_ENDPOINT_MAX_BYTES
+
 from scripts.local.background_server import BackgroundServer
 
 LOG = logging.getLogger("runtime_server")
@@ -176,8 +181,8 @@ class RuntimeServer(BackgroundServer):
                 self._error(code, f"injected fault: {code}")
             elif name not in self.runtime.endpoints:
                 self._error("ValidationError", f"Endpoint {name} of account {ACCOUNT} not found.")
-            elif len(body) > 6 * 1024 * 1024:
-                self._error("ValidationError", "Request payload is larger than 6291456 bytes.")
+            elif len(body) > INVOKE_ENDPOINT_MAX_BYTES:
+                self._error("ValidationError", f"Request payload is larger than {INVOKE_ENDPOINT_MAX_BYTES} bytes.")
             elif not self.runtime.container_ready():
                 self._error(NOT_READY_CODE, NOT_READY_MESSAGE)
             else:

@@ -8,6 +8,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from translator.limits import INVOKE_ENDPOINT_MAX_BYTES
 
 from scripts.local.container_stand_in import ContainerStandIn
 from scripts.local.runtime_server import DEFAULT_ENDPOINT, ERROR_STATUS, RuntimeServer
@@ -49,6 +50,14 @@ def test_unknown_endpoint_is_a_validation_error(runtime: RuntimeServer) -> None:
     status, headers, body = post(runtime.url, "/endpoints/nope/invocations")
     assert (status, headers["x-amzn-ErrorType"]) == (400, "ValidationError")
     assert json.loads(body)["message"] == "Endpoint nope of account 123456789012 not found."
+
+
+def test_a_payload_over_invoke_endpoints_limit_is_a_validation_error(runtime: RuntimeServer) -> None:
+    status, headers, body = post(
+        runtime.url, f"/endpoints/{DEFAULT_ENDPOINT}/invocations", b" " * (INVOKE_ENDPOINT_MAX_BYTES + 1)
+    )
+    assert (status, headers["x-amzn-ErrorType"]) == (400, "ValidationError")
+    assert json.loads(body)["message"] == f"Request payload is larger than {INVOKE_ENDPOINT_MAX_BYTES} bytes."
 
 
 def test_container_error_becomes_model_error(runtime: RuntimeServer) -> None:

@@ -31,10 +31,10 @@ def test_split_long_refuses_rather_than_truncates_with_a_400() -> None:
     assert split_long(["w"] * 60) == [["w"] * 60]
 
 
-def test_a_request_at_the_limits_fits_one_invoke_endpoint_payload() -> None:
+def test_a_call_at_the_request_limits_fits_invoke_endpoints_payload() -> None:
     # Each character at most 6 bytes as JSON (\uXXXX), plus the instance's own JSON around it.
     instance = len(json.dumps({"data": "", "configuration": {"attention_matrix": "true"}})) + 2
-    assert limits.MAX_TOTAL_CHARS * 6 + MAX_INSTANCES_PER_CALL * instance < limits.MAX_PAYLOAD_BYTES
+    assert limits.MAX_TOTAL_CHARS * 6 + MAX_INSTANCES_PER_CALL * instance < limits.INVOKE_ENDPOINT_MAX_BYTES
 
 
 def test_a_request_that_cannot_fit_the_window_is_refused_before_any_call() -> None:

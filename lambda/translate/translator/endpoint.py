@@ -95,7 +95,7 @@ def invoke(payload: dict, *, deadline: Deadline | None = None, expected_seconds:
             if attempt == MAX_ATTEMPTS or deadline.available() < RETRY_BACKOFF_SECONDS + expected_seconds:
                 raise refused.error from refused.__cause__
             time.sleep(RETRY_BACKOFF_SECONDS)
-    raise AssertionError("unreachable")  # pragma: no cover
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 class _NotStarted(Exception):

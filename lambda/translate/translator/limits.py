@@ -15,5 +15,6 @@ MAX_REQUEST_BODY_BYTES = 256 * 1024
 GATEWAY_TIMEOUT_SECONDS = 29
 # Tokens of one model input: the model was trained with max_seq_len_source=60 and truncates longer input.
 MAX_SENTENCE_TOKENS = 60
-# invoke_endpoint accepts 6,291,456 bytes; a request's texts must fit in one call's payload with room to spare.
-MAX_PAYLOAD_BYTES = 6_291_456 - 64 * 1024
+# invoke_endpoint accepts at most this many bytes in one call's body (SageMaker's limit for real-time endpoints).
+# A call carries at most plan.MAX_INSTANCES_PER_CALL sentences, far below it.
+INVOKE_ENDPOINT_MAX_BYTES = 6_291_456

@@ -191,4 +191,4 @@ def _run(calls: Plan, instances: list[dict], invoke: Invoke, deadline: Deadline,
                 for future in futures:
                     future.cancel()
                 raise
-    return predictions  # type: ignore[return-value]
+    return predictions
