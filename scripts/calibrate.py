@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from scripts.aws.session import SessionError, aws_session
-from scripts.aws.stack_outputs import StackOutputError, stack_output
+from scripts.aws.stack_outputs import NO_REGION, StackOutputError, stack_output
 from scripts.calibration.measure import CLIENT_CONFIG, CalibrationError, context_settings, fit, measure
 from stacks.names import ENDPOINT_OUTPUT, ENDPOINT_STACK
 
@@ -19,9 +19,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         session = aws_session()
+        if not session.region_name:
+            raise SessionError(NO_REGION)
         name = args.endpoint_name or stack_output(ENDPOINT_STACK, ENDPOINT_OUTPUT, session=session)
         client = session.client("sagemaker-runtime", config=CLIENT_CONFIG)
-        print(f"measuring endpoint {name} (each figure the median of {args.repeat}) ...", flush=True)
+        print(
+            f"measuring endpoint {name} in {session.region_name} (each figure the median of {args.repeat}) ...",
+            flush=True,
+        )
         measured = measure(client, name, repeat=max(1, args.repeat))
     except (SessionError, StackOutputError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -8,6 +8,7 @@ from translator.model_speed import DEFAULT
 from scripts import calibrate
 from scripts.local.container_stand_in import ContainerStandIn
 from scripts.local.runtime_server import DEFAULT_ENDPOINT, RuntimeServer
+from tests.fixtures.moto_server import REGION_CASES, set_region
 
 
 @pytest.fixture
@@ -37,3 +38,22 @@ def test_a_missing_endpoint_is_one_line(offline_aws, monkeypatch, capsys) -> Non
         assert calibrate.main(["--endpoint-name", "not-there"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: endpoint not-there failed") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("case", REGION_CASES)
+def test_measures_in_the_region_the_cdk_cli_would_use(offline_aws, monkeypatch, tmp_path, capsys, case) -> None:
+    region = set_region(case, monkeypatch, tmp_path)
+    with ContainerStandIn(speed=DEFAULT.scaled(0)) as container, RuntimeServer(container.url) as runtime:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", runtime.url)
+        assert calibrate.main(["--endpoint-name", DEFAULT_ENDPOINT, "--repeat", "1"]) == 0
+    assert f"measuring endpoint {DEFAULT_ENDPOINT} in {region} " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("endpoint_args", [["--endpoint-name", DEFAULT_ENDPOINT], []], ids=["named", "from-stack"])
+def test_no_region_is_one_line_not_a_traceback(offline_aws, monkeypatch, tmp_path, capsys, endpoint_args) -> None:
+    set_region("AWS_REGION alone", monkeypatch, tmp_path)
+    monkeypatch.delenv("AWS_REGION")
+    assert calibrate.main(endpoint_args) == 2
+    assert capsys.readouterr().err == (
+        "error: no AWS region configured: set AWS_REGION (or AWS_DEFAULT_REGION, or a profile's region)\n"
+    )
