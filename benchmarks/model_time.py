@@ -122,7 +122,10 @@ def run(repeat: int = 1) -> list[Row]:
             "goal",
             0,
             "instances",
-            note=f"answered {slow['status']} after {slow['seconds']:.1f} s; {slow['invocations']} calls, none sent twice",
+            note=(
+                f"answered {slow['status']} after {slow['seconds']:.1f} s; "
+                f"{slow['invocations']} calls, {slow['timed_out']} timed out"
+            ),
         ),
     ]
 

@@ -33,7 +33,7 @@ VARIANT = "AllTraffic"
 DEFAULT_ENDPOINT = "translate-stand-in"
 # SageMaker's limit on one InvokeEndpoint call to a real-time endpoint's container.
 INVOCATION_TIMEOUT_SECONDS = 60.0
-# SageMaker's answer when that limit passes (research findings §2.2: seen in aws/amazon-sagemaker-examples#799).
+# SageMaker's answer when that limit passes (as reported in aws/amazon-sagemaker-examples#799).
 TIMED_OUT_MESSAGE = (
     'Received server error (0) from primary with message "Your invocation timed out while waiting for a response '
     "from container primary. Review the latency metrics for each container in Amazon CloudWatch, resolve the issue, "

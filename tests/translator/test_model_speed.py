@@ -6,7 +6,7 @@ import pytest
 from translator.model_speed import DEFAULT, ENVIRONMENT, INSTANT, ModelSpeed, ModelSpeedError, from_environment
 
 
-def test_one_sentence_and_batches_follow_the_research_estimate() -> None:
+def test_one_sentence_and_batches_follow_the_documented_estimate() -> None:
     # docs/MODEL_SPEED.md: a 20-token sentence about 0.58 s; 10 of them 1.5 s; 100 (7 batches of 23 steps) 13 s.
     assert DEFAULT.call_seconds([20]) == pytest.approx(0.015 + 0.010 + 23 * 0.024)
     assert DEFAULT.call_seconds([20] * 10) == pytest.approx(0.015 + 0.1 + 23 * 0.060)
