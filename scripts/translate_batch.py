@@ -15,7 +15,7 @@ from scripts.aws.errors import describe_error
 from scripts.batch.backends import BackendError, aws_backend, stand_in_backend
 from scripts.batch.finish import IncompleteOutput
 from scripts.batch.formats import ALLOWED, DEFAULT_FIELD, BatchInputError
-from scripts.batch.job import JobFailed, follow_command, logs_hint, stop_command
+from scripts.batch.job import STARTUP_SECONDS, JobFailed, follow_command, logs_hint, stop_command
 from scripts.batch.run import Ready, finish_output, prepare_input, run_job
 from stacks.settings import SettingsError, parse_overrides, settings_from_files
 
@@ -60,7 +60,7 @@ def _summary(ready: Ready, backend) -> str:
         f"{len(prepared.files)} file(s), {prepared.lines} lines, {prepared.texts} texts, {prepared.sentences} sentences "
         f"({prepared.records} model inputs in {len(prepared.chunks)} chunks)\n"
         f"job {job.name}{found.get(ready.status, f' ({ready.status})')} on {job.instance_count} x {job.instance_type}: "
-        f"about {estimate.seconds / 60:.0f} min including ~6 min start-up, {cost} (batch instances are billed only "
+        f"about {estimate.seconds / 60:.0f} min including ~{STARTUP_SECONDS / 60:.0f} min start-up, {cost} (batch instances are billed only "
         "while the job runs; estimate from the model's estimated speed, docs/MODEL_SPEED.md)"
     )
 
