@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from scripts.aws.session import SessionError, aws_session
-from scripts.aws.stack_outputs import NO_REGION, StackOutputError, stack_output
+from scripts.aws.stack_outputs import StackOutputError, stack_output
 from scripts.calibration.measure import CLIENT_CONFIG, CalibrationError, context_settings, fit, measure
 from stacks.names import ENDPOINT_OUTPUT, ENDPOINT_STACK
 

@@ -14,6 +14,10 @@ from botocore.exceptions import BotoCoreError
 CHECK_CONFIG = Config(connect_timeout=5, read_timeout=15, retries={"max_attempts": 2, "mode": "standard"})
 
 
+# What every command says when resolve_region() finds nothing.
+NO_REGION = "no AWS region configured: set AWS_REGION (or AWS_DEFAULT_REGION, or a profile's region)"
+
+
 class SessionError(RuntimeError):
     """The AWS configuration can't be read; the message says what to check."""
 

@@ -11,8 +11,6 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
 from scripts.aws.errors import error_code, error_message
 from scripts.aws.session import SessionError, aws_session
 
-NO_REGION = "no AWS region configured: set AWS_REGION (or AWS_DEFAULT_REGION, or a profile's region)"
-
 
 class StackOutputError(RuntimeError):
     """The output cannot be read; the message says why and what to do."""

@@ -408,5 +408,5 @@ def choose_sources(spec: str | None, region: str | None) -> list[Source]:
     if spec:
         return [parse_source(spec)]
     if not region:
-        raise ValueError("no AWS region configured: set AWS_REGION (or AWS_DEFAULT_REGION), or pass --source")
+        raise ValueError(f"{NO_REGION}, or pass --source")
     return default_sources(region)
