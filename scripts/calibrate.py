@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from scripts.aws.session import SessionError, aws_session
+from scripts.aws.session import NO_REGION, SessionError, aws_session
 from scripts.aws.stack_outputs import StackOutputError, stack_output
 from scripts.calibration.measure import CLIENT_CONFIG, CalibrationError, context_settings, fit, measure
 from stacks.names import ENDPOINT_OUTPUT, ENDPOINT_STACK

@@ -9,7 +9,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
 from scripts.aws.errors import error_code, error_message
-from scripts.aws.session import SessionError, aws_session
+from scripts.aws.session import NO_REGION, SessionError, aws_session
 
 
 class StackOutputError(RuntimeError):

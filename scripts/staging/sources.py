@@ -21,6 +21,7 @@ from typing import Any, BinaryIO, Self
 from botocore.exceptions import BotoCoreError, ClientError
 
 from scripts.aws.errors import error_code, s3_answer
+from scripts.aws.session import NO_REGION
 from scripts.staging.artifacts import MAX_VOCAB_BYTES, verify_model_archive, verify_model_ends, verify_vocab
 from stacks.model_versions import DEFAULT_SOURCE_BUCKETS, DEFAULT_SOURCE_PREFIX, VERSION_PATTERN
 from stacks.names import ARTIFACT_FILES, MODEL_FILE
