@@ -7,7 +7,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 CDK := npx --no-install cdk
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help setup setup-dev browser lint preflight deploy destroy stage versions calibrate synth test bench local clean
+.PHONY: help setup setup-dev browser lint preflight deploy destroy stage versions calibrate translate-batch synth test bench local clean
 
 help:
 	@echo "make deploy   deploy the translation service to the AWS account in your environment"
@@ -17,6 +17,7 @@ help:
 	@echo "make preflight  check credentials, region, instance quota and CDK bootstrap without deploying"
 	@echo "make test     run the offline test suite (installs what it needs first)"
 	@echo "make local    run the API and web page on 127.0.0.1 against a local stand-in model"
+	@echo "make translate-batch ARGS='INPUT OUTPUT'  translate .txt/.jsonl/.srt files in bulk on SageMaker Batch Transform"
 	@echo "make calibrate  measure the deployed endpoint's speed and print the model-speed settings to deploy with"
 	@echo "make bench    measure the front end, staging and synth against their floors"
 	@echo "make synth    synthesize the CloudFormation templates into cdk.out/"
@@ -60,6 +61,9 @@ stage: setup
 
 versions: setup
 	$(PY) -m scripts.stage_model --list $(ARGS)
+
+translate-batch: setup-dev
+	$(PY) -m scripts.translate_batch $(ARGS)
 
 calibrate: setup
 	$(PY) -m scripts.calibrate $(ARGS)

@@ -18,7 +18,7 @@ from stacks.image_map import IMAGE_VERSION, ImageMap, seq2seq_image_map
 from stacks.log_groups import retention
 from stacks.model_bucket import model_bucket_in
 from stacks.monitoring import EndpointMonitoring
-from stacks.names import ENDPOINT_LOG_GROUP_PREFIX, ENDPOINT_OUTPUT, MODEL_FILE, MODEL_OUTPUT
+from stacks.names import BATCH_JOB_PREFIX, ENDPOINT_LOG_GROUP_PREFIX, ENDPOINT_OUTPUT, MODEL_FILE, MODEL_OUTPUT
 from stacks.settings import Settings
 from stacks.staged_model import StagedModel
 
@@ -54,6 +54,8 @@ class EndpointStack(Stack):
         # Every staged version's model, not only the one served now: an older endpoint config (a rollback, a
         # replaced instance while an update runs) must still load the artifact it was built for.
         model_bucket.grant_read(self.execution_role, f"{settings.model_prefix}*/{MODEL_FILE}")
+        # Batch Transform jobs of this model run with its role: they read their input and write their output there.
+        model_bucket.grant_read_write(self.execution_role, f"{BATCH_JOB_PREFIX}*")
         self.model = self._model(
             image=f"{registry}.dkr.ecr.{Aws.REGION}.{Aws.URL_SUFFIX}/{image_map.repository}:{IMAGE_VERSION}",
             model_data_url=self.staged_model.model_data_url,

@@ -10,7 +10,7 @@ from stacks.api import ApiStack
 from stacks.endpoint import EndpointStack
 from stacks.model_bucket import ModelBucketStack
 from stacks.model_versions import DEFAULT_SOURCE_BUCKETS, DEFAULT_SOURCE_PREFIX
-from stacks.names import VOCABULARY_FILES
+from stacks.names import BATCH_JOB_PREFIX, VOCABULARY_FILES
 
 _PACK = "AwsSolutions::AwsSolutions-"
 _READ_ACTIONS = ("s3:GetObject*", "s3:GetBucket*", "s3:List*")
@@ -43,14 +43,22 @@ def acknowledge_findings(bucket: ModelBucketStack, endpoint: EndpointStack, api:
     )
 
     objects = f"{bucket.arn_export_name}/{endpoint.staged_model_prefix}"
-    _ack_endpoint(endpoint, objects)
+    _ack_endpoint(endpoint, objects, f"{bucket.arn_export_name}/{BATCH_JOB_PREFIX}")
     _ack_staging(endpoint.staged_model.function, objects)
     _ack_api(api, objects)
 
 
-def _ack_endpoint(endpoint: EndpointStack, objects: str) -> None:
+def _ack_endpoint(endpoint: EndpointStack, objects: str, batch_objects: str) -> None:
     role_policy = endpoint.execution_role.node.find_child("DefaultPolicy")
-    _ack_read_grant(role_policy, "every staged version's model.tar.gz")
+    _ack_read_grant(role_policy, "every staged version's model.tar.gz and the batch jobs' folder")
+    for action in ("s3:DeleteObject*", "s3:Abort*"):
+        _ack(role_policy, f"IAM5[Action::{action}]", "CDK's grant_read_write action groups, on the batch jobs' folder")
+    _ack(
+        role_policy,
+        f"IAM5[Resource::{batch_objects}*]",
+        "Batch Transform jobs of this model run with its role: they read their input and write their output under "
+        "the batch jobs' folder of the model bucket, one folder per job named after its input's content.",
+    )
     _ack(
         role_policy,
         f"IAM5[Resource::{objects}*/model.tar.gz]",

@@ -8,6 +8,8 @@ STACK_NAMES = (BUCKET_STACK, ENDPOINT_STACK, API_STACK)
 BUCKET_OUTPUT = "ModelBucketName"
 ENDPOINT_OUTPUT = "EndpointName"
 MODEL_OUTPUT = "ModelName"
+# Batch Transform jobs (make translate-batch) keep their input and output under this prefix of the model bucket.
+BATCH_JOB_PREFIX = "batch/"
 TRANSLATE_URL_OUTPUT = "TranslateUrl"
 API_URL_OUTPUT = "ApiUrl"
 

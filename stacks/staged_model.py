@@ -26,6 +26,7 @@ PACKAGE_FILES = {
             "scripts/__init__.py",
             "scripts/aws/__init__.py",
             "scripts/aws/errors.py",
+            "scripts/aws/session.py",
             "scripts/staging/__init__.py",
             "scripts/staging/artifacts.py",
             "scripts/staging/in_cloud.py",

@@ -43,7 +43,14 @@ def test_without_credentials_the_target_fails_fast(tmp_path, target, message, la
 # Every command users run: each module directly under scripts/.
 COMMANDS = tuple(sorted(path.stem for path in (REPO_ROOT / "scripts").glob("*.py") if path.stem != "__init__"))
 # What a command may import of ours: the libraries beneath the commands and the CDK-free facts, never a command.
-LIBRARIES = ("scripts.aws", "scripts.staging", "scripts.local", "scripts.client", "scripts.calibration")
+LIBRARIES = (
+    "scripts.aws",
+    "scripts.staging",
+    "scripts.local",
+    "scripts.client",
+    "scripts.calibration",
+    "scripts.batch",
+)
 FACTS = ("stacks.settings", "stacks.names", "stacks.instance_types", "stacks.model_versions", "stacks.api_contract")
 
 

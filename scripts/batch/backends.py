@@ -26,11 +26,11 @@ from scripts.local.container_stand_in import STAND_IN_NOTICE, ContainerStandIn, 
 from scripts.local.transform_runner import LocalTransformJobs
 from scripts.staging.versions import read_in_service
 from stacks.model_versions import source_vocabulary_key
-from stacks.names import BUCKET_OUTPUT, BUCKET_STACK, ENDPOINT_STACK, MODEL_OUTPUT
+from stacks.names import BATCH_JOB_PREFIX, BUCKET_OUTPUT, BUCKET_STACK, ENDPOINT_STACK, MODEL_OUTPUT
 from stacks.settings import Settings
 
-# The job's input and output live under this prefix of the model bucket (the model's role must read and write it).
-JOB_PREFIX = "batch/"
+# The job's input and output live under this prefix of the model bucket (the model's role reads and writes it).
+JOB_PREFIX = BATCH_JOB_PREFIX
 STAND_IN_BUCKET = "translate-batch-stand-in"
 STAND_IN_MODEL = "seq2seq-stand-in"
 STAND_IN_REGION = "us-east-1"

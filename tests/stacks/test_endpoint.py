@@ -4,7 +4,7 @@ import pytest
 from aws_cdk.assertions import Capture, Match
 
 from stacks.image_map import seq2seq_image_map
-from stacks.names import ENDPOINT_STACK
+from stacks.names import BATCH_JOB_PREFIX, ENDPOINT_STACK
 from stacks.settings import default_context
 
 STACK = ENDPOINT_STACK
@@ -134,12 +134,16 @@ def test_the_staging_function_reads_only_the_public_model_folders(default_app):
     )
 
 
-def test_the_staging_function_writes_only_the_model_prefix(default_app):
+def test_the_stack_writes_only_the_model_prefix_and_the_batch_jobs_folder(default_app):
     template = default_app.template(STACK)
     writes, model_prefix = Match.array_with(["s3:PutObject"]), [BUCKET, in_bucket(f"/{MODEL_PREFIX}*")]
     template.has_resource_properties("AWS::IAM::Policy", statement(Action=writes, Resource=model_prefix))
+    # The model's role writes the batch jobs' output (Batch Transform runs with it); nothing writes elsewhere.
+    batch_jobs = [BUCKET, in_bucket(f"/{BATCH_JOB_PREFIX}*")]
     elsewhere = statement(Action=writes, Resource=Match.not_(model_prefix))
-    assert template.find_resources("AWS::IAM::Policy", {"Properties": elsewhere}) == {}
+    found = template.find_resources("AWS::IAM::Policy", {"Properties": elsewhere})
+    assert list(found) == [only(default_app, "AWS::IAM::Policy", "ExecutionRole")[0]]
+    template.has_resource_properties("AWS::IAM::Policy", statement(Action=writes, Resource=batch_jobs))
 
 
 def test_model_is_created_after_its_role_and_the_roles_policy(default_app):
