@@ -134,14 +134,17 @@ def test_gateway_errors_are_shown_in_plain_words(
 
 
 def test_the_apis_message_for_the_user_is_kept(browser_page: Page, stand_in_api: LocalApiProcess) -> None:
-    # The handler writes its 400 and 413 messages for the person typing: the page shows them as they are.
+    # The handler writes its 400 and 413 messages for the person typing: the page shows them as they are, and points
+    # a text too long for one request to bulk translation.
     too_long = "Hello. " * 1000
     reply = post_json(stand_in_api.translate_url, {"text": too_long.strip()})
     assert reply.status == 413
     _open(browser_page, stand_in_api)
     browser_page.get_by_label("English text").fill(too_long)
     browser_page.get_by_role("button", name="Translate").click()
-    expect(browser_page.get_by_role("alert")).to_have_text(reply.json()["message"])
+    alert = browser_page.get_by_role("alert")
+    expect(alert).to_contain_text(reply.json()["message"])
+    expect(alert).to_contain_text("make translate-batch")
 
 
 def test_a_network_failure_is_explained(browser_page: Page, stand_in_api: LocalApiProcess) -> None:
