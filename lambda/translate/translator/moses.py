@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from sacremoses import MosesDetokenizer, MosesTokenizer
-
 from translator.errors import SentenceTooLong
+from translator.moses_library import MosesDetokenizer, MosesTokenizer
 
 # Moses glues a currency symbol to what follows ("5 €pro Tag"); German puts it after the amount, spaced.
 _CURRENCY_AFTER_AMOUNT = re.compile(r"(?<=\d )([$€£¥])(?=[^\s\d.,;:!?)\]])")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from sacremoses.corpus import NonbreakingPrefixes
+from translator.moses_library import NonbreakingPrefixes
 
 # A sentence may end where terminal punctuation (and closing quotes or brackets) meets whitespace.
 # The lookbehind and possessive runs keep a long run of dots linear: a match only starts where a run does.

@@ -1,0 +1,155 @@
+"""The quickly loaded sacremoses answers byte for byte as the library loaded as it ships, and leaves out what we don't use."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from translator import moses, moses_library
+
+LAMBDA_ROOT = Path(__file__).resolve().parents[2] / "lambda" / "translate"
+
+REAL_SENTENCES = [
+    "Hello, A&B <x> don't!",
+    "It costs $3.14 in the U.S., e.g. at Joe's Bar & Grill (5th Ave.).",
+    "Mr. Smith met Dr. Jones at 10:30 a.m. on Jan. 5, 2024 -- they'd ''never'' met before...",
+    "Send it to jane.doe@example.co.uk or see https://example.org/a/b?c=d#e, then tweet @moses_smt #nlp.",
+    "The U.N. and the E.U. agreed: 5,300 people (i.e. 12%) voted \"yes\"; the rest said 'no'.",
+    "Naïve café owners in Zürich sold 3½ crêpes for 4 € — not £5 or ¥600!",
+    "He said: 'It's the 1990's, isn't it?' and left... Really?!",
+    "Prices rose 3.5% vs. last year; see Fig. 3 and pp. 12-14 (cf. Smith et al.).",
+    "She wrote and/or edited 20/30 pages of the well-known A-B-C guide [2nd ed.] {draft}.",
+    "Ph.D. students at U.C.L.A. can't, won't, and shouldn't go gonna wanna gimme 'tis.",
+    "Call +49 30 1234567 or 555-1234 at 9:00; emoji 👍🏽 and 🇩🇪 stay whole.",
+    "Der Hund — ein Dackel — lief über die Straße, z.B. nach Köln.",
+    "नमस्ते दुनिया, 中文 テスト 한국어 Ελληνικά русский текст.",
+    "...and then... well.... nothing . . . at all ....",
+    "A sentence with a trailing quote.'",
+]
+GERMAN_TOKENS = [
+    "hallo , Welt !",
+    'er sagte : " ich weiß es nicht " .',
+    "„ ja “ , sagte er .",
+    "das kostet 3,14 € ( ungefähr ) .",
+    "es kostet 5 € pro Tag , 10 % mehr .",
+    "das ist ' s Haus von Peter ' s Freund , nicht wahr ?",
+    "sie hat 2 @-@ mal $ 5 bezahlt ... oder ?",
+]
+
+# Letters, digits and every character the tokenizer's rules look at, plus a sample of other Unicode.
+_ALPHABET = st.one_of(
+    st.sampled_from(list("aAzZ09 .,;:!?'\"`-/@#$%&*()[]{}<>|\\_+=~^…€£¥§°½’‘“”„«»—–\u00a0\t")),
+    st.sampled_from(list("éüßçøñíΩжक़्中テ한")),
+    st.characters(codec="utf-8"),
+)
+_TEXT = st.text(_ALPHABET, max_size=80)
+_WORDS = st.lists(
+    st.sampled_from(["U.S.", "e.g.", "Mr.", "can't", "www.x.org", "a@b.de", "10:30", "+49", "5,300", "3.14", "..."])
+    | st.text(_ALPHABET, min_size=1, max_size=8),
+    max_size=12,
+).map(" ".join)
+
+
+@cache
+def _reference() -> object:
+    """sacremoses.tokenize executed again as it ships: its regexes from the full character listings."""
+    path = Path(sys.modules["sacremoses.tokenize"].__file__)
+    spec = importlib.util.spec_from_file_location("reference_sacremoses_tokenize", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@cache
+def _pair(lang: str) -> tuple[object, object]:
+    return moses_library.MosesTokenizer(lang=lang), _reference().MosesTokenizer(lang=lang)
+
+
+def _same_tokens(text: str) -> None:
+    ours, theirs = _pair("en")
+    for options in (
+        {"escape": False, "aggressive_dash_splits": False, "protected_patterns": moses._protected_patterns()},
+        {"escape": True, "aggressive_dash_splits": True, "return_str": True},
+    ):
+        assert ours.tokenize(text, **options) == theirs.tokenize(text, **options), (text, options)
+
+
+def test_real_sentences_tokenize_as_the_library_does() -> None:
+    for sentence in REAL_SENTENCES:
+        _same_tokens(sentence)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(_TEXT, _WORDS))
+def test_random_text_tokenizes_as_the_library_does(text: str) -> None:
+    _same_tokens(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.text(_ALPHABET, min_size=1, max_size=6), st.sampled_from(["'", '"', "€", "(", "."])), max_size=15
+    )
+)
+def test_detokenizer_joins_as_the_library_does(tokens: list[str]) -> None:
+    ours, theirs = moses_library.MosesDetokenizer(lang="de"), _reference().MosesDetokenizer(lang="de")
+    assert ours.detokenize(tokens) == theirs.detokenize(tokens)
+    for line in GERMAN_TOKENS:
+        assert ours.detokenize(line.split(), unescape=True) == theirs.detokenize(line.split(), unescape=True)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "zh"])
+def test_character_tests_answer_as_the_library_does(lang: str) -> None:
+    ours, theirs = _pair(lang)
+    for text in ["abc", "aBc", "a.b", "1.2", "...", "ß", "中", "é.", "", "I.B.M", "x\u0301"]:
+        assert ours.islower(text) == theirs.islower(text)
+        assert ours.isanyalpha(text) == theirs.isanyalpha(text)
+    assert ours.tokenize("l'amour 中文 can't", escape=False) == theirs.tokenize("l'amour 中文 can't", escape=False)
+
+
+def test_class_ranges_hold_exactly_the_listed_characters() -> None:
+    every_character = "".join(map(chr, range(sys.maxunicode + 1)))
+    listings = sys.modules["sacremoses.corpus"].Perluniprops()
+    for category in moses_library._CLASS_CATEGORIES:
+        listed = set("".join(listings.chars(category)))
+        body = moses_library.class_ranges("".join(listed))
+        assert set(re.findall(f"[{body}]", every_character)) == listed, category
+        assert len(body) < len(listed), category
+
+
+def test_the_class_attributes_are_the_libraries_listings_again() -> None:
+    reference = _reference()
+    for cls_name in ("MosesTokenizer", "MosesDetokenizer"):
+        ours, theirs = getattr(moses_library, cls_name), getattr(reference, cls_name)
+        for category in moses_library._CLASS_CATEGORIES:
+            assert getattr(ours, category, None) == getattr(theirs, category, None), (cls_name, category)
+
+
+def test_loading_leaves_out_what_we_do_not_use() -> None:
+    probe = (
+        "import sys, handler\n"
+        "print(sorted(name for name in ('joblib', 'tqdm', 'regex', 'sacremoses.normalize', 'sacremoses.truecase')"
+        " if name in sys.modules))\n"
+        "import sacremoses\n"  # the whole library still imports afterwards, sharing our tokenizer module
+        "print(sacremoses.MosesTokenizer is sys.modules['sacremoses.tokenize'].MosesTokenizer)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=LAMBDA_ROOT, capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.split("\n")[:2] == ["[]", "True"], done.stdout + done.stderr
+
+
+def test_the_parallel_helpers_we_do_not_ship_refuse() -> None:
+    util = sys.modules["sacremoses.util"]
+    if "joblib" in sys.modules and util.Parallel is sys.modules["joblib"].Parallel:
+        pytest.skip("joblib was imported before sacremoses in this process, so the library uses it")
+    with pytest.raises(moses_library.UnavailableInLambda):
+        list(util.parallelize_preprocess(str.upper, ["a"], processes=2))
+    assert "joblib" not in sys.modules or sys.modules["joblib"].__dict__.get("Parallel") is not util.Parallel
