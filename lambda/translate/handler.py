@@ -13,14 +13,13 @@ import os
 from functools import partial
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from translator import routes, service, telemetry, web_page
 from translator.cors import cors_config
 from translator.dialects import Reply
 from translator.plan import Deadline
+from translator.rest_resolver import APIGatewayRestResolver, NotFoundError, Response, content_types
 
 logger = Logger()
 # Powertools reads the namespace from POWERTOOLS_METRICS_NAMESPACE (stacks/api_contract.py lambda_environment).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler import CORSConfig
+from translator.rest_resolver import CORSConfig
 
 # Browsers may read Retry-After on a cross-origin 429/503 only when it is exposed.
 EXPOSE_HEADERS = ["Retry-After"]

@@ -42,9 +42,10 @@ _NOT_STARTED = frozenset({"ThrottlingException", "ServiceUnavailable"})
 
 
 # service.py calls from several threads at once; boto3's sessions are not thread-safe (two threads creating clients
-# race), so clients come from one session of this module, created one at a time under this lock.
+# race), so clients come from one session of this module, created one at a time under this lock. The session is
+# created with the first client (reading the environment takes a few ms, which the import need not pay).
 _lock = threading.Lock()
-_session = boto3.session.Session()
+_session: boto3.session.Session | None = None
 
 
 def client(read_timeout: float = MAX_READ_TIMEOUT_SECONDS):
@@ -58,7 +59,7 @@ def reset() -> None:
     global _session
     with _lock:
         _client.cache_clear()
-        _session = boto3.session.Session()
+        _session = None
 
 
 @lru_cache(maxsize=MAX_CLIENTS)
@@ -68,6 +69,9 @@ def _client(read_timeout: float):
         read_timeout=read_timeout,
         retries={"mode": "standard", "total_max_attempts": 1},
     )
+    global _session
+    if _session is None:
+        _session = boto3.session.Session()
     return _session.client("sagemaker-runtime", config=config)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from email.parser import BytesParser
-from email.policy import HTTP
 from urllib.parse import parse_qs
 
 from translator.errors import BadRequest
@@ -23,6 +21,10 @@ def read_form(body: str, content_type: str | None) -> dict[str, object]:
 
 
 def _multipart(body: str, content_type: str) -> dict[str, object]:
+    # Imported here: the e-mail parser costs a few ms of every cold start, and few clients send multipart forms.
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
     message = BytesParser(policy=HTTP).parsebytes(
         f"Content-Type: {content_type}\r\n\r\n".encode() + body.encode("utf-8", "surrogateescape")
     )

@@ -14,11 +14,14 @@ sacremoses is used as it ships, with three changes of how it loads and none of w
 from __future__ import annotations
 
 import importlib
-import importlib.util
+import re
 import sys
 import types
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
+
+from translator.lean_import import without_package_init
 
 _PACKAGE = "sacremoses"
 # The Perl Unicode property classes that sacremoses pastes into regex character classes.
@@ -36,9 +39,10 @@ def _unavailable(*_: object, **__: object) -> None:
     raise UnavailableInLambda("sacremoses' parallel mode needs joblib and tqdm, which the function does not ship")
 
 
+@cache
 def class_ranges(chars: str) -> str:
     """The same set of characters as a regex character class body of ranges ("a-z" and the like)."""
-    points = sorted({ord(char) for char in chars})
+    points = sorted(set(map(ord, chars)))
     parts: list[str] = []
     start = previous = None
     for point in [*points, None]:
@@ -93,36 +97,44 @@ def _ranges_for_classes(corpus: types.ModuleType) -> Iterator[None]:
         perluniprops.chars = listing
 
 
+class _LazyPattern:
+    """A compiled regex that compiles on first use: the library's classes compile some hundred, most never used."""
+
+    __slots__ = ("_arguments", "_compiled")
+
+    def __init__(self, *arguments: object) -> None:
+        self._arguments = arguments
+        self._compiled: re.Pattern[str] | None = None
+
+    def __getattr__(self, name: str) -> object:
+        if self._compiled is None:
+            self._compiled = re.compile(*self._arguments)
+        return getattr(self._compiled, name)
+
+
 @contextmanager
-def _bare_package() -> Iterator[None]:
-    if _PACKAGE in sys.modules:
-        yield
-        return
-    # A bare package object, so that importing a submodule does not run sacremoses/__init__.py.
-    spec = importlib.util.find_spec(_PACKAGE)
-    if spec is None or spec.submodule_search_locations is None:
-        raise ModuleNotFoundError(f"No module named {_PACKAGE!r}", name=_PACKAGE)
-    package = types.ModuleType(_PACKAGE)
-    package.__path__ = list(spec.submodule_search_locations)
-    package.__spec__ = spec
-    package.__file__ = spec.origin
-    sys.modules[_PACKAGE] = package
+def _lazy_compiles() -> Iterator[types.ModuleType]:
+    # The module imports `re` as it loads: it gets a copy whose compile() defers, and the real `re` afterwards.
+    lazy = types.ModuleType("re")
+    lazy.__dict__.update(re.__dict__)
+    lazy.compile = _LazyPattern
+    sys.modules["re"] = lazy
     try:
-        yield
+        yield lazy
     finally:
-        # A later `import sacremoses` then runs the real __init__, which finds these submodules loaded.
-        del sys.modules[_PACKAGE]
+        sys.modules["re"] = re
 
 
 def _load() -> types.ModuleType:
     if f"{_PACKAGE}.tokenize" in sys.modules:
         return sys.modules[f"{_PACKAGE}.tokenize"]
-    with _bare_package():
+    with without_package_init(_PACKAGE):
         corpus = importlib.import_module(f"{_PACKAGE}.corpus")
         with _stand_ins():
             importlib.import_module(f"{_PACKAGE}.util")
-        with _ranges_for_classes(corpus):
+        with _ranges_for_classes(corpus), _lazy_compiles():
             tokenize = importlib.import_module(f"{_PACKAGE}.tokenize")
+        tokenize.re = re
     # Its methods (and the CJK languages' __init__) read these as listings of characters.
     viramas_and_nuktas = "".join(tokenize.VIRAMAS) + "".join(tokenize.NUKTAS)
     listings = {category: "".join(corpus.Perluniprops().chars(category)) for category in _CLASS_CATEGORIES}
