@@ -48,7 +48,23 @@ _ALPHABET = st.one_of(
 )
 _TEXT = st.text(_ALPHABET, max_size=80)
 _WORDS = st.lists(
-    st.sampled_from(["U.S.", "e.g.", "Mr.", "can't", "www.x.org", "a@b.de", "10:30", "+49", "5,300", "3.14", "..."])
+    st.sampled_from(
+        [
+            "U.S.",
+            "e.g.",
+            "Mr.",
+            "can't",
+            "www.x.org",
+            "a@b.de",
+            "10:30",
+            "+49",
+            "5,300",
+            "3.14",
+            "...",
+            "x.org.)",
+            "#nlp",
+        ]
+    )
     | st.text(_ALPHABET, min_size=1, max_size=8),
     max_size=12,
 ).map(" ".join)
@@ -69,6 +85,29 @@ def _pair(lang: str) -> tuple[object, object]:
     return moses_library.MosesTokenizer(lang=lang), _reference().MosesTokenizer(lang=lang)
 
 
+_ORIGINAL_TRAILING_PUNCTUATION = re.compile(r"^(.+?)([.,;:!?)]+)$")
+
+
+def _original_tokenize_english(sentence: str) -> list[str]:
+    """translator.moses.tokenize_english as it was before this change: every protected pattern, on the library."""
+    sentence = moses._EMOJI_APART.sub(r" \g<0> ", sentence)
+    theirs = _pair("en")[1]
+    patterns = [*theirs.WEB_PROTECTED_PATTERNS, r"\d+:\d+", r"\+\d+", moses._EMOJI]
+    tokens = theirs.tokenize(sentence, escape=False, aggressive_dash_splits=False, protected_patterns=patterns)
+    split: list[str] = []
+    for token in tokens:
+        match = (
+            _ORIGINAL_TRAILING_PUNCTUATION.match(token)
+            if ("." in token[:-1] or "@" in token or ":" in token) and len(token) > 1
+            else None
+        )
+        if match and ("/" in token or "@" in token or token.lower().startswith("www.")):
+            split.extend([match.group(1), *match.group(2)])
+        else:
+            split.append(token)
+    return split
+
+
 def _same_tokens(text: str) -> None:
     ours, theirs = _pair("en")
     for options in (
@@ -76,6 +115,7 @@ def _same_tokens(text: str) -> None:
         {"escape": True, "aggressive_dash_splits": True, "return_str": True},
     ):
         assert ours.tokenize(text, **options) == theirs.tokenize(text, **options), (text, options)
+    assert moses.tokenize_english(text) == _original_tokenize_english(text), text
 
 
 def test_real_sentences_tokenize_as_the_library_does() -> None:

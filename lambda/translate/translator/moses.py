@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 
 from translator.errors import SentenceTooLong
@@ -34,30 +35,63 @@ _PICTOGRAPH = (
 _EMOJI = f"(?:[\U0001f1e6-\U0001f1ff]{{2}}|[0-9#*]\ufe0f?\u20e3|{_PICTOGRAPH}(?:\u200d{_PICTOGRAPH})*)+"
 # A protected span glued to a word ("great👍") would take the word with it: emoji stand apart first.
 _EMOJI_APART = re.compile(_EMOJI)
-_EXTRA_PROTECTED = [r"\d+:\d+", r"\+\d+", _EMOJI]
+# Times and scores, phone prefixes. The lookbehind keeps a long run of digits linear (a match starts only where a
+# run does, as the leftmost match would anyway).
+_TIME = r"(?<!\d)\d+:\d+"
+_PHONE = r"\+\d+"
 # sacremoses swaps each protected span for a numbered placeholder and refuses (or, in older releases, garbles)
 # past a thousand; a sentence that long is far over the model's limit anyway.
 _MAX_PROTECTED = 500
-_TRAILING_PUNCTUATION = re.compile(r"^(.+?)([.,;:!?)]+)$")
+_TRAILING_PUNCTUATION = ".,;:!?)"
+
+
+def _always(_: str) -> bool:
+    return True
+
+
+def _has(character: str) -> Callable[[str], bool]:
+    return lambda sentence: character in sentence
+
+
+def _not_ascii(sentence: str) -> bool:
+    return not sentence.isascii()
 
 
 @cache
+def _protected() -> tuple[tuple[str, Callable[[str], bool]], ...]:
+    """Each protected pattern, with a test true of every sentence it can match in (every match holds that character).
+
+    A sentence failing the test is not scanned: the result is the same, and sacremoses' e-mail pattern scans a word
+    from each of its positions, so a long word would cost its length squared.
+    """
+    urls, emails, handles, hashtags = _tokenizer().WEB_PROTECTED_PATTERNS
+    return (
+        (urls, _always),
+        (emails, _has("@")),
+        (handles, _has("@")),
+        (hashtags, _has("#")),
+        (_TIME, _has(":")),
+        (_PHONE, _has("+")),
+        (_EMOJI, _not_ascii),
+    )
+
+
 def _protected_patterns() -> list[str]:
-    return [*_tokenizer().WEB_PROTECTED_PATTERNS, *_EXTRA_PROTECTED]
+    return [pattern for pattern, _ in _protected()]
 
 
 @cache
-def _protected_regexes() -> list[re.Pattern[str]]:
-    # The same patterns and flags sacremoses compiles, to count matches before it does.
-    return [re.compile(pattern, re.IGNORECASE) for pattern in _protected_patterns()]
+def _regex(pattern: str) -> re.Pattern[str]:
+    # The same flags sacremoses compiles with, to count matches before it does.
+    return re.compile(pattern, re.IGNORECASE)
 
 
-def _check_protected(sentence: str) -> None:
+def _check_protected(sentence: str, patterns: list[str]) -> None:
     if len(sentence) <= _MAX_PROTECTED:  # every span is at least one character long
         return
     found = 0
-    for regex in _protected_regexes():
-        for _ in regex.finditer(sentence):
+    for pattern in patterns:
+        for _ in _regex(pattern).finditer(sentence):
             found += 1
             if found > _MAX_PROTECTED:
                 raise SentenceTooLong(
@@ -66,23 +100,31 @@ def _check_protected(sentence: str) -> None:
                 )
 
 
-def tokenize_english(sentence: str) -> list[str]:
+def _split_trailing(token: str) -> tuple[str, str] | None:
+    """A token's body and its trailing punctuation (at least one character each), or None if it has none."""
+    body = token.rstrip(_TRAILING_PUNCTUATION)
+    if body == token:
+        return None
+    # All punctuation: the body is its first character, as a non-greedy "(.+?)" would take.
+    return (body, token[len(body) :]) if body else (token[0], token[1:])
+
+
+def tokenize_english(sentence: str, tokenizer: MosesTokenizer | None = None) -> list[str]:
     """Split an English sentence into Moses tokens, unescaped (the corpus has no &amp; and the like)."""
     sentence = _EMOJI_APART.sub(r" \g<0> ", sentence)
-    _check_protected(sentence)
-    tokens = _tokenizer().tokenize(
-        sentence, escape=False, aggressive_dash_splits=False, protected_patterns=_protected_patterns()
+    patterns = [pattern for pattern, applies in _protected() if applies(sentence)]
+    _check_protected(sentence, patterns)
+    tokens = (tokenizer or _tokenizer()).tokenize(
+        sentence, escape=False, aggressive_dash_splits=False, protected_patterns=patterns
     )
     # A protected URL swallows the sentence's final period ("see www.example.org."): give it back.
     split: list[str] = []
     for token in tokens:
-        match = (
-            _TRAILING_PUNCTUATION.match(token)
-            if ("." in token[:-1] or "@" in token or ":" in token) and len(token) > 1
-            else None
+        parts = (
+            _split_trailing(token) if ("." in token[:-1] or "@" in token or ":" in token) and len(token) > 1 else None
         )
-        if match and ("/" in token or "@" in token or token.lower().startswith("www.")):
-            split.extend([match.group(1), *match.group(2)])
+        if parts and ("/" in token or "@" in token or token.lower().startswith("www.")):
+            split.extend([parts[0], *parts[1]])
         else:
             split.append(token)
     return split
@@ -90,7 +132,9 @@ def tokenize_english(sentence: str) -> list[str]:
 
 def detokenize_german(tokens: list[str]) -> str:
     """Join German Moses tokens into running text (German quotes and spacing)."""
-    return _CURRENCY_AFTER_AMOUNT.sub(r"\1 ", _detokenizer().detokenize(tokens, unescape=True))
+    # Unescaping only rewrites "&...;" entities: without an "&" it would change nothing, at 11 regexes a sentence.
+    unescape = any("&" in token for token in tokens)
+    return _CURRENCY_AFTER_AMOUNT.sub(r"\1 ", _detokenizer().detokenize(tokens, unescape=unescape))
 
 
 _FIRST_WORD = re.compile(r"[^\W_]\S*")

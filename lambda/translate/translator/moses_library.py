@@ -98,18 +98,19 @@ def _ranges_for_classes(corpus: types.ModuleType) -> Iterator[None]:
 
 
 class _LazyPattern:
-    """A compiled regex that compiles on first use: the library's classes compile some hundred, most never used."""
-
-    __slots__ = ("_arguments", "_compiled")
+    """A compiled regex that compiles on first use: the library's classes compile a hundred, most never used here."""
 
     def __init__(self, *arguments: object) -> None:
         self._arguments = arguments
-        self._compiled: re.Pattern[str] | None = None
 
     def __getattr__(self, name: str) -> object:
-        if self._compiled is None:
-            self._compiled = re.compile(*self._arguments)
-        return getattr(self._compiled, name)
+        # Called only for what is not yet an attribute: compile once, then keep each method used as an attribute
+        # of this object, so that later calls cost what a compiled pattern's do.
+        if name.startswith("__") or name == "_arguments":
+            raise AttributeError(name)
+        value = getattr(re.compile(*self._arguments), name)
+        setattr(self, name, value)
+        return value
 
 
 @contextmanager
