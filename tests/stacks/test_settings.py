@@ -127,26 +127,6 @@ def test_every_feature_flag_in_cdk_json_is_one_aws_cdk_lib_knows():
     assert flags and flags <= known, f"not feature flags of the installed aws-cdk-lib: {sorted(flags - known)}"
 
 
-def test_every_allowed_retention_synthesizes_as_that_many_days():
-    # One small stack with a log group per allowed period: the template says what CloudWatch will keep.
-    from aws_cdk import App, Stack
-    from aws_cdk import aws_logs as logs
-    from aws_cdk.assertions import Template
-
-    from stacks.log_groups import retention
-    from stacks.settings import LOG_RETENTION_DAYS
-
-    stack = Stack(App(), "Retentions")
-    for days in LOG_RETENTION_DAYS:
-        logs.LogGroup(stack, f"Keep{days}Days", retention=retention(days))
-    groups = Template.from_stack(stack).find_resources("AWS::Logs::LogGroup")
-    kept = {logical_id: group["Properties"]["RetentionInDays"] for logical_id, group in groups.items()}
-    assert len(kept) == len(LOG_RETENTION_DAYS)
-    for days in LOG_RETENTION_DAYS:
-        (logical_id,) = [logical_id for logical_id in kept if logical_id.startswith(f"Keep{days}Days")]
-        assert kept[logical_id] == days, logical_id
-
-
 def test_model_speed_settings_default_to_the_front_ends_own_defaults():
     settings = settings_from_files()
     assert settings.model_step_ms is None and settings.model_concurrent_calls is None
