@@ -129,6 +129,7 @@ def host_package(target: Path) -> Path:
             "--quiet",
             "--disable-pip-version-check",
             "--no-compile",
+            "--no-deps",
             "--only-binary=:all:",
             "--requirement",
             str(LAMBDA_ROOT / "requirements.txt"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import compileall
+import py_compile
 import re
 import shutil
 import subprocess
@@ -60,9 +62,10 @@ class _PipBundler:
         requirements = self._source / "requirements.txt"
         if requirements.is_file():
             # Wheels for the function's platform, not this machine's; .pyc files would be for the wrong Python.
+            # --no-deps: requirements.txt lists every package the function imports, and nothing it does not.
             command = [
                 sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                "--requirement", str(requirements), "--target", str(out),
+                "--requirement", str(requirements), "--target", str(out), "--no-deps",
                 "--platform", self._platform, "--python-version", self._python_version,
                 "--implementation", "cp", "--only-binary=:all:", "--no-compile", "--no-color",
             ]  # fmt: skip
@@ -78,7 +81,19 @@ class _PipBundler:
             # pip's console scripts: their shebang holds this machine's interpreter path, and Lambda never runs them.
             if not (self._source / "bin").exists():
                 shutil.rmtree(out / "bin", ignore_errors=True)
+        if self._python_version == f"{sys.version_info.major}.{sys.version_info.minor}":
+            compile_bytecode(out)
         return True
+
+
+def compile_bytecode(root: Path) -> None:
+    """Write .pyc files for every source under root, as the function's Python would, for a read-only /var/task.
+
+    Only this machine's Python can write them, so bundling does it only when that is the function's version: a .pyc
+    of another version is ignored. Hash-based and unchecked: a zip keeps file times only to 2 s, so timestamp-checked
+    .pyc could be judged stale; the package never changes once deployed.
+    """
+    compileall.compile_dir(str(root), quiet=2, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
 
 
 def _pip_error(output: str) -> str:
