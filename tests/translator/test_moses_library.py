@@ -69,6 +69,12 @@ _WORDS = st.lists(
     max_size=12,
 ).map(" ".join)
 
+# Near misses and hits of the protected patterns: e-mail addresses, handles, hashtags, times, phone prefixes.
+_PROTECTED_ISH = st.lists(
+    st.sampled_from(["a", "Z", "1", ".", "-", "_", "@", "#", ":", "+", "de", ".org", " ", "é", "\u017f", "\u212a"]),
+    max_size=40,
+).map("".join)
+
 
 @cache
 def _reference() -> object:
@@ -124,7 +130,7 @@ def test_real_sentences_tokenize_as_the_library_does() -> None:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(_TEXT, _WORDS))
+@given(st.one_of(_TEXT, _WORDS, _PROTECTED_ISH))
 def test_random_text_tokenizes_as_the_library_does(text: str) -> None:
     _same_tokens(text)
 

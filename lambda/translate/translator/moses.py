@@ -57,17 +57,27 @@ def _not_ascii(sentence: str) -> bool:
     return not sentence.isascii()
 
 
+# Where sacremoses' e-mail pattern ("[\w\-\_\.]+\@([\w\-\_]+\.)+[a-zA-Z]{2,}") can match: an @ after one of its
+# local part's characters and before a domain. Found from each @ only, so a long word costs its length once.
+_EMAIL_AT = re.compile(r"(?<=[\w\-\_\.])\@(?=([\w\-\_]+\.)+[a-zA-Z]{2,})", re.IGNORECASE)
+
+
+def _has_email(sentence: str) -> bool:
+    return "@" in sentence and _EMAIL_AT.search(sentence) is not None
+
+
 @cache
 def _protected() -> tuple[tuple[str, Callable[[str], bool]], ...]:
     """Each protected pattern, with a test true of every sentence it can match in (every match holds that character).
 
     A sentence failing the test is not scanned: the result is the same, and sacremoses' e-mail pattern scans a word
-    from each of its positions, so a long word would cost its length squared.
+    from each of its positions, so a long word would cost its length squared (it still does in a sentence that
+    holds an e-mail address).
     """
     urls, emails, handles, hashtags = _tokenizer().WEB_PROTECTED_PATTERNS
     return (
         (urls, _always),
-        (emails, _has("@")),
+        (emails, _has_email),
         (handles, _has("@")),
         (hashtags, _has("#")),
         (_TIME, _has(":")),

@@ -1,0 +1,66 @@
+"""The front end's text work grows linearly with a text's length, whatever the text: no token costs its square."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from translator import moses
+from translator.errors import TranslateError
+from translator.normalize import normalize
+from translator.service import segments_of
+
+# Units that long adversarial tokens repeat: what sacremoses' and our patterns scan runs of.
+_UNITS = ["a", "1", ".", "-", "_", "a.", "1,", "1.", "'", "#", "U.S.", "é", "a/", "a-", "ab1", "x_y.", "www.", "1:"]
+# The characters of an e-mail address's local part in sacremoses' pattern (see the skip below).
+_EMAIL_LOCAL_PART = re.compile(r"[\w\-\_\.]+", re.IGNORECASE)
+SHORT, LONG = 1_000, 4_000
+# Linear work grows 4x from SHORT to LONG characters, quadratic 16x; constant costs make the ratio lower still.
+MAX_GROWTH = 8.0
+
+
+def _text_work(text: str) -> None:
+    """The front end's own work on a text: splitting, tokenizing and truecasing, and detokenizing it back."""
+    try:
+        for segment in segments_of([normalize(text)], None):
+            moses.detokenize_german(segment.tokens)
+    except TranslateError:
+        pass  # refused (too many protected spans, too long a sentence): the time spent deciding still counts
+
+
+def _seconds(text: str) -> float:
+    best = float("inf")
+    for _ in range(3):  # the fastest of three: a scheduler hiccup only ever adds time
+        started = time.perf_counter()
+        _text_work(text)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def _growth(unit: str, prefix: str = "", suffix: str = "") -> float:
+    def token(length: int) -> str:
+        return prefix + (unit * (length // len(unit) + 1))[:length] + suffix
+
+    _text_work(token(SHORT))  # compiles what the first call compiles
+    return _seconds(token(LONG)) / _seconds(token(SHORT))
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(
+    st.sampled_from(_UNITS),
+    st.sampled_from(["", "see ", "x@y.de "]),
+    st.sampled_from(["", ".", "@", "@x", " ok", "!"]),
+)
+def test_a_long_token_costs_linear_time(unit: str, prefix: str, suffix: str) -> None:
+    if "@" in prefix and _EMAIL_LOCAL_PART.fullmatch(unit):
+        # Known and left: sacremoses' e-mail pattern scans a run of word characters from each of its positions;
+        # translator/moses.py skips it for sentences holding no e-mail address, not for this one.
+        return
+    assert _growth(unit, prefix, suffix) < MAX_GROWTH, (unit, prefix, suffix)
+
+
+def test_a_word_and_an_e_mail_address_in_one_sentence_still_cost_quadratic_time() -> None:
+    # The measured residual (docs/PERFORMANCE.md): when this starts to fail, the skip above can go.
+    assert _growth("a", prefix="x@y.de ") > MAX_GROWTH
