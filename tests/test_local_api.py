@@ -13,13 +13,12 @@ import boto3
 import pytest
 
 from scripts.local.api_gateway import INVALID_BODY_MESSAGE
-from scripts.local.backends import deployed_backend
 from scripts.local.container_stand_in import STAND_IN_NOTICE
 from scripts.local.runtime_server import DEFAULT_ENDPOINT
 from scripts.staging.versions import record_in_service
 from stacks.api_contract import gateway_error_body
-from stacks.model_versions import in_service_key, source_vocabulary_key
-from stacks.names import SOURCE_VOCABULARY_FILE, TARGET_VOCABULARY_FILE
+from stacks.model_versions import source_vocabulary_key
+from stacks.names import SOURCE_VOCABULARY_FILE
 from stacks.settings import settings_from_files
 from tests.fixtures.local_api import (
     LOCAL_API,
@@ -196,70 +195,6 @@ def test_command_line_with_a_deployed_endpoint_uses_the_stacks_outputs(
     assert f"GET /model-bucket/{source_vocabulary_key(prefix, VERSION)}" in caplog.text
     assert f"GET /model-bucket/{source_vocabulary_key(prefix, PREVIOUS)}" not in caplog.text
     assert "warning" not in err
-
-
-# --- The deployed backend's vocabulary: the version in service, or a warning ------------------------------------------
-
-
-@pytest.fixture
-def model_bucket(aws_env: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """An empty model bucket in moto, named to the backend by MODEL_BUCKET; yields an S3 client."""
-    s3 = boto3.client("s3")
-    s3.create_bucket(Bucket="model-bucket")
-    monkeypatch.setenv("MODEL_BUCKET", "model-bucket")
-    monkeypatch.delenv("SOURCE_VOCABULARY_KEY", raising=False)
-    return s3
-
-
-def test_deployed_backend_reads_the_vocabulary_of_the_version_in_service(model_bucket: Any) -> None:
-    settings = settings_from_files()
-    record_in_service(model_bucket, "model-bucket", settings.model_prefix, PREVIOUS)
-    record_in_service(model_bucket, "model-bucket", settings.model_prefix, VERSION)
-    backend = deployed_backend(DEFAULT_ENDPOINT, settings)
-    assert backend.warnings == []
-    assert backend.environment["MODEL_BUCKET"] == "model-bucket"
-    assert backend.environment["SOURCE_VOCABULARY_KEY"] == source_vocabulary_key(settings.model_prefix, VERSION)
-
-
-def test_deployed_backend_takes_source_vocabulary_key_from_the_environment(
-    model_bucket: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The user's key wins, even with nothing in service: no record is read, so no warning.
-    monkeypatch.setenv("SOURCE_VOCABULARY_KEY", "elsewhere/" + SOURCE_VOCABULARY_FILE)
-    backend = deployed_backend(DEFAULT_ENDPOINT, settings_from_files())
-    assert backend.warnings == []
-    assert backend.environment["SOURCE_VOCABULARY_KEY"] == "elsewhere/" + SOURCE_VOCABULARY_FILE
-
-
-@pytest.mark.parametrize(
-    ("record", "said"),
-    [
-        (None, "no model version is in service"),
-        (b"not json", "no model version is in service"),
-        (b'{"version": "latest"}', "no model version is in service"),
-        ("no bucket", "cannot read"),
-    ],
-)
-def test_deployed_backend_without_a_version_in_service_warns_once_and_goes_on(
-    model_bucket: Any, monkeypatch: pytest.MonkeyPatch, record: Any, said: str
-) -> None:
-    settings = settings_from_files()
-    # The previous layout's key exists, as in a bucket staged before versions: it must not be read.
-    model_bucket.put_object(Bucket="model-bucket", Key=settings.model_prefix + SOURCE_VOCABULARY_FILE, Body=b"{}")
-    model_bucket.put_object(Bucket="model-bucket", Key=settings.model_prefix + TARGET_VOCABULARY_FILE, Body=b"{}")
-    if record == "no bucket":
-        monkeypatch.setenv("MODEL_BUCKET", "no-such-bucket")
-    elif record is not None:
-        model_bucket.put_object(Bucket="model-bucket", Key=in_service_key(settings.model_prefix), Body=record)
-    backend = deployed_backend(DEFAULT_ENDPOINT, settings)
-    assert len(backend.warnings) == 1, backend.warnings
-    assert said in backend.warnings[0]
-    assert in_service_key(settings.model_prefix) in backend.warnings[0]
-    assert "truecasing by vocabulary is off" in backend.warnings[0]
-    # The handler is told there is no vocabulary in S3, rather than given a key that does not exist.
-    assert backend.environment["MODEL_BUCKET"] is None
-    assert backend.environment["SOURCE_VOCABULARY_KEY"] is None
-    assert backend.environment["ENDPOINT_NAME"] == DEFAULT_ENDPOINT
 
 
 def test_the_stand_in_ignores_the_users_region_and_profile() -> None:

@@ -19,7 +19,6 @@ from scripts.local.api_gateway import (
     LocalApiGateway,
     request_body_validator,
 )
-from scripts.local.proxy_event import is_binary
 from stacks.api_contract import gateway_error_body
 from tests.fixtures.local_api import (
     http_call,
@@ -127,21 +126,6 @@ def test_other_bodies_reach_the_lambda_as_utf8_text(
     (event,) = recorder.events
     assert event["isBase64Encoded"] is False
     assert event["body"] == "café \ufffd\ufffd"
-
-
-@pytest.mark.parametrize(
-    ("content_type", "binary"),
-    [
-        ("multipart/form-data", True),
-        ("Multipart/Form-Data; boundary=x", True),
-        ("multipart/mixed", False),
-        ("", False),
-        (None, False),
-    ],
-)
-def test_binary_media_types_match_on_the_media_type(content_type: str | None, binary: bool) -> None:
-    assert is_binary(content_type) is binary
-    assert is_binary("image/png", ["image/*"]) and is_binary("application/json", ["*/*"])
 
 
 @pytest.mark.parametrize(
