@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from benchmarks import __main__ as cli
-from benchmarks import cold_start, request_overhead, staging, synth
+from benchmarks import cold_start, request_overhead, staging, synth, text_cost
 from benchmarks.byte_counter import CountingRelay
 from benchmarks.child import run_child
 from benchmarks.instant_runtime import InstantRuntime
@@ -260,3 +260,19 @@ def test_the_maximal_request_of_the_model_time_figure_is_at_the_documented_limit
     assert len(texts) == MAX_TEXTS and all(len(text) <= MAX_TEXT_CHARS for text in texts)
     assert MAX_TOTAL_CHARS - 30 * MAX_TEXTS <= sum(map(len, texts)) <= MAX_TOTAL_CHARS
     assert "model-time" in cli.FIGURES
+
+
+def test_text_cost_rows_set_hard_texts_against_plain_text_of_their_length():
+    rows = text_cost.run(1)
+    assert [(row.figure, row.floor_case) for row in rows] == [
+        ("per text", "plain text, same length"),
+        ("per text", "plain text, same length"),
+        ("per text", "2 x the 5,000-character token"),
+        ("per text", "plain text, same length"),
+    ]
+    assert all(row.value > 0 and row.floor > 0 and row.unit == "s" for row in rows)
+    texts = text_cost.texts()
+    assert len(texts["abbreviated"]) == len(texts["plain"]) == text_cost.TEXT_CHARS
+    assert len(texts["token #"]) == len(texts["plain-token-length"]) == len(texts["word beside an e-mail address"])
+    assert len(texts["long token #"]) == 2 * text_cost.TOKEN_CHARS
+    assert texts["abbreviated"].count("U.S.") > 50

@@ -7,10 +7,8 @@ import time
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from translator import moses
-from translator.errors import TranslateError
-from translator.normalize import normalize
-from translator.service import segments_of
+
+from benchmarks.text_cost import text_work
 
 # Units that long adversarial tokens repeat: what sacremoses' and our patterns scan runs of.
 _UNITS = ["a", "1", ".", "-", "_", "a.", "1,", "1.", "'", "#", "U.S.", "é", "a/", "a-", "ab1", "x_y.", "www.", "1:"]
@@ -21,20 +19,11 @@ SHORT, LONG = 1_000, 4_000
 MAX_GROWTH = 8.0
 
 
-def _text_work(text: str) -> None:
-    """The front end's own work on a text: splitting, tokenizing and truecasing, and detokenizing it back."""
-    try:
-        for segment in segments_of([normalize(text)], None):
-            moses.detokenize_german(segment.tokens)
-    except TranslateError:
-        pass  # refused (too many protected spans, too long a sentence): the time spent deciding still counts
-
-
 def _seconds(text: str) -> float:
     best = float("inf")
     for _ in range(3):  # the fastest of three: a scheduler hiccup only ever adds time
         started = time.perf_counter()
-        _text_work(text)
+        text_work(text)
         best = min(best, time.perf_counter() - started)
     return best
 
@@ -43,7 +32,7 @@ def _growth(unit: str, prefix: str = "", suffix: str = "") -> float:
     def token(length: int) -> str:
         return prefix + (unit * (length // len(unit) + 1))[:length] + suffix
 
-    _text_work(token(SHORT))  # compiles what the first call compiles
+    text_work(token(SHORT))  # compiles what the first call compiles
     return _seconds(token(LONG)) / _seconds(token(SHORT))
 
 
