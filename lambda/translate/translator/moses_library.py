@@ -1,14 +1,15 @@
 """sacremoses' tokenizer and detokenizer, loaded at a fraction of its import cost and with the same output.
 
-sacremoses is used as it ships, with three changes of how it loads and none of what it computes:
-- only the submodules we use are imported: its package `__init__` would also import its normalizer (and `regex`)
-  and truecaser, which we never call;
+sacremoses is used as it ships; what changes is how it loads, never what it computes:
+- only the submodules we use are imported (translator/lean_import.py): its package `__init__` would also import its
+  normalizer (and `regex`) and truecaser, which we never call;
 - its `util` imports joblib and tqdm for its command line's parallel mode; while `util` loads, stand-ins take their
   names (unless the real ones are already loaded) and are removed again; calling them raises;
-- its classes compile regexes whose character classes list about 11,000 characters one by one (most of its
-  import time); while `tokenize` loads, those classes are given as ranges of the same characters, and the class
-  attributes are then set back to the full listings, which its methods read.
-`Tokenizer` also answers `islower`/`isanyalpha` from sets built once instead of on every call.
+- its classes compile about a hundred regexes as they are defined, whose character classes list about 11,000
+  characters one by one; while `tokenize` loads, those classes are given as ranges of the same characters and each
+  regex compiles at its first use (most are for other languages or its Penn mode); the class attributes are then
+  set back to the full listings, which its methods read.
+`MosesTokenizer` also answers `islower`/`isanyalpha` from sets built once instead of on every call.
 """
 
 from __future__ import annotations
