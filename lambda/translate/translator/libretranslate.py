@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from translator.errors import BadRequest
-from translator.html_text import translate_html
 from translator.limits import MAX_TEXTS
 from translator.payload import check_text, check_total
 
@@ -75,6 +74,9 @@ def _code(value: object, name: str) -> str:
 def translate(request: LibreRequest, translate: Translate) -> dict:
     """Translate and answer in LibreTranslate's shape: {"translatedText": ..., "detectedLanguage": ...}."""
     if request.format == "html":
+        # Imported here: the HTML parser costs a little of every cold start, and few requests send HTML.
+        from translator.html_text import translate_html
+
         translated = [translate_html(text, translate) for text in request.texts]
     else:
         translated = translate(request.texts).translations

@@ -81,13 +81,13 @@ def _stand_ins() -> Iterator[None]:
 
 
 @contextmanager
-def _ranges_for_classes(corpus: types.ModuleType) -> Iterator[None]:
+def _ranges_for_classes(corpus: types.ModuleType, listings: dict[str, str]) -> Iterator[None]:
     perluniprops = corpus.Perluniprops
     listing = perluniprops.chars
 
     def chars(self: object, category: str | None = None) -> Iterator[str]:
-        if category in _CLASS_CATEGORIES:
-            yield class_ranges("".join(listing(self, category)))
+        if category in listings:
+            yield class_ranges(listings[category])
         else:
             yield from listing(self, category)
 
@@ -134,12 +134,12 @@ def _load() -> types.ModuleType:
         corpus = importlib.import_module(f"{_PACKAGE}.corpus")
         with _stand_ins():
             importlib.import_module(f"{_PACKAGE}.util")
-        with _ranges_for_classes(corpus), _lazy_compiles():
+        listings = {category: "".join(corpus.Perluniprops().chars(category)) for category in _CLASS_CATEGORIES}
+        with _ranges_for_classes(corpus, listings), _lazy_compiles():
             tokenize = importlib.import_module(f"{_PACKAGE}.tokenize")
         tokenize.re = re
     # Its methods (and the CJK languages' __init__) read these as listings of characters.
     viramas_and_nuktas = "".join(tokenize.VIRAMAS) + "".join(tokenize.NUKTAS)
-    listings = {category: "".join(corpus.Perluniprops().chars(category)) for category in _CLASS_CATEGORIES}
     for cls in (tokenize.MosesTokenizer, tokenize.MosesDetokenizer):
         for category, chars in listings.items():
             if category in vars(cls):
