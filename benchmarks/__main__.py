@@ -12,11 +12,11 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from benchmarks import REPO_ROOT, batch, cold_start, model_time, request_overhead, staging, synth
+from benchmarks import REPO_ROOT, batch, cold_start, model_time, request_overhead, staging, synth, text_cost
 from benchmarks.report import Row, format_table, write_json
 from stacks.quiet_jsii import quiet_jsii
 
-FIGURES = ("cold-start", "requests", "model-time", "batch", "staging", "synth")
+FIGURES = ("cold-start", "requests", "text-cost", "model-time", "batch", "staging", "synth")
 DEFAULT_REPEAT = 3
 DEFAULT_OUTPUT = REPO_ROOT / ".bench" / "results.json"
 
@@ -69,6 +69,7 @@ def run_figures(figures: list[str], repeat: int, package: bool) -> list[Row]:
     runners = {
         "cold-start": lambda: cold_start.run(repeat, package=package),
         "requests": lambda: request_overhead.run(repeat),
+        "text-cost": lambda: text_cost.run(repeat),
         "model-time": lambda: model_time.run(repeat),
         "batch": lambda: batch.run(),
         "staging": lambda: staging.run(repeat),
