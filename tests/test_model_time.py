@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from itertools import cycle
 
 from translator.limits import MAX_TEXTS, MAX_TOTAL_CHARS
@@ -10,8 +9,6 @@ from translator.plan import MAX_INSTANCES_PER_CALL
 
 from tests.fixtures.local_api import LocalApiProcess, post_json
 
-# API Gateway's integration timeout.
-GATEWAY_SECONDS = 29
 SENTENCES = (
     "I love you, too.",
     "Can you drive a car?",
@@ -32,12 +29,12 @@ def text_of(characters: int) -> str:
 
 def test_a_maximal_request_answers_200_inside_the_gateways_window(stand_in_api: LocalApiProcess) -> None:
     # The one slow test: the stand-in takes the model's estimated time (about 20 s for this request).
+    # The local gateway enforces the function's 27 s as AWS does (a 502 past it, tests/local/test_api_gateway.py):
+    # a 200 is the answer inside the window, with no clock read here.
     texts = [text_of(MAX_TOTAL_CHARS // MAX_TEXTS)] * MAX_TEXTS
-    started = time.monotonic()
     reply = post_json(stand_in_api.translate_url, {"texts": texts})
-    elapsed = time.monotonic() - started
     assert reply.status == 200, reply.body
-    assert len(reply.json()["translations"]) == MAX_TEXTS and elapsed < GATEWAY_SECONDS
+    assert len(reply.json()["translations"]) == MAX_TEXTS
     counters = stand_in_api.counters()
     assert counters["instances"] == reply.json()["sentences"]
     assert counters["invocations"] * MAX_INSTANCES_PER_CALL >= counters["instances"] > counters["invocations"]
