@@ -8,7 +8,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from itertools import cycle, islice
 from pathlib import Path
 
@@ -20,7 +19,8 @@ from benchmarks.local_aws import moto_server, offline_env, session
 from benchmarks.report import Row, median
 from benchmarks.synthetic_model import vocabulary
 from scripts.local.container_stand_in import source_vocabulary
-from stacks.api_contract import lambda_environment
+from scripts.local.proxy_event import proxy_event
+from stacks.api_contract import STAGE_NAME, lambda_environment
 from stacks.model_versions import source_vocabulary_key
 from stacks.settings import settings_from_files
 
@@ -57,31 +57,17 @@ def text_of(sentences: int) -> str:
 
 
 def rest_event(body: str) -> dict:
-    """A minimal API Gateway REST proxy event for POST /translate."""
-    headers = {"Content-Type": "application/json", "Host": "bench.execute-api.us-east-1.amazonaws.com"}
-    return {
-        "resource": "/translate",
-        "path": "/translate",
-        "httpMethod": "POST",
-        "headers": headers,
-        "multiValueHeaders": {key: [value] for key, value in headers.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "body": body,
-        "isBase64Encoded": False,
-        "requestContext": {
-            "resourcePath": "/translate",
-            "httpMethod": "POST",
-            "path": "/prod/translate",
-            "stage": "prod",
-            "requestId": str(uuid.uuid4()),
-            "accountId": "123456789012",
-            "apiId": "bench",
-            "identity": {"sourceIp": "127.0.0.1"},
-        },
-    }
+    """The API Gateway REST proxy event of a JSON POST /translate, as the local gateway builds it."""
+    return proxy_event(
+        method="POST",
+        target="/translate",
+        headers=[("Content-Type", "application/json"), ("Host", "bench.execute-api.us-east-1.amazonaws.com")],
+        body=body.encode(),
+        resource="/translate",
+        path_parameters=None,
+        stage=STAGE_NAME,
+        source_ip="127.0.0.1",
+    )
 
 
 class LambdaContext:

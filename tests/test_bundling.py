@@ -10,16 +10,9 @@ import pytest
 
 from stacks.python_bundling import _pip_error
 from tests.fixtures.cdk_app import build_app
+from tests.fixtures.package_index import NO_INDEX
 
 REPO = Path(__file__).resolve().parent.parent
-# pip's index on a closed local port: bundling fails at once, as it does offline.
-NO_INDEX = {
-    "PIP_INDEX_URL": "http://127.0.0.1:9/simple",
-    "PIP_RETRIES": "0",
-    "PIP_TIMEOUT": "2",
-    "PIP_FIND_LINKS": "",
-    "PIP_NO_INDEX": "",
-}
 
 
 @pytest.fixture(scope="module")

@@ -8,22 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.package_index import NO_INDEX
+
 REPO = Path(__file__).resolve().parent.parent
 CDK = [shutil.which("npx") or "npx", "--no-install", "cdk"]
 
 pytestmark = pytest.mark.skipif(
     not (REPO / "node_modules" / ".bin" / "cdk").exists(), reason="the pinned CDK CLI is installed by make setup"
 )
-
-
-# pip's index on a closed local port: the Lambda's bundling fails at once, as it does offline.
-NO_INDEX = {
-    "PIP_INDEX_URL": "http://127.0.0.1:9/simple",
-    "PIP_RETRIES": "0",
-    "PIP_TIMEOUT": "2",
-    "PIP_FIND_LINKS": "",
-    "PIP_NO_INDEX": "",
-}
 
 
 def run_cdk_env(offline_index=False):

@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-from itertools import cycle
-
-from translator.limits import MAX_TEXTS, MAX_TOTAL_CHARS
+from translator.limits import MAX_TEXTS
 from translator.plan import MAX_INSTANCES_PER_CALL
 
+from benchmarks.model_time import maximal_texts
 from tests.fixtures.local_api import LocalApiProcess, post_json
-
-SENTENCES = (
-    "I love you, too.",
-    "Can you drive a car?",
-    "The house is very big.",
-    "We want to watch a movie.",
-    "Where is the train station?",
-    "My brother works in London.",
-)
-
-
-def text_of(characters: int) -> str:
-    """Short everyday sentences (the slowest text per character) up to `characters`."""
-    text, sentences = "", cycle(SENTENCES)
-    while len(text) + 30 < characters:
-        text += next(sentences) + " "
-    return text.strip()
 
 
 def test_a_maximal_request_answers_200_inside_the_gateways_window(stand_in_api: LocalApiProcess) -> None:
     # The one slow test: the stand-in takes the model's estimated time (about 20 s for this request).
     # The local gateway enforces the function's 27 s as AWS does (a 502 past it, tests/local/test_api_gateway.py):
     # a 200 is the answer inside the window, with no clock read here.
-    texts = [text_of(MAX_TOTAL_CHARS // MAX_TEXTS)] * MAX_TEXTS
+    texts = maximal_texts()  # the benchmark's maximal request: the limits filled with short everyday sentences
     reply = post_json(stand_in_api.translate_url, {"texts": texts})
     assert reply.status == 200, reply.body
     assert len(reply.json()["translations"]) == MAX_TEXTS
