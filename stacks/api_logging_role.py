@@ -54,6 +54,8 @@ class ApiGatewayLoggingRole(Construct):
             handler="handler.handler",
             code=files_code(FUNCTION_SOURCE, PACKAGE_FILES, LAMBDA_RUNTIME),
             timeout=TIMEOUT,
+            # CloudFormation invokes it asynchronously: a retry would answer a second time.
+            retry_attempts=0,
             log_group=log_group,
             logging_format=lambda_.LoggingFormat.JSON,
         )

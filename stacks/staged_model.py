@@ -75,6 +75,8 @@ class StagedModel(Construct):
             handler="handler.handler",
             code=files_code(FUNCTION_SOURCE, PACKAGE_FILES, LAMBDA_RUNTIME),
             timeout=TIMEOUT,
+            # CloudFormation invokes it asynchronously: a retry would stage again after the answer was sent.
+            retry_attempts=0,
             memory_size=256,
             log_group=logs.LogGroup(
                 self, "FunctionLogs", retention=retention(log_retention_days), removal_policy=RemovalPolicy.DESTROY

@@ -40,6 +40,11 @@ def on_event(event: dict[str, Any], s3: Any, region: str) -> dict[str, str]:
     return stage_or_verify(s3, keep=int(properties["Keep"]), region=region, **common).attributes()
 
 
+def abandon_sandbox() -> None:
+    """End this process at once, frozen threads and all: Lambda does not reuse it."""
+    os._exit(0)
+
+
 def handler(event: dict[str, Any], context: Any) -> None:
     """Run on_event in a thread and answer CloudFormation with its outcome, or with a failure before time runs out."""
     outcome: dict[str, Any] = {}
@@ -62,6 +67,9 @@ def handler(event: dict[str, Any], context: Any) -> None:
             status="FAILED",
             reason="staging the model did not finish in the function's time; deploy again to retry",
         )
+        # The unfinished copy must not wake up in this sandbox's next event (a retry, the Delete that follows the
+        # failure) and write beside it: end the sandbox; Lambda starts a fresh one (retries are off, staged_model.py).
+        abandon_sandbox()
     elif "error" in outcome:
         respond(event, physical_id=PHYSICAL_ID, status="FAILED", reason=outcome["error"])
     else:

@@ -25,3 +25,16 @@ def test_the_package_imports_with_the_runtimes_boto3_alone(tmp_path, package):
     assert Path(result.stdout.strip()) == tmp_path / "handler.py"
     assert not (tmp_path / "stacks" / "settings.py").exists()
     assert (tmp_path / "stacks" / "cloudformation_response.py").is_file()
+
+
+def test_custom_resource_functions_are_never_retried(default_app):
+    # CloudFormation invokes them asynchronously; Lambda's retries would run the work (and answer) again.
+    from aws_cdk.assertions import Match
+
+    from stacks.names import API_STACK, ENDPOINT_STACK
+
+    for stack, handler_of in ((ENDPOINT_STACK, "StagedModel"), (API_STACK, "ApiGatewayLoggingRole")):
+        default_app.template(stack).has_resource_properties(
+            "AWS::Lambda::EventInvokeConfig",
+            {"FunctionName": {"Ref": Match.string_like_regexp(f"^{handler_of}Function")}, "MaximumRetryAttempts": 0},
+        )

@@ -184,7 +184,11 @@ def test_the_handler_answers_before_the_functions_time_runs_out(s3, cloudformati
     monkeypatch.setattr(function, "ANSWER_MARGIN_MS", 0)
     release = threading.Event()
     monkeypatch.setattr(function, "on_event", lambda *_: release.wait(10) or {})
+    abandoned = []
+    monkeypatch.setattr(function, "abandon_sandbox", lambda: abandoned.append(True))
     function.handler(event(url, "Create"), Context(300))
     release.set()
     (answer,) = answers
     assert answer["Status"] == "FAILED" and "did not finish in the function's time" in answer["Reason"]
+    # The unfinished work must not go on in a later event of the same sandbox.
+    assert abandoned == [True]
