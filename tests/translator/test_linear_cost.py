@@ -16,24 +16,26 @@ _UNITS = ["a", "1", ".", "-", "_", "a.", "1,", "1.", "'", "#", "U.S.", "é", "a/
 _EMAIL_LOCAL_PART = re.compile(r"[\w\-\_\.]+", re.IGNORECASE)
 SHORT, LONG = 1_000, 4_000
 # Linear work grows 4x from SHORT to LONG characters, quadratic 16x; constant costs make the ratio lower still.
-MAX_GROWTH = 8.0
+# Measured here: 3-6x for linear tokens, 14x for the known quadratic residual. The bound sits between, with room for
+# a core shared with another test worker (a one-off 11.6x for a 3x case was seen under such load).
+MAX_GROWTH = 12.0
 
 
 def _seconds(text: str) -> float:
     best = float("inf")
-    for _ in range(3):  # the fastest of three: a scheduler hiccup only ever adds time
+    for _ in range(5):  # the fastest of five: a scheduler hiccup only ever adds time
         started = time.perf_counter()
         text_work(text)
         best = min(best, time.perf_counter() - started)
     return best
 
 
-def _growth(unit: str, prefix: str = "", suffix: str = "") -> float:
+def _growth(unit: str, prefix: str = "", suffix: str = "", long: int = LONG) -> float:
     def token(length: int) -> str:
         return prefix + (unit * (length // len(unit) + 1))[:length] + suffix
 
     text_work(token(SHORT))  # compiles what the first call compiles
-    return _seconds(token(LONG)) / _seconds(token(SHORT))
+    return _seconds(token(long)) / _seconds(token(SHORT))
 
 
 @settings(max_examples=25, deadline=None, derandomize=True)
@@ -52,4 +54,5 @@ def test_a_long_token_costs_linear_time(unit: str, prefix: str, suffix: str) -> 
 
 def test_a_word_and_an_e_mail_address_in_one_sentence_still_cost_quadratic_time() -> None:
     # The measured residual (docs/PERFORMANCE.md): when this starts to fail, the skip above can go.
-    assert _growth("a", prefix="x@y.de ") > MAX_GROWTH
+    # Eight times the length: linear work grows 8x, this one about 50x, far from any noise.
+    assert _growth("a", prefix="x@y.de ", long=8 * SHORT) > 2 * MAX_GROWTH
