@@ -81,9 +81,14 @@ def records_per_chunk(speed: ModelSpeed, budget: float = INVOCATION_BUDGET_SECON
     return low if speed.call_seconds([MAX_SENTENCE_TOKENS] * high) > budget else high
 
 
-def job_name(digest: str, model_name: str, instance_type: str, instance_count: int, per_chunk: int) -> str:
-    """A name made from the input's content and everything that shapes the output: the same input finds the same job."""
-    key = "\n".join([digest, model_name, instance_type, str(instance_count), str(per_chunk), FORMAT_VERSION])
+def job_name(
+    digest: str, model_name: str, instance_type: str, instance_count: int, per_chunk: int, where: str = ""
+) -> str:
+    """A name made from the input's content and everything that shapes the output: the same input finds the same job.
+
+    `where` (the job's bucket and prefix) is part of it: a job found by name must have its output where it is looked for.
+    """
+    key = "\n".join([digest, model_name, instance_type, str(instance_count), str(per_chunk), FORMAT_VERSION, where])
     return JOB_PREFIX + hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
@@ -98,7 +103,7 @@ def plan_job(
     per_chunk: int,
 ) -> JobPlan:
     """The job for prepared input, with its input and output under s3://bucket/prefix<name>/."""
-    name = job_name(prepared.digest, model_name, instance_type, instance_count, per_chunk)
+    name = job_name(prepared.digest, model_name, instance_type, instance_count, per_chunk, f"s3://{bucket}/{prefix}")
     base = f"s3://{bucket}/{prefix}{name}/"
     return JobPlan(name, model_name, base + "input/", base + "output/", instance_type, instance_count)
 
@@ -118,7 +123,7 @@ def create_request(job: JobPlan) -> dict:
         "ModelName": job.model_name,
         "BatchStrategy": "MultiRecord",
         "MaxPayloadInMB": MAX_PAYLOAD_MB,
-        "ModelClientConfig": {"InvocationsTimeoutInSeconds": INVOCATION_TIMEOUT_SECONDS, "InvocationsMaxRetries": 1},
+        "ModelClientConfig": {"InvocationsTimeoutInSeconds": INVOCATION_TIMEOUT_SECONDS, "InvocationsMaxRetries": 0},
         "TransformInput": {
             "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": job.input_uri}},
             "ContentType": JSON_LINES,
@@ -195,7 +200,14 @@ def follow(
     """Poll the job until it ends (at most max_polls times); its description, or JobFailed saying why and where."""
     started = time.monotonic()
     for _ in range(max_polls):
-        description = sagemaker.describe_transform_job(TransformJobName=name)
+        try:
+            description = sagemaker.describe_transform_job(TransformJobName=name)
+        except (ClientError, BotoCoreError) as error:
+            # The job goes on (and bills) whatever happened to this machine's view of it: say how to pick it up.
+            raise JobFailed(
+                f"could not read the state of transform job {name} ({describe_error(error)}); it goes on: run the "
+                f"same command again to collect its output, or {stop_command(name, '<region>')}"
+            ) from None
         status = str(description["TransformJobStatus"])
         on_poll(status, time.monotonic() - started)
         if status == "Completed":

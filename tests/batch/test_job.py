@@ -36,8 +36,12 @@ def test_the_name_follows_the_content_and_the_settings():
     name = job_name("d1", "model", "ml.m4.xlarge", 1, 866)
     assert name == job_name("d1", "model", "ml.m4.xlarge", 1, 866)
     assert len(name) <= 63 and name.startswith("translate-batch-")
-    others = {job_name("d2", "model", "ml.m4.xlarge", 1, 866), job_name("d1", "model2", "ml.m4.xlarge", 1, 866)}
-    assert name not in others and len(others) == 2
+    others = {
+        job_name("d2", "model", "ml.m4.xlarge", 1, 866),
+        job_name("d1", "model2", "ml.m4.xlarge", 1, 866),
+        job_name("d1", "model", "ml.m4.xlarge", 1, 866, "s3://another-bucket/batch/"),
+    }
+    assert name not in others and len(others) == 3
 
 
 def test_the_request_is_json_lines_split_and_assembled_by_line():
@@ -95,3 +99,23 @@ def test_a_failed_job_is_one_line_with_the_log_group():
 def test_following_is_bounded():
     with pytest.raises(JobFailed, match="still running after 2 status checks"):
         follow(Jobs({JOB.name: "InProgress"}), JOB.name, poll_seconds=0, max_polls=2)
+
+
+def test_a_status_that_cannot_be_read_says_the_job_goes_on():
+    # Botocore's Stubber: a refused DescribeTransformJob (an expired token mid-job), which moto can't be made to answer.
+    import boto3
+    from botocore.stub import Stubber
+
+    sagemaker = boto3.client("sagemaker", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y")
+    with Stubber(sagemaker) as stub:
+        stub.add_client_error("describe_transform_job", "ExpiredTokenException", "The security token has expired")
+        with pytest.raises(JobFailed) as raised:
+            follow(sagemaker, JOB.name, poll_seconds=0, max_polls=3)
+    message = str(raised.value)
+    assert "\n" not in message and "ExpiredTokenException" in message
+    assert "it goes on: run the same command again" in message and "stop-transform-job" in message
+
+
+def test_a_timed_out_invocation_is_not_sent_again():
+    # A retry of a 600 s invocation would bill the same slow chunk twice.
+    assert create_request(JOB)["ModelClientConfig"]["InvocationsMaxRetries"] == 0
