@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Aws, CustomResource, Duration, RemovalPolicy
+from aws_cdk import Aws, CustomResource, Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from stacks.log_groups import retention
+from stacks.custom_resource_function import custom_resource_function
 from stacks.names import API_GATEWAY_LOGGING_ROLE
-from stacks.python_bundling import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, files_code
 
 FUNCTION_SOURCE = Path(__file__).resolve().parent / "api_logging_role_function"
 # The handler and the CloudFormation answer it shares with the other custom resource; boto3 comes with the runtime.
@@ -42,22 +40,13 @@ class ApiGatewayLoggingRole(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, log_retention_days: int) -> None:
         super().__init__(scope, construct_id)
-        log_group = logs.LogGroup(
-            self, "FunctionLogs", retention=retention(log_retention_days), removal_policy=RemovalPolicy.DESTROY
-        )
-        self.function = lambda_.Function(
+        self.function = custom_resource_function(
             self,
-            "Function",
             description="Sets API Gateway's CloudWatch Logs role for the account and region when none is set",
-            runtime=LAMBDA_RUNTIME,
-            architecture=LAMBDA_ARCHITECTURE,
-            handler="handler.handler",
-            code=files_code(FUNCTION_SOURCE, PACKAGE_FILES, LAMBDA_RUNTIME),
+            source=FUNCTION_SOURCE,
+            files=PACKAGE_FILES,
             timeout=TIMEOUT,
-            # CloudFormation invokes it asynchronously: a retry would answer a second time.
-            retry_attempts=0,
-            log_group=log_group,
-            logging_format=lambda_.LoggingFormat.JSON,
+            log_retention_days=log_retention_days,
         )
         self._grant(self.function)
         self.resource = CustomResource(

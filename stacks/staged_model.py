@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Aws, CustomResource, Duration, RemovalPolicy
+from aws_cdk import Aws, CustomResource, Duration
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from stacks.log_groups import retention
+from stacks.custom_resource_function import custom_resource_function
 from stacks.model_versions import DEFAULT_SOURCE_BUCKETS, DEFAULT_SOURCE_PREFIX, STAGE_MODE
-from stacks.python_bundling import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, files_code
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FUNCTION_SOURCE = Path(__file__).resolve().parent / "staged_model_function"
@@ -66,22 +63,14 @@ class StagedModel(Construct):
         log_retention_days: int,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.function = lambda_.Function(
+        self.function = custom_resource_function(
             self,
-            "Function",
             description="Stages the seq2seq model into the model bucket, or checks a requested version",
-            runtime=LAMBDA_RUNTIME,
-            architecture=LAMBDA_ARCHITECTURE,
-            handler="handler.handler",
-            code=files_code(FUNCTION_SOURCE, PACKAGE_FILES, LAMBDA_RUNTIME),
+            source=FUNCTION_SOURCE,
+            files=PACKAGE_FILES,
             timeout=TIMEOUT,
-            # CloudFormation invokes it asynchronously: a retry would stage again after the answer was sent.
-            retry_attempts=0,
+            log_retention_days=log_retention_days,
             memory_size=256,
-            log_group=logs.LogGroup(
-                self, "FunctionLogs", retention=retention(log_retention_days), removal_policy=RemovalPolicy.DESTROY
-            ),
-            logging_format=lambda_.LoggingFormat.JSON,
         )
         self._grant(bucket, prefix)
         self.resource = staged_model_resource(
