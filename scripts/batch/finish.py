@@ -9,7 +9,7 @@ from pathlib import Path
 import scripts.local.lambda_package  # noqa: F401 - makes the Lambda's translator package importable
 
 # isort: split
-from translator.moses import capitalize_direct_speech, capitalize_first, detokenize_german
+from translator.moses import german_text
 from translator.unk import UNK, replace_unknown
 
 from scripts.batch.formats import DEFAULT_FIELD, render
@@ -52,8 +52,7 @@ def restore_unknown(target: list[str], source: list[str], vocabulary: dict[str, 
 
 def german_segment(source: list[str], target: list[str], starts_sentence: bool, vocabulary) -> str:
     """One model output as German text, repaired the way the API repairs it."""
-    german = capitalize_direct_speech(detokenize_german(restore_unknown(target, source, vocabulary)))
-    return capitalize_first(german) if starts_sentence else german
+    return german_text(restore_unknown(target, source, vocabulary), starts_sentence=starts_sentence)
 
 
 def _pairs(prepared: Prepared, output_dir: Path) -> Iterator[tuple[list[str], list[str]]]:

@@ -173,3 +173,9 @@ _DIRECT_SPEECH = re.compile(r'(:\s*["\u201e\u201c\u00bb\u00ab])([^"\u201c\u201d\
 def capitalize_direct_speech(text: str) -> str:
     """Capitalize the first word of quoted speech that follows a colon."""
     return _DIRECT_SPEECH.sub(lambda match: match.group(1) + capitalize_first(match.group(2)), text)
+
+
+def german_text(tokens: list[str], *, starts_sentence: bool) -> str:
+    """Model output tokens (unknown words already repaired) as German text: detokenized, with its capitals back."""
+    german = capitalize_direct_speech(detokenize_german(tokens))
+    return capitalize_first(german) if starts_sentence else german

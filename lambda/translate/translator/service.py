@@ -13,7 +13,7 @@ from translator import endpoint, model_speed, vocab
 from translator.errors import EndpointTimeout, ModelFailed, SentenceTooLong, TooLarge
 from translator.limits import MAX_SENTENCE_TOKENS
 from translator.model_speed import ModelSpeed
-from translator.moses import capitalize_direct_speech, capitalize_first, detokenize_german, tokenize_english
+from translator.moses import german_text, tokenize_english
 from translator.plan import Call, Deadline, Plan, plan
 from translator.sentences import split_sentences
 from translator.truecase import truecase
@@ -127,10 +127,8 @@ def translate_texts(
     for segment, prediction in zip(segments, predictions, strict=True):
         target = prediction["target"].split()
         result.unknown_words += target.count(UNK)
-        german = detokenize_german(replace_unknown(target, segment.tokens, prediction.get("matrix")))
-        german = capitalize_direct_speech(german)
-        if segment.starts_sentence and not segment.continues:
-            german = capitalize_first(german)
+        repaired = replace_unknown(target, segment.tokens, prediction.get("matrix"))
+        german = german_text(repaired, starts_sentence=segment.starts_sentence and not segment.continues)
         lines.setdefault((segment.text_index, segment.line_index), []).append(german)
     for text_index, text in enumerate(texts):
         line_count = text.count("\n") + 1
