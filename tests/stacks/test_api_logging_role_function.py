@@ -1,8 +1,6 @@
 """stacks/api_logging_role_function/handler.py against moto's API Gateway and IAM over HTTP."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
 import pytest
@@ -166,30 +164,6 @@ def test_retries_end_with_api_gateways_error(clients):
     assert not apigateway.get_account().get("cloudwatchRoleArn")
 
 
-@pytest.fixture
-def cloudformation_responses():
-    """A stand-in for the pre-signed ResponseURL on 127.0.0.1: records each PUT body."""
-    received = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_PUT(self):
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/response", received
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-
-
 def event(request_type, url, **properties):
     return {
         "RequestType": request_type,
@@ -201,9 +175,9 @@ def event(request_type, url, **properties):
     }
 
 
-def test_create_reports_success_with_the_role_in_use(clients, cloudformation_responses):
+def test_create_reports_success_with_the_role_in_use(clients, cloudformation):
     apigateway, _ = clients
-    url, received = cloudformation_responses
+    url, received = cloudformation
     logging_role.handler(event("Create", url), None)
     (response,) = received
     assert response["Status"] == "SUCCESS" and response["RequestId"] == "request-1"
@@ -211,11 +185,9 @@ def test_create_reports_success_with_the_role_in_use(clients, cloudformation_res
     assert response["Data"]["RoleArn"].endswith(f":role/{API_GATEWAY_LOGGING_ROLE}")
 
 
-def test_create_tells_cloudformation_it_replaced_a_deleted_role_of_the_stacks_account(
-    clients, cloudformation_responses
-):
+def test_create_tells_cloudformation_it_replaced_a_deleted_role_of_the_stacks_account(clients, cloudformation):
     apigateway, iam = clients
-    url, received = cloudformation_responses
+    url, received = cloudformation
     create_other_role(iam)
     set_account_role(apigateway, OTHER_ROLE)
     iam.delete_role(RoleName=OTHER_ROLE_NAME)
@@ -226,9 +198,9 @@ def test_create_tells_cloudformation_it_replaced_a_deleted_role_of_the_stacks_ac
     assert response["Data"]["RoleArn"] == apigateway.get_account()["cloudwatchRoleArn"] != OTHER_ROLE
 
 
-def test_delete_leaves_the_account_setting_and_the_role(clients, cloudformation_responses):
+def test_delete_leaves_the_account_setting_and_the_role(clients, cloudformation):
     apigateway, iam = clients
-    url, received = cloudformation_responses
+    url, received = cloudformation
     logging_role.handler(event("Create", url), None)
     logging_role.handler({**event("Delete", url), "PhysicalResourceId": received[0]["PhysicalResourceId"]}, None)
     assert received[1]["Status"] == "SUCCESS"
@@ -237,8 +209,8 @@ def test_delete_leaves_the_account_setting_and_the_role(clients, cloudformation_
     assert iam.get_role(RoleName=API_GATEWAY_LOGGING_ROLE)["Role"]["Arn"] == received[0]["Data"]["RoleArn"]
 
 
-def test_a_failure_reaches_cloudformation_with_its_reason(clients, cloudformation_responses):
-    url, received = cloudformation_responses
+def test_a_failure_reaches_cloudformation_with_its_reason(clients, cloudformation):
+    url, received = cloudformation
     logging_role.handler(event("Create", url, PolicyArn="arn:aws:iam::aws:policy/NoSuchPolicy"), None)
     (response,) = received
     assert response["Status"] == "FAILED"

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
 
 import pytest
 
@@ -110,29 +107,6 @@ def test_the_api_stacks_request_reads_the_version_in_service(s3, model_dir):
         in_service(s3, bucket=BUCKET, prefix=PREFIX, requested="")
     record_in_service(s3, BUCKET, PREFIX, version)
     assert in_service(s3, bucket=BUCKET, prefix=PREFIX, requested="").source_vocabulary_key.startswith(PREFIX + version)
-
-
-class _CloudFormation(BaseHTTPRequestHandler):
-    answers: ClassVar[list[dict]] = []
-
-    def do_PUT(self) -> None:
-        self.answers.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *_: object) -> None:
-        pass
-
-
-@pytest.fixture
-def cloudformation():
-    _CloudFormation.answers = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _CloudFormation)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/response", _CloudFormation.answers
-    server.shutdown()
-    server.server_close()
 
 
 class Context:
