@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from stacks.names import ENDPOINT_START_MINUTES
 from stacks.settings import LAMBDA_SOURCE, Settings
 
 # Deliberately free of CDK imports: the local server must not start jsii's Node.js process.
@@ -23,7 +24,7 @@ VALIDATED_BODIES = frozenset({("POST", "/translate")})
 
 CORS_ALLOW_HEADERS = ("Content-Type", "Accept", "Authorization", "X-Amz-Date", "X-Api-Key", "X-Amz-Security-Token")
 CORS_ALLOW_METHODS = ("GET", "POST", "OPTIONS")
-CORS_EXPOSE_HEADERS = ("Retry-After",)
+CORS_EXPOSE_HEADERS = ("Retry-After", "X-Service-State")
 CORS_MAX_AGE_SECONDS = 3600
 # API Gateway hands these bodies to the Lambda base64-encoded, byte for byte (LibreTranslate clients send forms).
 BINARY_MEDIA_TYPES = ("multipart/form-data",)
@@ -52,9 +53,27 @@ METRICS_NAMESPACE = "Seq2SeqTranslate"
 
 
 def lambda_environment(
-    settings: Settings, *, endpoint_name: str, model_bucket: str, source_vocabulary_key: str, log_level: str = "INFO"
+    settings: Settings,
+    *,
+    endpoint_name: str,
+    model_bucket: str,
+    source_vocabulary_key: str,
+    log_level: str = "INFO",
+    api_keys_secret: str | None = None,
+    usage_table: str | None = None,
+    control_function: str | None = None,
 ) -> dict[str, str]:
-    """The translate function's environment: the stack deploys it, the local server and the benchmarks run with it."""
+    """The translate function's environment: the stack deploys it, the local server and the benchmarks run with it.
+
+    api_keys_secret: the secret holding the API keys (setting api_keys; unset: no key needed). usage_table: the table
+    counting characters per key and month (unset: counted in memory, as the local server does). control_function: the
+    function that resumes a paused endpoint (setting wake_on_request; unset: a paused service only says so).
+    """
+    optional = {
+        "API_KEYS_SECRET": api_keys_secret,
+        "USAGE_TABLE": usage_table,
+        "ENDPOINT_CONTROL_FUNCTION": control_function,
+    }
     return {
         "ENDPOINT_NAME": endpoint_name,
         "CORS_ORIGINS": ",".join(settings.cors_origins),
@@ -66,6 +85,9 @@ def lambda_environment(
         "POWERTOOLS_SERVICE_NAME": POWERTOOLS_SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
         "POWERTOOLS_LOG_LEVEL": log_level,
+        # How long a paused endpoint takes to start again: the paused and waking answers' Retry-After.
+        "ENDPOINT_START_SECONDS": str(ENDPOINT_START_MINUTES * 60),
+        **{name: value for name, value in optional.items() if value},
     }
 
 

@@ -28,3 +28,15 @@ ARTIFACT_FILES = (MODEL_FILE, *VOCABULARY_FILES)
 # API Gateway's account-wide CloudWatch Logs role (one per account and region, shared by every REST API there): ours
 # is created and set only where none is set, and kept on destroy (stacks/api_logging_role.py says why).
 API_GATEWAY_LOGGING_ROLE = "seq2seq-translate-apigateway-logs"
+
+# Pausing (make pause / resume, auto-pause, wake on request): the endpoint stack's CloudFormation parameter, "true"
+# while the endpoint is removed to save cost; a later `cdk deploy` keeps its value unless given another.
+PAUSED_PARAMETER = "Paused"
+PAUSED_VALUES = ("false", "true")
+# How long SageMaker typically takes to create the endpoint again (ml.m4.xlarge: 8 to 12 minutes).
+ENDPOINT_START_MINUTES = 10
+# The endpoint stack's function that pauses and resumes it through CloudFormation (make pause/resume, auto-pause, wake).
+CONTROL_FUNCTION_OUTPUT = "EndpointControlFunctionName"
+# API keys (setting api_keys): the secret holding them and the table counting each key's characters per month.
+API_KEYS_SECRET_OUTPUT = "ApiKeysSecretArn"
+USAGE_TABLE_OUTPUT = "UsageTableName"

@@ -48,6 +48,10 @@ LOG_RETENTION_DAYS = (
     3653,
 )
 
+# Auto-pause: at least 15 minutes (CloudWatch's SageMaker metrics arrive in 1-minute periods, and a resume takes
+# about 10), at most a week; empty turns it off.
+AUTO_PAUSE_IDLE_MINUTES = (15, 10080)
+
 _INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
 _S3_KEY = re.compile(r"^[A-Za-z0-9!_.*'()/-]+$")
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
@@ -90,6 +94,12 @@ class Settings:
     model_max_steps: int | None = None
     model_batch_sentences: int | None = None
     model_concurrent_calls: int | None = None
+    # Issue 15: clients must present a key (kept in Secrets Manager, managed with `make keys`).
+    api_keys: bool = False
+    # Issue 17: pause the endpoint after this many minutes without a translation request (None: never).
+    auto_pause_idle_minutes: int | None = None
+    # Issue 17: a request to a paused service starts the endpoint again (and is answered 503 meanwhile).
+    wake_on_request: bool = False
 
     def model_speed_environment(self) -> dict[str, str]:
         """The set model-speed settings as the translate function's MODEL_* variables (unset ones keep its defaults)."""
@@ -257,6 +267,13 @@ def _instance_vcpus(value: Any) -> int | None:
     return _as_int("instance_vcpus", value, 1, 1024)
 
 
+def _idle_minutes(value: Any) -> int | None:
+    if value is None or str(value).strip().lower() in {"", "none", "null"}:
+        return None
+    low, high = AUTO_PAUSE_IDLE_MINUTES
+    return _as_int("auto_pause_idle_minutes", value, low, high)
+
+
 def _check_cpu_target(settings: Settings) -> Settings:
     # Autoscaling tracks CPUUtilization summed over the vCPUs: without their number the target means nothing.
     if settings.autoscaling and settings.vcpus is None:
@@ -315,6 +332,9 @@ def load_settings(context: Mapping[str, Any]) -> Settings:
         batch_instance_type=_instance_type(context["batch_instance_type"], "batch_instance_type", "transform"),
         batch_instance_count=_as_int("batch_instance_count", context["batch_instance_count"], 1, 100),
         **{key: _model_speed_setting(key, context[key]) for key in model_speed_keys()},
+        api_keys=_as_bool("api_keys", context["api_keys"]),
+        auto_pause_idle_minutes=_idle_minutes(context["auto_pause_idle_minutes"]),
+        wake_on_request=_as_bool("wake_on_request", context["wake_on_request"]),
     )
     return _check_cpu_target(settings)
 

@@ -222,7 +222,7 @@ def test_api_gateways_own_errors_carry_cors_headers(default_app):
             "ResponseParameters": Match.object_like(
                 {
                     "gatewayresponse.header.Access-Control-Allow-Origin": "'*'",
-                    "gatewayresponse.header.Access-Control-Expose-Headers": "'Retry-After'",
+                    "gatewayresponse.header.Access-Control-Expose-Headers": "'Retry-After,X-Service-State'",
                 }
             )
         },

@@ -32,7 +32,7 @@ def test_gateway_cors_allows_the_one_origin_or_echoes_the_callers(origins, reque
     assert headers["Access-Control-Allow-Origin"] == allowed
     assert headers["Access-Control-Allow-Headers"] == ",".join(CORS_ALLOW_HEADERS)
     assert headers["Access-Control-Allow-Methods"] == "GET,POST,OPTIONS"
-    assert headers["Access-Control-Expose-Headers"] == "Retry-After"
+    assert headers["Access-Control-Expose-Headers"] == "Retry-After,X-Service-State"
     assert headers["Vary"] == "Origin"
 
 

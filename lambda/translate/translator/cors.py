@@ -5,7 +5,7 @@ from __future__ import annotations
 from translator.rest_resolver import CORSConfig
 
 # Browsers may read Retry-After on a cross-origin 429/503 only when it is exposed.
-EXPOSE_HEADERS = ["Retry-After"]
+EXPOSE_HEADERS = ["Retry-After", "X-Service-State"]
 MAX_AGE_SECONDS = 600
 
 

@@ -34,14 +34,13 @@ class ErrorShape:
         """The HTTP status this API answers an error with."""
         return error.status
 
-    def reply(self, status: int, message: str, *, retry_after: int | None = None) -> Reply:
-        """An error answer with the message under every key, and Retry-After when the client should come back."""
-        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-        return Reply(int(status), {key: message for key in self.keys}, headers)
+    def reply(self, status: int, message: str, headers: dict[str, str] | None = None) -> Reply:
+        """An error answer with the message under every key (and headers such as Retry-After)."""
+        return Reply(int(status), {key: message for key in self.keys}, dict(headers or {}))
 
     def refusal(self, error: TranslateError) -> Reply:
-        """The answer to a typed error, keeping the error for the logs."""
-        reply = self.reply(self.status(error), error.message, retry_after=error.retry_after)
+        """The answer to a typed error with its headers, keeping the error for the logs."""
+        reply = self.reply(self.status(error), error.message, error.headers())
         return Reply(reply.status, reply.body, reply.headers, error)
 
 

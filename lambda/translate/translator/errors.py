@@ -15,6 +15,10 @@ class TranslateError(Exception):
         if retry_after is not None:
             self.retry_after = retry_after
 
+    def headers(self) -> dict[str, str]:
+        """Headers every API shape sends with this error: Retry-After for temporary ones."""
+        return {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
+
 
 class BadRequest(TranslateError):
     """The request is malformed or missing something (400)."""
@@ -24,6 +28,12 @@ class BadRequest(TranslateError):
 
 class SentenceTooLong(BadRequest):
     """A sentence the model can't take: over its token limit with nowhere to split it (400, not 413: the body is fine)."""
+
+
+class Forbidden(TranslateError):
+    """An API key is required and missing, or not a valid key (403)."""
+
+    status = 403
 
 
 class TooLarge(TranslateError):
@@ -55,3 +65,22 @@ class EndpointTimeout(TranslateError):
     """The endpoint did not answer in time (504)."""
 
     status = 504
+
+
+# The X-Service-State header tells the page (and any client) why the service is unavailable, whatever the API shape.
+SERVICE_STATE_HEADER = "X-Service-State"
+
+
+class EndpointPaused(EndpointUnavailable):
+    """The endpoint is paused to save cost (503); Retry-After says when to come back, if it is starting."""
+
+    state = "paused"
+
+    def headers(self) -> dict[str, str]:
+        return {**super().headers(), SERVICE_STATE_HEADER: self.state}
+
+
+class EndpointStarting(EndpointPaused):
+    """A paused endpoint is being started again (503, Retry-After close to the time it has left)."""
+
+    state = "starting"
