@@ -7,13 +7,17 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 CDK := npx --no-install cdk
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help setup setup-dev browser lint preflight deploy destroy stage versions calibrate translate-batch synth test bench local clean
+.PHONY: help setup setup-dev browser lint preflight deploy destroy stage versions calibrate translate-batch synth test bench local clean pause resume status keys
 
 help:
 	@echo "make deploy   deploy the translation service to the AWS account in your environment"
 	@echo "make destroy  remove every stack and check that nothing keeps running (or billing)"
 	@echo "make stage    stage the model into the deployed bucket (ARGS='--source DIR|URL|s3://...')"
 	@echo "make versions list the staged model versions, newest first, and which one is in service"
+	@echo "make pause    remove the endpoint (and its bill) until make resume; the model, bucket and API stay"
+	@echo "make resume   start the paused endpoint again on the same model version (about 10 minutes)"
+	@echo "make status   the endpoint's state, instances, cost per hour now and time since the last request"
+	@echo "make keys ARGS='add NAME|list|revoke NAME'  manage API keys (setting api_keys)"
 	@echo "make preflight  check credentials, region, instance quota and CDK bootstrap without deploying"
 	@echo "make test     run the offline test suite (installs what it needs first)"
 	@echo "make local    run the API and web page on 127.0.0.1 against a local stand-in model"
@@ -64,6 +68,18 @@ versions: setup
 
 translate-batch: setup-dev
 	$(PY) -m scripts.translate_batch $(ARGS)
+
+pause: setup
+	$(PY) -m scripts.pause $(ARGS)
+
+resume: setup
+	$(PY) -m scripts.resume $(ARGS)
+
+status: setup
+	$(PY) -m scripts.status $(ARGS)
+
+keys: setup
+	$(PY) -m scripts.api_keys $(ARGS)
 
 calibrate: setup
 	$(PY) -m scripts.calibrate $(ARGS)
