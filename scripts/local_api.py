@@ -11,7 +11,7 @@ from scripts.local.api_gateway import LocalApiGateway, request_body_validator
 from scripts.local.backends import BackendError, StandInModel, deployed_backend, stand_in_backend
 from scripts.local.container_stand_in import STAND_IN_NOTICE, speed_option
 from scripts.local.lambda_package import HandlerImportError, load_handler
-from scripts.local.runtime_server import INVOCATION_TIMEOUT_SECONDS
+from scripts.local.runtime_server import INVOCATION_TIMEOUT_SECONDS, RESUME_SECONDS
 from stacks.names import ENDPOINT_STACK
 from stacks.settings import SettingsError, parse_overrides, settings_from_files
 
@@ -68,6 +68,21 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="SageMaker's limit on one call, answered as ModelError 424 (default %(default)s)",
     )
+    model.add_argument(
+        "--paused", action="store_true", help="the endpoint is paused to save cost: requests get 503 and Retry-After"
+    )
+    model.add_argument(
+        "--wake",
+        action="store_true",
+        help="paused, and a request starts it again (setting wake_on_request); implies --paused",
+    )
+    model.add_argument(
+        "--resume-seconds",
+        type=float,
+        default=RESUME_SECONDS,
+        metavar="SECONDS",
+        help="how long a resume takes before the endpoint serves (default %(default)s; a real one about 10 minutes)",
+    )
     return parser
 
 
@@ -76,6 +91,10 @@ def _refusal(args: argparse.Namespace) -> str | None:
         return f"--port {args.port} is not allowed: use 0 (any free port) to 65535"
     if args.model_workers < 1 or args.model_startup < 0 or args.invocation_timeout <= 0:
         return "--model-workers must be at least 1, --model-startup from 0, --invocation-timeout above 0"
+    if args.resume_seconds < 0:
+        return f"--resume-seconds {args.resume_seconds} is not allowed: use 0 or more"
+    if (args.paused or args.wake) and not args.stand_in:
+        return "--paused and --wake play a paused endpoint locally: use them with --stand-in"
     stage = args.stage.strip("/")
     if stage and not stage.replace("-", "").replace("_", "").isalnum():
         return f"--stage {args.stage!r} is not allowed: use letters, digits, '-' or '_' (e.g. prod)"
@@ -94,7 +113,15 @@ def main(argv: list[str] | None = None) -> int:
         settings = settings_from_files(parse_overrides(args.context))
         with ExitStack() as stack:
             if args.stand_in:
-                model = StandInModel(args.model_speed, args.model_workers, args.model_startup, args.invocation_timeout)
+                model = StandInModel(
+                    args.model_speed,
+                    args.model_workers,
+                    args.model_startup,
+                    args.invocation_timeout,
+                    paused=args.paused or args.wake,
+                    wake=args.wake,
+                    resume_seconds=args.resume_seconds,
+                )
                 backend = stack.enter_context(stand_in_backend(settings, model))
             else:
                 backend = deployed_backend(args.endpoint_name, settings)
@@ -124,6 +151,10 @@ def main(argv: list[str] | None = None) -> int:
             if backend.runtime_url:
                 fault = f'POST {backend.runtime_url}/stand-in/fail {{"code": "ModelError"}}'
                 print(f"  stand-in sagemaker-runtime: {backend.runtime_url} (inject a fault: {fault})")
+            if args.stand_in and (args.paused or args.wake):
+                resume = f"POST {backend.runtime_url}/stand-in/resume"
+                what = "a request starts it" if args.wake else f"requests get 503 until you {resume}"
+                print(f"  the endpoint is paused: {what} (it takes {args.resume_seconds:g} s)", flush=True)
             print("Press Ctrl+C to stop.", flush=True)
             api.serve_forever()
     except (SettingsError, BackendError, HandlerImportError) as error:

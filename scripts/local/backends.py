@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from collections.abc import Iterator
@@ -20,7 +21,14 @@ from scripts.aws.errors import describe_error
 from scripts.aws.session import CHECK_CONFIG, SessionError, aws_session, region_environment
 from scripts.aws.stack_outputs import StackOutputError, stack_output
 from scripts.local.container_stand_in import STAND_IN_NOTICE, ContainerStandIn, write_vocab
-from scripts.local.runtime_server import DEFAULT_ENDPOINT, INVOCATION_TIMEOUT_SECONDS, REGION, RuntimeServer
+from scripts.local.runtime_server import (
+    CONTROL_FUNCTION,
+    DEFAULT_ENDPOINT,
+    INVOCATION_TIMEOUT_SECONDS,
+    REGION,
+    RESUME_SECONDS,
+    RuntimeServer,
+)
 from scripts.staging.versions import read_in_service
 from stacks.api_contract import lambda_environment
 from stacks.model_versions import in_service_key, source_vocabulary_key
@@ -52,12 +60,19 @@ def _log_level() -> str:
 
 @dataclass(frozen=True)
 class StandInModel:
-    """How the stand-in behaves: its speed (translator/model_speed.py), calls at once, start-up, SageMaker's limit."""
+    """How the stand-in behaves: its speed (translator/model_speed.py), calls at once, start-up, SageMaker's limit.
+
+    paused: the endpoint is paused (gone) at start; wake: a request resumes it (setting wake_on_request), which takes
+    resume_seconds.
+    """
 
     speed: ModelSpeed = DEFAULT
     workers: int = 1
     startup_seconds: float = 0.0
     invocation_timeout: float = INVOCATION_TIMEOUT_SECONDS
+    paused: bool = False
+    wake: bool = False
+    resume_seconds: float = RESUME_SECONDS
 
 
 @contextmanager
@@ -70,16 +85,30 @@ def stand_in_backend(settings: Settings, model: StandInModel = StandInModel()) -
         )
         runtime = stack.enter_context(
             RuntimeServer(
-                container_url=container.url, endpoints={DEFAULT_ENDPOINT}, invocation_timeout=model.invocation_timeout
+                container_url=container.url,
+                endpoints=set() if model.paused else {DEFAULT_ENDPOINT},
+                invocation_timeout=model.invocation_timeout,
+                paused={DEFAULT_ENDPOINT} if model.paused else set(),
+                resume_seconds=model.resume_seconds,
             )
         )
         deployed = lambda_environment(
-            settings, endpoint_name=DEFAULT_ENDPOINT, model_bucket="", source_vocabulary_key="", log_level=_log_level()
+            settings,
+            endpoint_name=DEFAULT_ENDPOINT,
+            model_bucket="",
+            source_vocabulary_key="",
+            log_level=_log_level(),
+            control_function=CONTROL_FUNCTION if model.wake else None,
         )
         environment: dict[str, str | None] = {
             **deployed,
             **LOCAL_OVERRIDES,
+            # One stand-in answers the three services the handler calls: the model, DescribeEndpoint, the wake-up.
             "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": runtime.url,
+            "AWS_ENDPOINT_URL_SAGEMAKER": runtime.url,
+            "AWS_ENDPOINT_URL_LAMBDA": runtime.url,
+            # The paused and starting answers' Retry-After: how long the stand-in's resume takes.
+            "ENDPOINT_START_SECONDS": str(max(1, math.ceil(model.resume_seconds))),
             # The stand-in's vocabulary, from a file: no bucket is read.
             "SOURCE_VOCABULARY_FILE": str(write_vocab(vocab_dir)[0]),
             "MODEL_BUCKET": None,

@@ -1,7 +1,9 @@
 """A local sagemaker-runtime (InvokeEndpoint over rest-json) forwarding to a container URL, with fault injection.
 
 Like SageMaker it answers ModelError 424 when the container takes longer than the invocation limit (60 s), and a
-not-ready error while the container's /ping is not yet healthy (its start-up period).
+not-ready error while the container's /ping is not yet healthy (its start-up period). For a paused service it also
+speaks SageMaker's DescribeEndpoint and Lambda's Invoke of the endpoint control function, whose "resume" brings the
+endpoint up after a set time, as CloudFormation would.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 import select
 import socket
 import threading
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -44,6 +47,14 @@ NOT_READY_CODE = "ModelNotReadyException"
 NOT_READY_MESSAGE = "Model is not ready yet: the endpoint's container is still starting; try again later."
 _PING_TIMEOUT_SECONDS = 2.0
 _INVOKE_PATH = re.compile(r"^/endpoints/(?P<name>[^/?]+)/invocations$")
+# Lambda's Invoke (rest-json, API version 2015-03-31); the name may be a name or an ARN.
+_LAMBDA_INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/?]+)/invocations(\?.*)?$")
+# SageMaker's control plane speaks JSON 1.1: POST / with the operation in X-Amz-Target.
+DESCRIBE_ENDPOINT_TARGET = "SageMaker.DescribeEndpoint"
+# The endpoint control function the stand-in plays (stacks/endpoint_control_function/ in the cloud).
+CONTROL_FUNCTION = "endpoint-control-stand-in"
+# How long the stand-in's resume takes by default: a real one takes about ENDPOINT_START_MINUTES.
+RESUME_SECONDS = 60.0
 
 # sagemaker-runtime's error codes and the statuses it answers them with (botocore's service model).
 ERROR_STATUS: dict[str, int] = {
@@ -55,6 +66,8 @@ ERROR_STATUS: dict[str, int] = {
     "ServiceUnavailable": 503,
     "InternalDependencyException": 530,
 }
+# The other services' errors the stand-in answers (SageMaker's control plane, Lambda).
+_OTHER_ERROR_STATUS = {"ValidationException": 400, "UnknownOperationException": 400, "ResourceNotFoundException": 404}
 
 
 @dataclass
@@ -75,10 +88,19 @@ class RuntimeServer(BackgroundServer):
         host: str = "127.0.0.1",
         port: int = 0,
         invocation_timeout: float = INVOCATION_TIMEOUT_SECONDS,
+        paused: set[str] | frozenset[str] = frozenset(),
+        resume_seconds: float = RESUME_SECONDS,
     ) -> None:
         super().__init__(host, port)
         self.container_url = container_url.rstrip("/")
+        # Endpoints in service, and those the control function manages (paused ones included).
         self.endpoints = set(endpoints)
+        self.managed = set(endpoints) | set(paused)
+        self.resume_seconds = resume_seconds
+        # Endpoints being created by a resume, with the time it began (DescribeEndpoint's CreationTime).
+        self.creating: dict[str, float] = {}
+        self.resume_requests = 0
+        self.resumes_started = 0
         self.invocation_timeout = invocation_timeout
         self.invocations = 0
         # Instances forwarded to the container, and those whose work was wasted: the call timed out, or the client
@@ -86,6 +108,7 @@ class RuntimeServer(BackgroundServer):
         self.instances = 0
         self.wasted_instances = 0
         self.timed_out = 0
+        self._started = time.time()
         self._container_ready = False
         self._faults = _Faults()
         self._lock = threading.Lock()
@@ -107,6 +130,66 @@ class RuntimeServer(BackgroundServer):
         with self._lock:
             self._faults = _Faults()
             self.invocations = self.instances = self.wasted_instances = self.timed_out = 0
+            self.resume_requests = self.resumes_started = 0
+
+    def describe(self, name: str) -> dict[str, object] | None:
+        """DescribeEndpoint's answer for `name`, or None when it does not exist."""
+        with self._lock:
+            if name in self.endpoints:
+                status, created = "InService", self._started
+            elif name in self.creating:
+                status, created = "Creating", self.creating[name]
+            else:
+                return None
+        return {
+            "EndpointName": name,
+            "EndpointArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:endpoint/{name.lower()}",
+            "EndpointConfigName": f"{name}-config",
+            "EndpointStatus": status,
+            "CreationTime": created,
+            "LastModifiedTime": created,
+        }
+
+    def control(self, action: str) -> dict[str, object]:
+        """Run the control function's `action` ("resume", "pause"): idempotent, as the real one."""
+        with self._lock:
+            if action == "pause":
+                changed = bool(self.endpoints & self.managed or self.creating)
+                self.endpoints -= self.managed
+                self.creating.clear()
+                return {"state": "paused", "changed": changed}
+            if action != "resume":
+                raise ValueError(f"unknown action {action!r}; the stand-in knows resume and pause")
+            self.resume_requests += 1
+            waking = self.managed - self.endpoints - set(self.creating)
+            if self.creating:
+                return {"state": "busy", "changed": False}
+            if not waking:
+                return {"state": "in service", "changed": False}
+            self.resumes_started += 1
+            for name in waking:
+                self.creating[name] = time.time()
+        threading.Thread(target=self._finish_resume, args=(waking,), daemon=True).start()
+        return {"state": "resuming", "changed": True}
+
+    def _finish_resume(self, names: set[str]) -> None:
+        if self.stopping.wait(self.resume_seconds):
+            return
+        with self._lock:
+            for name in names:
+                if self.creating.pop(name, None) is not None:
+                    self.endpoints.add(name)
+
+    def control_counters(self) -> dict[str, object]:
+        """The control function's calls, resumes started and each endpoint's state, as GET /stand-in/control answers."""
+        with self._lock:
+            states = {name: "InService" for name in self.endpoints}
+            states |= {name: "Creating" for name in self.creating}
+            return {
+                "resume_requests": self.resume_requests,
+                "resumes_started": self.resumes_started,
+                "endpoints": {name: states.get(name, "missing") for name in sorted(self.managed | self.endpoints)},
+            }
 
     def counters(self) -> dict[str, int]:
         """The counters, as GET /stand-in/counters answers them."""
@@ -161,6 +244,9 @@ class RuntimeServer(BackgroundServer):
         def do_GET(self) -> None:
             if self.path == "/stand-in/counters":
                 self._send(200, json.dumps(self.runtime.counters()).encode(), {"Content-Type": "application/json"})
+            elif self.path == "/stand-in/control":
+                answer = json.dumps(self.runtime.control_counters()).encode()
+                self._send(200, answer, {"Content-Type": "application/json"})
             else:
                 self._error("ValidationError", f"no operation GET {self.path}; this server speaks InvokeEndpoint only")
 
@@ -168,6 +254,12 @@ class RuntimeServer(BackgroundServer):
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if self.path.startswith("/stand-in/"):
                 self._control(body)
+                return
+            if self.path == "/" and self.headers.get("X-Amz-Target"):
+                self._sagemaker(self.headers["X-Amz-Target"], body)
+                return
+            if function := _LAMBDA_INVOKE_PATH.match(self.path):
+                self._invoke_function(unquote(function["name"]), body)
                 return
             match = _INVOKE_PATH.match(self.path)
             if not match:
@@ -238,6 +330,43 @@ class RuntimeServer(BackgroundServer):
             self.runtime.count(instances, wasted=self._client_gone())
             self._send(200, payload, {"Content-Type": content_type, "x-Amzn-Invoked-Production-Variant": VARIANT})
 
+        def _sagemaker(self, target: str, body: bytes) -> None:
+            if target != DESCRIBE_ENDPOINT_TARGET:
+                self._json_error("UnknownOperationException", f"the stand-in speaks {DESCRIBE_ENDPOINT_TARGET} only")
+                return
+            try:
+                name = str(json.loads(body)["EndpointName"])
+            except (ValueError, KeyError, TypeError):
+                self._json_error("ValidationException", "1 validation error detected: EndpointName must not be null")
+                return
+            described = self.runtime.describe(name)
+            if described is None:
+                arn = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:endpoint/{name.lower()}"
+                self._json_error("ValidationException", f'Could not find endpoint "{arn}".')
+                return
+            self._send(200, json.dumps(described).encode(), {"Content-Type": "application/x-amz-json-1.1"})
+
+        def _json_error(self, code: str, message: str) -> None:
+            # The JSON 1.1 protocol names the error in the body's __type (botocore reads it there).
+            self._error(code, message, __type=code)
+
+        def _invoke_function(self, name: str, body: bytes) -> None:
+            if name.rsplit(":", 1)[-1] != CONTROL_FUNCTION:
+                arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
+                self._error("ResourceNotFoundException", f"Function not found: {arn}", Type="User")
+                return
+            try:
+                result = self.runtime.control(str(json.loads(body or b"{}").get("action")))
+            except (ValueError, AttributeError) as error:
+                result = {"errorMessage": str(error), "errorType": type(error).__name__}
+                self._send(200, json.dumps(result).encode(), {"X-Amz-Function-Error": "Unhandled"})
+                return
+            if self.headers.get("X-Amz-Invocation-Type") == "Event":
+                # Lambda queues an event and answers at once, without the function's result.
+                self._send(202, b"", {})
+            else:
+                self._send(200, json.dumps(result).encode(), {"Content-Type": "application/json"})
+
         def _control(self, body: bytes) -> None:
             try:
                 command = json.loads(body or b"{}")
@@ -247,9 +376,15 @@ class RuntimeServer(BackgroundServer):
                     self.runtime.fail_next(str(command["code"]), int(command.get("count", 1)))
                 elif self.path == "/stand-in/delay":
                     self.runtime.delay_next(float(command["seconds"]), int(command.get("count", 1)))
+                elif self.path in ("/stand-in/resume", "/stand-in/pause"):
+                    # What `make resume` and `make pause` do to a deployed endpoint, for the stand-in's.
+                    result = self.runtime.control(self.path.removeprefix("/stand-in/"))
+                    self._send(200, json.dumps(result).encode(), {"Content-Type": "application/json"})
+                    return
                 else:
                     raise ValueError(
-                        f"unknown control {self.path}; use /stand-in/reset, /stand-in/fail or /stand-in/delay"
+                        f"unknown control {self.path}; use /stand-in/reset, /stand-in/fail, /stand-in/delay, "
+                        "/stand-in/resume or /stand-in/pause"
                     )
             except (ValueError, KeyError, TypeError) as error:
                 self._send(400, json.dumps({"message": str(error)}).encode(), {"Content-Type": "application/json"})
@@ -259,7 +394,7 @@ class RuntimeServer(BackgroundServer):
         def _error(self, code: str, message: str, **extra: object) -> None:
             document = {"message": message, **extra}
             self._send(
-                ERROR_STATUS[code],
+                ERROR_STATUS.get(code) or _OTHER_ERROR_STATUS[code],
                 json.dumps(document).encode(),
                 {"Content-Type": "application/json", "x-amzn-ErrorType": code},
             )

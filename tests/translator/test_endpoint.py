@@ -54,6 +54,9 @@ def test_errors_map_to_typed_exceptions_after_real_retries(sagemaker_local, code
 
 
 def test_missing_endpoint_is_unavailable_not_a_model_failure(sagemaker_local, monkeypatch) -> None:
+    # DescribeEndpoint cannot be asked (nothing listens there): the answer says only what InvokeEndpoint said.
+    # Paused and starting endpoints: tests/translator/test_paused.py.
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER", "http://127.0.0.1:9")
     monkeypatch.setenv("ENDPOINT_NAME", "not-deployed-yet")
     with pytest.raises(EndpointUnavailable, match="not-deployed-yet does not exist") as raised:
         endpoint.invoke(PAYLOAD)

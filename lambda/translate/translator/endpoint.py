@@ -24,6 +24,9 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 from translator.errors import EndpointThrottled, EndpointTimeout, EndpointUnavailable, ModelFailed, TranslateError
 from translator.plan import MAX_READ_TIMEOUT_SECONDS, Deadline
 
+# A short call to a control plane (DescribeEndpoint, an asynchronous Lambda invoke): it must not eat the request's time.
+CONTROL_READ_TIMEOUT_SECONDS = 3.0
+
 CONNECT_TIMEOUT_SECONDS = 2.0
 # One attempt per botocore call: its standard mode would retry a read timeout, making the endpoint do the same work
 # twice while the first attempt still runs. invoke() retries itself, and only what never reached the model.
@@ -54,12 +57,26 @@ def client(read_timeout: float = MAX_READ_TIMEOUT_SECONDS):
         return _client(read_timeout)
 
 
+def control_client(service_name: str):
+    """A client of `service_name` ("sagemaker", "lambda") from the same session, short timeouts, one attempt; cached."""
+    with _lock:
+        return _control_client(service_name)
+
+
 def reset() -> None:
     """Forget the clients and their session, so the next client reads the environment again (tests change it)."""
     global _session
     with _lock:
         _client.cache_clear()
+        _control_client.cache_clear()
         _session = None
+
+
+def _shared_session() -> boto3.session.Session:
+    global _session
+    if _session is None:
+        _session = boto3.session.Session()
+    return _session
 
 
 @lru_cache(maxsize=MAX_CLIENTS)
@@ -69,10 +86,17 @@ def _client(read_timeout: float):
         read_timeout=read_timeout,
         retries={"mode": "standard", "total_max_attempts": 1},
     )
-    global _session
-    if _session is None:
-        _session = boto3.session.Session()
-    return _session.client("sagemaker-runtime", config=config)
+    return _shared_session().client("sagemaker-runtime", config=config)
+
+
+@lru_cache(maxsize=4)
+def _control_client(service_name: str):
+    config = Config(
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=CONTROL_READ_TIMEOUT_SECONDS,
+        retries={"mode": "standard", "total_max_attempts": 1},
+    )
+    return _shared_session().client(service_name, config=config)
 
 
 def rounded_read_timeout(seconds: float) -> float:
@@ -154,9 +178,10 @@ def _mapped(error: ClientError, name: str) -> TranslateError:
             f"the translation endpoint is busy or not ready ({code}); try again later", retry_after=_RETRY_AFTER[code]
         )
     if code == "ValidationError" and _MISSING_ENDPOINT.search(message):
-        return EndpointUnavailable(
-            f"the translation endpoint {name} does not exist (yet); try again later", retry_after=60
-        )
+        # Paused to save cost, starting again, or never deployed: DescribeEndpoint tells them apart.
+        from translator import paused
+
+        return paused.missing_endpoint(name)
     if code == "ModelError" and "timed out" in message:
         return EndpointTimeout("the translation model did not answer within SageMaker's 60 s; try a shorter text")
     if code == "ModelError":
