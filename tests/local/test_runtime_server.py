@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
+from botocore.exceptions import ClientError
 from translator.limits import INVOKE_ENDPOINT_MAX_BYTES
 
 from scripts.local.container_stand_in import ContainerStandIn
-from scripts.local.runtime_server import DEFAULT_ENDPOINT, ERROR_STATUS, RuntimeServer
+from scripts.local.runtime_server import CONTROL_FUNCTION, DEFAULT_ENDPOINT, ERROR_STATUS, RuntimeServer
 
 BODY = json.dumps({"instances": [{"data": "hello !"}]}).encode()
 
@@ -174,3 +179,80 @@ def test_counters_over_http(runtime: RuntimeServer) -> None:
     post(runtime.url, f"/endpoints/{DEFAULT_ENDPOINT}/invocations")
     with urllib.request.urlopen(f"{runtime.url}/stand-in/counters", timeout=10) as response:
         assert json.loads(response.read()) == {"invocations": 1, "instances": 1, "wasted_instances": 0, "timed_out": 0}
+
+
+# --- A paused endpoint: DescribeEndpoint and the control function's Invoke, as the handler's botocore clients see them
+
+
+@pytest.fixture
+def paused_runtime(container_stand_in: ContainerStandIn) -> Iterator[RuntimeServer]:
+    with RuntimeServer(
+        container_stand_in.url, endpoints=set(), paused={DEFAULT_ENDPOINT}, resume_seconds=0.3
+    ) as runtime:
+        yield runtime
+
+
+def _clients(url: str) -> tuple[Any, Any, Any]:
+    session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1")
+    return tuple(session.client(service, endpoint_url=url) for service in ("sagemaker-runtime", "sagemaker", "lambda"))
+
+
+def test_a_paused_endpoint_is_missing_to_every_api(paused_runtime: RuntimeServer) -> None:
+    runtime, sagemaker, _ = _clients(paused_runtime.url)
+    with pytest.raises(ClientError) as invoked:
+        runtime.invoke_endpoint(EndpointName=DEFAULT_ENDPOINT, Body=BODY, ContentType="application/json")
+    assert invoked.value.response["Error"] == {
+        "Code": "ValidationError",
+        "Message": f"Endpoint {DEFAULT_ENDPOINT} of account 123456789012 not found.",
+    }
+    with pytest.raises(ClientError) as described:
+        sagemaker.describe_endpoint(EndpointName=DEFAULT_ENDPOINT)
+    assert described.value.response["Error"]["Code"] == "ValidationException"
+    assert described.value.response["Error"]["Message"] == (
+        f'Could not find endpoint "arn:aws:sagemaker:us-east-1:123456789012:endpoint/{DEFAULT_ENDPOINT}".'
+    )
+
+
+def test_an_event_invoke_resumes_it_once_and_it_serves_after_the_resume_time(paused_runtime: RuntimeServer) -> None:
+    runtime, sagemaker, lambda_client = _clients(paused_runtime.url)
+    payload = json.dumps({"action": "resume", "reason": "request"}).encode()
+    for _ in range(3):
+        answer = lambda_client.invoke(FunctionName=CONTROL_FUNCTION, InvocationType="Event", Payload=payload)
+        assert answer["StatusCode"] == 202
+    described = sagemaker.describe_endpoint(EndpointName=DEFAULT_ENDPOINT)
+    assert described["EndpointStatus"] == "Creating" and described["CreationTime"].tzinfo is not None
+    assert paused_runtime.control_counters()["resume_requests"] == 3
+    assert paused_runtime.control_counters()["resumes_started"] == 1
+    for _ in range(100):
+        if sagemaker.describe_endpoint(EndpointName=DEFAULT_ENDPOINT)["EndpointStatus"] == "InService":
+            break
+        time.sleep(0.05)
+    answer = runtime.invoke_endpoint(EndpointName=DEFAULT_ENDPOINT, Body=BODY, ContentType="application/json")
+    assert json.loads(answer["Body"].read()) == {"predictions": [{"target": "hallo !"}]}
+
+
+def test_the_control_function_answers_its_result_and_pauses(paused_runtime: RuntimeServer) -> None:
+    _, sagemaker, lambda_client = _clients(paused_runtime.url)
+    paused_runtime.endpoints.add(DEFAULT_ENDPOINT)
+    answer = lambda_client.invoke(FunctionName=CONTROL_FUNCTION, Payload=json.dumps({"action": "pause"}).encode())
+    assert answer["StatusCode"] == 200
+    assert json.loads(answer["Payload"].read()) == {"state": "paused", "changed": True}
+    with pytest.raises(ClientError):
+        sagemaker.describe_endpoint(EndpointName=DEFAULT_ENDPOINT)
+
+
+def test_an_unknown_function_is_not_found(paused_runtime: RuntimeServer) -> None:
+    _, _, lambda_client = _clients(paused_runtime.url)
+    with pytest.raises(ClientError) as raised:
+        lambda_client.invoke(FunctionName="other", InvocationType="Event", Payload=b"{}")
+    assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert paused_runtime.control_counters()["resume_requests"] == 0
+
+
+def test_resume_and_pause_over_http(paused_runtime: RuntimeServer) -> None:
+    status, _, body = post(paused_runtime.url, "/stand-in/resume", b"{}")
+    assert (status, json.loads(body)) == (200, {"state": "resuming", "changed": True})
+    status, _, body = post(paused_runtime.url, "/stand-in/resume", b"{}")
+    assert (status, json.loads(body)) == (200, {"state": "busy", "changed": False})
+    with urllib.request.urlopen(f"{paused_runtime.url}/stand-in/control", timeout=10) as response:
+        assert json.loads(response.read())["endpoints"] == {DEFAULT_ENDPOINT: "Creating"}
