@@ -269,10 +269,11 @@ def test_text_cost_rows_set_hard_texts_against_plain_text_of_their_length():
         ("per text", "plain text, same length"),
         ("per text", "2 x the 5,000-character token"),
         ("per text", "plain text, same length"),
+        ("per text", "2 x the 5,000-character one"),
     ]
     assert all(row.value > 0 and row.floor > 0 and row.unit == "s" for row in rows)
     texts = text_cost.texts()
     assert len(texts["abbreviated"]) == len(texts["plain"]) == text_cost.TEXT_CHARS
     assert len(texts["token #"]) == len(texts["plain-token-length"]) == len(texts["word beside an e-mail address"])
-    assert len(texts["long token #"]) == 2 * text_cost.TOKEN_CHARS
+    assert len(texts["long token #"]) == len(texts["long word beside an e-mail address"]) == 2 * text_cost.TOKEN_CHARS
     assert texts["abbreviated"].count("U.S.") > 20

@@ -76,6 +76,17 @@ _PROTECTED_ISH = st.lists(
 ).map("".join)
 
 
+# Long adversarial tokens beside what sacremoses' protected patterns look for: an @, an address, a URL, dots.
+_LONG_UNIT = st.sampled_from(["a", "1", ".", "-", "_", "a.", "ab1", "x_y.", "a-", "é", "\u017f", "\u212a", "aB.", "a@"])
+_BESIDE = st.sampled_from(["", " ", "@", "@x", "@x.de", "x@y.de ", " x@y.de", "www.", "http://x.org/", ".", "..", "#"])
+_LONG_ADVERSARIAL = st.tuples(_BESIDE, _LONG_UNIT, st.integers(1, 400), _BESIDE, _BESIDE).map(
+    lambda parts: parts[0] + parts[1] * parts[2] + parts[3] + parts[1] * (parts[2] // 3) + parts[4]
+)
+# What the e-mail pattern reads: its local part's and domain's characters, and the case-insensitive letters of its
+# top-level domain (ſ and the Kelvin sign match [a-z] too).
+_EMAIL_ALPHABET = st.sampled_from(list("aZk1_-.@ @.\u017f\u212a\u0130\u0131é#/"))
+
+
 @cache
 def _reference() -> object:
     """sacremoses.tokenize executed again as it ships: its regexes from the full character listings."""
@@ -133,6 +144,38 @@ def test_real_sentences_tokenize_as_the_library_does() -> None:
 @given(st.one_of(_TEXT, _WORDS, _PROTECTED_ISH))
 def test_random_text_tokenizes_as_the_library_does(text: str) -> None:
     _same_tokens(text)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_LONG_ADVERSARIAL)
+def test_long_adversarial_tokens_tokenize_as_the_library_does(text: str) -> None:
+    _same_tokens(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(_EMAIL_ALPHABET, max_size=60), _LONG_ADVERSARIAL))
+def test_the_linear_email_pattern_finds_what_the_regex_finds(text: str) -> None:
+    regex = re.compile(moses_library.EMAIL_PATTERN, re.IGNORECASE)
+    expected = [(match.span(), match.group()) for match in regex.finditer(text)]
+    linear = moses_library.protected_regex(moses_library.EMAIL_PATTERN)
+    assert [(match.span(), match.group()) for match in linear.finditer(text)] == expected, text
+
+
+def test_the_linear_email_pattern_is_the_one_sacremoses_uses() -> None:
+    # Only this exact pattern runs linearly: a release that changed it would quietly be quadratic again.
+    assert moses_library.MosesTokenizer.WEB_PROTECTED_PATTERNS[1] == moses_library.EMAIL_PATTERN
+    compile_ = sys.modules["sacremoses.tokenize"].re.compile
+    assert isinstance(compile_(moses_library.EMAIL_PATTERN, re.IGNORECASE), moses_library.LinearEmailPattern)
+    assert compile_(r"\d+", re.IGNORECASE).pattern == r"\d+"
+    # Back to back ("a@b.cc1@d.ee"): the second starts inside a run, where the previous match ended.
+    text = "a@b.cc1@d.ee a@b.cc.x@d.ee, aaaa x@y.de"
+    assert [m.group() for m in moses_library.protected_regex(moses_library.EMAIL_PATTERN).finditer(text)] == [
+        "a@b.cc",
+        "1@d.ee",
+        "a@b.cc",
+        ".x@d.ee",
+        "x@y.de",
+    ]
 
 
 @settings(max_examples=200, deadline=None)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import cache
 
 from translator.errors import SentenceTooLong
-from translator.moses_library import MosesDetokenizer, MosesTokenizer
+from translator.moses_library import MosesDetokenizer, MosesTokenizer, protected_regex
 
 # Moses glues a currency symbol to what follows ("5 €pro Tag"); German puts it after the amount, spaced.
 _CURRENCY_AFTER_AMOUNT = re.compile(r"(?<=\d )([$€£¥])(?=[^\s\d.,;:!?)\]])")
@@ -57,27 +57,17 @@ def _not_ascii(sentence: str) -> bool:
     return not sentence.isascii()
 
 
-# Where sacremoses' e-mail pattern ("[\w\-\_\.]+\@([\w\-\_]+\.)+[a-zA-Z]{2,}") can match: an @ after one of its
-# local part's characters and before a domain. Found from each @ only, so a long word costs its length once.
-_EMAIL_AT = re.compile(r"(?<=[\w\-\_\.])\@(?=([\w\-\_]+\.)+[a-zA-Z]{2,})", re.IGNORECASE)
-
-
-def _has_email(sentence: str) -> bool:
-    return "@" in sentence and _EMAIL_AT.search(sentence) is not None
-
-
 @cache
 def _protected() -> tuple[tuple[str, Callable[[str], bool]], ...]:
     """Each protected pattern, with a test true of every sentence it can match in (every match holds that character).
 
-    A sentence failing the test is not scanned: the result is the same, and sacremoses' e-mail pattern scans a word
-    from each of its positions, so a long word would cost its length squared (it still does in a sentence that
-    holds an e-mail address).
+    A sentence failing the test is not scanned: the result is the same, a scan and sacremoses' placeholder work
+    cheaper. (Its e-mail pattern, once quadratic in a word's length, is linear: translator/moses_library.py.)
     """
     urls, emails, handles, hashtags = _tokenizer().WEB_PROTECTED_PATTERNS
     return (
         (urls, _always),
-        (emails, _has_email),
+        (emails, _has("@")),
         (handles, _has("@")),
         (hashtags, _has("#")),
         (_TIME, _has(":")),
@@ -90,18 +80,12 @@ def _protected_patterns() -> list[str]:
     return [pattern for pattern, _ in _protected()]
 
 
-@cache
-def _regex(pattern: str) -> re.Pattern[str]:
-    # The same flags sacremoses compiles with, to count matches before it does.
-    return re.compile(pattern, re.IGNORECASE)
-
-
 def _check_protected(sentence: str, patterns: list[str]) -> None:
     if len(sentence) <= _MAX_PROTECTED:  # every span is at least one character long
         return
     found = 0
     for pattern in patterns:
-        for _ in _regex(pattern).finditer(sentence):
+        for _ in protected_regex(pattern).finditer(sentence):
             found += 1
             if found > _MAX_PROTECTED:
                 raise SentenceTooLong(
