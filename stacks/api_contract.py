@@ -16,11 +16,21 @@ ROUTES: dict[str, frozenset[str]] = {
     "/translate": frozenset({"POST"}),
     "/languages": frozenset({"GET"}),
     "/detect": frozenset({"POST"}),
+    # LibreTranslate's web page and clients read its settings first; suggestions and files are refused its way.
+    "/frontend/settings": frozenset({"GET"}),
+    "/suggest": frozenset({"POST"}),
+    "/translate_file": frozenset({"POST"}),
+    # DeepL API v2 (its official libraries take a server_url).
+    "/v2/translate": frozenset({"POST"}),
+    "/v2/languages": frozenset({"GET", "POST"}),
+    "/v2/usage": frozenset({"GET", "POST"}),
 }
 # API Gateway validates bodies of this Content-Type (and bodies without one); others pass through to the Lambda.
 REQUEST_MODEL_CONTENT_TYPE = "application/json"
-# Routes whose JSON body API Gateway checks against the OpenAPI document's TranslateRequest schema.
-VALIDATED_BODIES = frozenset({("POST", "/translate")})
+# Routes whose JSON body API Gateway checks against the OpenAPI document's TranslateRequest schema: none. Clients of
+# LibreTranslate send their fields in the query string of a POST with an empty body (or {}), which a body model
+# refuses; the Lambda checks every body itself and answers in the client's own error shape, which the gateway can't.
+VALIDATED_BODIES: frozenset[tuple[str, str]] = frozenset()
 
 CORS_ALLOW_HEADERS = ("Content-Type", "Accept", "Authorization", "X-Amz-Date", "X-Api-Key", "X-Amz-Security-Token")
 CORS_ALLOW_METHODS = ("GET", "POST", "OPTIONS")

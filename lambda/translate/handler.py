@@ -34,12 +34,46 @@ def _respond(reply: Reply) -> Response:
     return Response(reply.status, content_types.APPLICATION_JSON, reply.body, reply.headers or None)
 
 
-@app.post("/translate")
-def translate() -> Response:
+def _translate(route: str) -> Response:
     # The model's calls are planned against the time this invocation has left (handler() set it on arrival).
     translate_texts = partial(service.translate_texts, deadline=app.context["deadline"])
     translate_for = partial(telemetry.observed, logger=logger, metrics=metrics, translate=translate_texts)
-    return _respond(routes.translate(routes.Incoming.of(app.current_event), translate_for))
+    return _respond(routes.translate(routes.Incoming.of(app.current_event), translate_for, route))
+
+
+@app.post("/translate")
+def translate() -> Response:
+    return _translate("/translate")
+
+
+@app.post("/v2/translate")
+def deepl_translate() -> Response:
+    return _translate("/v2/translate")
+
+
+@app.route("/v2/languages", method=["GET", "POST"])
+def deepl_languages() -> Response:
+    return _respond(routes.deepl_languages(routes.Incoming.of(app.current_event)))
+
+
+@app.route("/v2/usage", method=["GET", "POST"])
+def deepl_usage() -> Response:
+    return _respond(routes.deepl_usage(routes.Incoming.of(app.current_event)))
+
+
+@app.get("/frontend/settings")
+def frontend_settings() -> Response:
+    return _respond(routes.frontend_settings())
+
+
+@app.post("/suggest")
+def suggest() -> Response:
+    return _respond(routes.disabled("suggest"))
+
+
+@app.post("/translate_file")
+def translate_file() -> Response:
+    return _respond(routes.disabled("translate_file"))
 
 
 @app.get("/languages")

@@ -48,12 +48,20 @@ def test_observed_logs_and_measures_a_translation_without_its_text() -> None:
             unknown_words=1, planned_seconds=0.0456, instances_per_call=[2, 5],
         )  # fmt: skip
 
-    observed = telemetry.observed("texts", logger, metrics, translate)
+    observed = telemetry.observed("texts", "editor-team", logger, metrics, translate)
     result = observed(["Secret one", "two"], continuing=[1])
     assert result.translations == ["Geheimnis eins", "zwei"] and calls == [(["Secret one", "two"], (1,))]
     [line] = _lines(stream)
     assert line["message"] == "translated"
-    expected = {"shape": "texts", "texts": 2, "characters": 13, "sentences": 3, "segments": 4, "endpoint_calls": 2}
+    expected = {
+        "shape": "texts",
+        "api_key": "editor-team",
+        "texts": 2,
+        "characters": 13,
+        "sentences": 3,
+        "segments": 4,
+        "endpoint_calls": 2,
+    }
     assert {key: line[key] for key in expected} == expected
     assert (line["endpoint_ms"], line["planned_ms"], line["instances_per_call"], line["unknown_words"]) == (
         12.3,

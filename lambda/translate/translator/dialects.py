@@ -1,4 +1,4 @@
-"""The APIs the translate route speaks (ours, LibreTranslate's): each reads, answers and shapes its errors its way."""
+"""The APIs the translate routes speak (ours, LibreTranslate's, DeepL's): each reads, answers and shapes its errors."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
-from translator import libretranslate, payload
-from translator.errors import EndpointThrottled, TooLarge, TranslateError
+from translator import deepl, libretranslate, payload
+from translator.errors import BadRequest, EndpointThrottled, EndpointTimeout, ModelFailed, TooLarge, TranslateError
 
 if TYPE_CHECKING:
     from translator.request_body import Body
@@ -80,12 +80,15 @@ class Ours(Dialect):
 
 
 class LibreTranslate(Dialect):
-    """LibreTranslate's contract: q/source/target/format from JSON or a form; errors in "error", 429 when throttled."""
+    """LibreTranslate's contract: q/source/target/format from JSON, a form or the query; errors in "error"."""
 
     def status(self, error: TranslateError) -> int:
-        # LibreTranslate answers 400 for anything the client sent wrong, too long included.
+        # LibreTranslate answers 400 for anything the client sent wrong (too long included), 429 to slow down and
+        # 500 when translating failed; 503 (paused, unavailable) keeps its Retry-After and X-Service-State.
         if isinstance(error, EndpointThrottled):
             return HTTPStatus.TOO_MANY_REQUESTS
+        if isinstance(error, ModelFailed | EndpointTimeout):
+            return HTTPStatus.INTERNAL_SERVER_ERROR
         return HTTPStatus.BAD_REQUEST if isinstance(error, TooLarge) else error.status
 
     def parse(self, document: object) -> libretranslate.LibreRequest:
@@ -98,14 +101,43 @@ class LibreTranslate(Dialect):
         return libretranslate.translate(request, translate)
 
 
+class DeepL(Dialect):
+    """DeepL API v2's contract: text/target_lang/... from JSON, a form or the query; errors in "message"."""
+
+    def status(self, error: TranslateError) -> int:
+        # DeepL answers 429 to slow down (its clients back off and retry 429 and 5xx on their own: at most 5 retries
+        # over about 16 s in the official libraries, so a paused service's 503 costs a handful of requests, no more).
+        if isinstance(error, EndpointThrottled):
+            return HTTPStatus.TOO_MANY_REQUESTS
+        return error.status
+
+    def parse(self, document: object) -> deepl.DeepLRequest:
+        if not isinstance(document, dict):
+            raise BadRequest("Send the fields as a JSON object, a form or the query string.")
+        return deepl.parse_request(document)
+
+    def label(self, request: deepl.DeepLRequest) -> str:
+        return f"deepl-{request.tag_handling or 'text'}"
+
+    def answer(self, request: deepl.DeepLRequest, translate: Translate) -> dict:
+        return deepl.translate(request, translate)
+
+
 OURS = Ours(("message",))
 LIBRETRANSLATE = LibreTranslate(("error",))
+DEEPL = DeepL(("message",))
 
 
-def choose(route: str, body: Body) -> Dialect:
-    """The API a request speaks: LibreTranslate's own routes, its forms, or JSON with its q field; ours otherwise."""
+def choose(route: str, body: Body, fields: object = None) -> Dialect:
+    """The API a request speaks: DeepL's and LibreTranslate's own routes, forms, or fields with q; ours otherwise.
+
+    fields: the request's fields, body and query string together (the body's document when not given).
+    """
+    if route in deepl.ROUTES:
+        return DEEPL
+    fields = body.document if fields is None else fields
     if route in libretranslate.ROUTES or body.is_form:
         return LIBRETRANSLATE
-    if isinstance(body.document, dict) and "q" in body.document:
+    if isinstance(fields, dict) and "q" in fields:
         return LIBRETRANSLATE
     return OURS

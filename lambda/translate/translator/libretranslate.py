@@ -1,4 +1,4 @@
-"""LibreTranslate's API shapes over our one language pair: /translate fields, /languages, /detect."""
+"""LibreTranslate's API shapes over our one language pair: /translate fields, /languages, /detect, its settings."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from translator.errors import BadRequest
-from translator.limits import MAX_TEXTS
+from translator.limits import MAX_TEXTS, MAX_TOTAL_CHARS
 from translator.payload import check_text, check_total
 
 if TYPE_CHECKING:
@@ -21,7 +21,12 @@ LANGUAGES = [
 FORMATS = ("text", "html")
 ENGLISH = {"confidence": 100.0, "language": SOURCE}
 # Routes only LibreTranslate clients call (its /translate is shared with ours).
-ROUTES = frozenset({"/languages", "/detect"})
+ROUTES = frozenset({"/languages", "/detect", "/frontend/settings", "/suggest", "/translate_file"})
+# Features LibreTranslate can switch off, and its own 403 message for each.
+DISABLED = {
+    "suggest": "Suggestions are disabled on this server.",
+    "translate_file": "Files translation are disabled on this server.",
+}
 
 
 @dataclass(frozen=True)
@@ -32,10 +37,11 @@ class LibreRequest:
     is_list: bool
     auto: bool
     format: str
+    alternatives: int = 0
 
 
 def parse_request(fields: dict[str, object]) -> LibreRequest:
-    """Check LibreTranslate's q/source/target/format fields (api_key is accepted and ignored)."""
+    """Check LibreTranslate's q/source/target/format/alternatives fields (api_key is checked before, by the route)."""
     q = fields.get("q")
     if q is None:
         raise BadRequest("Invalid request: missing q parameter")
@@ -51,6 +57,7 @@ def parse_request(fields: dict[str, object]) -> LibreRequest:
     text_format = (text_format or "").strip().lower() or "text"
     if text_format not in FORMATS:
         raise BadRequest(f"format {text_format!r} is not supported; use one of: {', '.join(FORMATS)}")
+    alternatives = _alternatives(fields.get("alternatives"))
     is_list = isinstance(q, list)
     items = q if is_list else [q]
     if is_list and not items:
@@ -60,7 +67,19 @@ def parse_request(fields: dict[str, object]) -> LibreRequest:
     texts = [check_text(item, f"q[{index}]" if is_list else "q") for index, item in enumerate(items)]
     check_total(texts)
     # HTML keeps its markup as written; its text nodes are normalized one by one (translator/html_text.py).
-    return LibreRequest(items if text_format == "html" else texts, is_list, source == "auto", text_format)
+    return LibreRequest(items if text_format == "html" else texts, is_list, source == "auto", text_format, alternatives)
+
+
+def _alternatives(value: object) -> int:
+    if value is None or value == "":
+        return 0
+    try:
+        count = int(str(value))
+    except ValueError:
+        raise BadRequest("Invalid request: alternatives must be a number") from None
+    if count < 0:
+        raise BadRequest("Invalid request: alternatives must be 0 or more")
+    return count
 
 
 def _code(value: object, name: str) -> str:
@@ -81,9 +100,29 @@ def translate(request: LibreRequest, translate: Translate) -> dict:
     else:
         translated = translate(request.texts).translations
     answer: dict = {"translatedText": translated if request.is_list else translated[0]}
+    if request.alternatives > 0:
+        # Our model gives one translation (its beam's best); alternatives asked for get an honest empty list.
+        answer["alternatives"] = [[] for _ in translated] if request.is_list else []
     if request.auto:
         answer["detectedLanguage"] = [dict(ENGLISH) for _ in translated] if request.is_list else dict(ENGLISH)
     return answer
+
+
+def frontend_settings(keys_required: bool) -> dict:
+    """/frontend/settings as LibreTranslate answers it: limits, keys, features off, the default pair."""
+    return {
+        "charLimit": MAX_TOTAL_CHARS,
+        "frontendTimeout": 500,
+        "apiKeys": keys_required,
+        "keyRequired": keys_required,
+        "suggestions": False,
+        "filesTranslation": False,
+        "supportedFilesFormat": [],
+        "language": {
+            "source": {"code": SOURCE, "name": LANGUAGES[0]["name"]},
+            "target": {"code": TARGET, "name": LANGUAGES[1]["name"]},
+        },
+    }
 
 
 def detect(document: object) -> list[dict]:

@@ -12,8 +12,14 @@ from translator import service
 from translator.errors import TranslateError
 
 
-def observed(label: str, logger: Logger, metrics: Metrics, translate: service.Translate = service.translate_texts):
-    """translate, logging and measuring each call as a `label` request."""
+def observed(
+    label: str,
+    key_name: str,
+    logger: Logger,
+    metrics: Metrics,
+    translate: service.Translate = service.translate_texts,
+):
+    """translate, logging and measuring each call as a `label` request by the API key named key_name (never the key)."""
 
     def translate_observed(texts: list[str], *, continuing: Collection[int] = ()) -> service.Result:
         started = time.perf_counter()
@@ -22,6 +28,7 @@ def observed(label: str, logger: Logger, metrics: Metrics, translate: service.Tr
             "translated",
             extra={
                 "shape": label,
+                "api_key": key_name,
                 "texts": len(texts),
                 "characters": sum(map(len, texts)),
                 "sentences": result.sentences,
