@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -15,24 +14,8 @@ from translator.errors import SERVICE_STATE_HEADER, EndpointPaused, EndpointStar
 from scripts.local.runtime_server import CONTROL_FUNCTION, DEFAULT_ENDPOINT, RuntimeServer
 
 PAYLOAD = {"instances": [{"data": "hello !"}]}
+# What the fixture paused_runtime (tests/fixtures/local_api.py) sets, as the stack does.
 START_SECONDS = 600
-
-
-@pytest.fixture
-def paused_runtime(sagemaker_local, monkeypatch: pytest.MonkeyPatch) -> Iterator[RuntimeServer]:
-    """A stand-in whose endpoint is paused (a resume would take 0.5 s); the Lambda's three clients point at it."""
-    with RuntimeServer(
-        sagemaker_local.container.url, endpoints=set(), paused={DEFAULT_ENDPOINT}, resume_seconds=0.5
-    ) as runtime:
-        for service in ("SAGEMAKER_RUNTIME", "SAGEMAKER", "LAMBDA"):
-            monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service}", runtime.url)
-        monkeypatch.setenv("ENDPOINT_START_SECONDS", str(START_SECONDS))
-        monkeypatch.delenv("ENDPOINT_CONTROL_FUNCTION", raising=False)
-        endpoint.reset()
-        paused.reset()
-        yield runtime
-        endpoint.reset()
-        paused.reset()
 
 
 @pytest.fixture
