@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import socket
 import sys
 import threading
 import time
@@ -20,7 +22,7 @@ import scripts.local.lambda_package  # noqa: F401 - makes the Lambda's translato
 from translator.limits import GATEWAY_TIMEOUT_SECONDS
 from translator.media_types import media_type
 
-from scripts.local.background_server import BackgroundServer
+from scripts.local.background_server import MAX_CONNECTIONS, BackgroundServer
 from scripts.local.proxy_event import HttpResponse, http_response, proxy_event
 from stacks.api_contract import (  # the deployed API's own contract, free of CDK imports
     BINARY_MEDIA_TYPES,
@@ -33,6 +35,7 @@ from stacks.api_contract import (  # the deployed API's own contract, free of CD
     OPENAPI_DOCUMENT,
     REQUEST_MODEL_CONTENT_TYPE,
     ROUTES,
+    THROTTLED_MESSAGE,
     VALIDATED_BODIES,
     gateway_cors_headers,
     gateway_error_body,
@@ -43,6 +46,14 @@ BodyValidator = Callable[[Any], Any]
 
 # What API Gateway answers when its integration timeout passes before the function answers.
 INTEGRATION_TIMEOUT_MESSAGE = "Endpoint request timed out"
+# What API Gateway answers a method or resource the API does not define (through the Default4xx gateway response).
+MISSING_TOKEN_MESSAGE = "Missing Authentication Token"
+# The Retry-After of the deployed API's Throttled gateway response (stacks/api.py sends it as a literal).
+THROTTLED_RETRY_AFTER_SECONDS = 1
+# A client has this long to send a whole request once its first byte arrived; then the connection is closed unanswered.
+REQUEST_TIMEOUT_SECONDS = 30.0
+# A kept-alive connection may wait this long for its next request; also the time to take a response off our hands.
+IDLE_TIMEOUT_SECONDS = 60.0
 
 
 def has_request_model(content_type: str | None) -> bool:
@@ -84,6 +95,76 @@ class _Overran(Exception):
     """The handler did not answer within the function's or the gateway's timeout."""
 
 
+class TokenBucket:
+    """API Gateway's stage throttling: burst tokens at most, refilled at rate per second; one request takes one."""
+
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
+        if rate < 0 or burst < 1:
+            raise ValueError(f"throttling needs a rate from 0 and a burst from 1, not rate {rate} and burst {burst}")
+        self.rate = rate
+        self.burst = burst
+        self._clock = clock
+        self._tokens = float(burst)
+        self._filled_at = clock()
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        """Whether a request may pass now (it then used a token)."""
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.burst, self._tokens + max(0.0, now - self._filled_at) * self.rate)
+            self._filled_at = now
+            if self._tokens < 1:
+                return False
+            self._tokens -= 1
+            return True
+
+
+class _DeadlineReader(io.RawIOBase):
+    """A socket's reading side that gives up (TimeoutError) once the connection's current deadline has passed.
+
+    A per-recv socket timeout alone lets a client that sends a byte now and then hold a connection forever.
+    """
+
+    def __init__(self, connection: socket.socket, request_timeout: float, idle_timeout: float) -> None:
+        super().__init__()
+        self._connection = connection
+        self._request_timeout = request_timeout
+        self._idle_timeout = idle_timeout
+        self._deadline: float | None = None
+        self._awaiting_request = False
+        # The client closed its side: a request the parser needed more of is unfinished, however it parsed.
+        self.ended = False
+
+    def await_request(self) -> None:
+        """Between requests: the idle timeout runs until the next request's first byte, then the request timeout."""
+        self._awaiting_request = True
+        self._deadline = time.monotonic() + self._idle_timeout
+
+    def request_read(self) -> None:
+        """The whole request is in: no deadline while the function runs."""
+        self._awaiting_request = False
+        self._deadline = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._deadline is not None:
+            remaining = self._deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("the client did not finish its request in time")
+            self._connection.settimeout(remaining)
+        else:
+            self._connection.settimeout(None)
+        count = self._connection.recv_into(buffer)
+        self.ended = self.ended or not count
+        if count and self._awaiting_request:
+            self._awaiting_request = False
+            self._deadline = time.monotonic() + self._request_timeout
+        return count
+
+
 def _json_response(status: int, document: dict[str, Any], headers: Iterable[tuple[str, str]] = ()) -> HttpResponse:
     body = json.dumps(document).encode("utf-8")
     return HttpResponse(status=status, headers=[("Content-Type", "application/json"), *headers], body=body)
@@ -93,8 +174,31 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "LocalApiGateway/1"
 
+    def setup(self) -> None:
+        super().setup()
+        gateway: LocalApiGateway = self.server.owner
+        self._reader = _DeadlineReader(self.connection, gateway.request_timeout, gateway.idle_timeout)
+        self.rfile.close()  # the base class's reader: ours replaces it (the socket stays open)
+        self.rfile = io.BufferedReader(self._reader)
+
+    def handle_one_request(self) -> None:
+        # A request stalled past its deadline ends in TimeoutError, which the base class answers by closing the connection.
+        self._reader.await_request()
+        super().handle_one_request()
+
+    def __getattr__(self, name: str) -> Any:
+        # Every method reaches the gateway, which answers those the API does not define (TRACE, CONNECT, any verb).
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)
+
     def _dispatch(self) -> None:
         gateway: LocalApiGateway = self.server.owner
+        if self._reader.ended:
+            # Headers cut short by the client's close parse as complete ones: nobody is left to answer, and the
+            # function must not see half a request.
+            self.close_connection = True
+            return
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
             self.close_connection = True
             self._write(_json_response(411, {"message": "Length Required: send the body with a Content-Length header"}))
@@ -110,6 +214,11 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
             self._write(_json_response(status, {"message": message}))
             return
         body = self.rfile.read(length) if length else b""
+        if self._reader.ended:
+            # The client closed its side before the body was complete.
+            self.close_connection = True
+            return
+        self._reader.request_read()
         response = gateway.respond(
             method=self.command,
             target=self.path,
@@ -122,6 +231,8 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _dispatch
 
     def _write(self, response: HttpResponse) -> None:
+        # A client that does not take its answer off the socket is dropped like an idle one (sendall's total time).
+        self.connection.settimeout(self.server.owner.idle_timeout)
         self.send_response(response.status)
         for name, value in response.headers:
             if name.lower() not in {"content-length", "connection", "transfer-encoding"}:
@@ -149,17 +260,40 @@ class LocalApiGateway(BackgroundServer):
         cors_origins: tuple[str, ...] = ("*",),
         stage: str = "",
         body_validator: BodyValidator | None = None,
+        validated_bodies: Iterable[tuple[str, str]] = VALIDATED_BODIES,
         binary_media_types: Iterable[str] = BINARY_MEDIA_TYPES,
         extra_headers: Iterable[tuple[str, str]] = (),
         access_log: bool = True,
         function_timeout: float = LAMBDA_TIMEOUT_SECONDS,
         integration_timeout: float = GATEWAY_TIMEOUT_SECONDS,
+        throttle_rate: float | None = None,
+        throttle_burst: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        request_timeout: float = REQUEST_TIMEOUT_SECONDS,
+        idle_timeout: float = IDLE_TIMEOUT_SECONDS,
+        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
-        super().__init__("127.0.0.1", port)
+        """validated_bodies: (method, resource) pairs whose JSON body body_validator checks (the deployed API's by default).
+
+        throttle_rate and throttle_burst: the stage's throttling (settings of the same names; None: unthrottled).
+
+        clock: what the throttle measures time with. request_timeout: seconds a client has to send a whole request;
+        idle_timeout: seconds a kept-alive connection may wait for its next one. max_connections: connections served
+        at once, a thread each; more wait to be accepted.
+        """
+        if request_timeout <= 0 or idle_timeout <= 0:
+            raise ValueError(f"timeouts must be above 0, not request {request_timeout} and idle {idle_timeout}")
+        if (throttle_rate is None) != (throttle_burst is None):
+            raise ValueError("throttling needs both throttle_rate and throttle_burst, or neither")
+        self.throttle = None if throttle_rate is None else TokenBucket(throttle_rate, throttle_burst, clock)
+        self.request_timeout = request_timeout
+        self.idle_timeout = idle_timeout
+        super().__init__("127.0.0.1", port, max_connections=max_connections)
         self.lambda_handler = lambda_handler
         self.cors_origins = tuple(cors_origins)
         self.stage = stage.strip("/")
         self.body_validator = body_validator
+        self.validated_bodies = frozenset(validated_bodies)
         self.binary_media_types = tuple(binary_media_types)
         self.extra_headers = list(extra_headers)
         self.access_log = access_log
@@ -201,21 +335,23 @@ class LocalApiGateway(BackgroundServer):
             path = path[len(prefix) :]
             target = target[len(prefix) :]
         resource = path or "/"
-        if resource not in ROUTES:
-            return self._gateway_error(
-                403, "Missing Authentication Token", "MissingAuthenticationTokenException", origin
-            )
+        # A REST API answers a resource or method it does not define with 403 "Missing Authentication Token" (its
+        # Default4xx response: both fields and CORS). Its methods are GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS
+        # and ANY (AWS::ApiGateway::Method HttpMethod), so TRACE, CONNECT and other verbs are never defined ones; no
+        # AWS document describes another answer for them, so they get this one too.
+        if resource not in ROUTES or (method != "OPTIONS" and method not in ROUTES[resource]):
+            return self._gateway_error(403, MISSING_TOKEN_MESSAGE, "MissingAuthenticationTokenException", origin)
+        # Stage throttling applies to the API's methods, the CORS preflight mock among them.
+        if self.throttle is not None and not self.throttle.take():
+            retry = [("Retry-After", str(THROTTLED_RETRY_AFTER_SECONDS))]
+            return self._gateway_error(429, THROTTLED_MESSAGE, "TooManyRequestsException", origin, retry)
         if method == "OPTIONS":
             return self._preflight(origin)
-        if method not in ROUTES[resource]:
-            return self._gateway_error(
-                403, "Missing Authentication Token", "MissingAuthenticationTokenException", origin
-            )
         if len(body) > GATEWAY_MAX_BODY_BYTES:
             return self._gateway_error(413, "Request Too Long", "RequestTooLongException", origin)
         content_type = next((value for name, value in headers if name.lower() == "content-type"), None)
         if (
-            (method, resource) in VALIDATED_BODIES
+            (method, resource) in self.validated_bodies
             and self.body_validator is not None
             and has_request_model(content_type)
             and not self._valid_body(body)
@@ -289,9 +425,17 @@ class LocalApiGateway(BackgroundServer):
         headers = gateway_cors_headers(self.cors_origins, origin or "")
         return [(name, value) for name, value in headers.items() if value]
 
-    def _gateway_error(self, status: int, message: str, error_type: str | None, origin: str | None) -> HttpResponse:
+    def _gateway_error(
+        self,
+        status: int,
+        message: str,
+        error_type: str | None,
+        origin: str | None,
+        extra_headers: Iterable[tuple[str, str]] = (),
+    ) -> HttpResponse:
         error_header = [("x-amzn-ErrorType", error_type)] if error_type else []
-        return _json_response(status, gateway_error_body(message), [*error_header, *self._gateway_cors(origin)])
+        headers = [*error_header, *extra_headers, *self._gateway_cors(origin)]
+        return _json_response(status, gateway_error_body(message), headers)
 
     def _preflight(self, origin: str | None) -> HttpResponse:
         # The CDK's preflight mock: the first allowed origin, or the caller's when it is one of the others.

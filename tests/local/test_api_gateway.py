@@ -19,7 +19,7 @@ from scripts.local.api_gateway import (
     LocalApiGateway,
     request_body_validator,
 )
-from stacks.api_contract import gateway_error_body
+from stacks.api_contract import ROUTES, VALIDATED_BODIES, gateway_error_body
 from tests.fixtures.local_api import (
     http_call,
 )
@@ -57,6 +57,10 @@ def post_raw(url: str, body: bytes | str, content_type: str | None) -> int:
         connection.close()
 
 
+# The validation mechanism under test, whichever routes the deployed API validates (api_contract.VALIDATED_BODIES).
+VALIDATED = frozenset({("POST", "/translate")})
+
+
 @pytest.fixture
 def recorder() -> RecordingHandler:
     return RecordingHandler()
@@ -65,7 +69,7 @@ def recorder() -> RecordingHandler:
 @pytest.fixture
 def gateway(recorder: RecordingHandler) -> Iterator[LocalApiGateway]:
     with LocalApiGateway(recorder, cors_origins=("https://a.example", "https://b.example"), body_validator=request_body_validator(),
-                         access_log=False) as server:  # fmt: skip
+                         validated_bodies=VALIDATED, access_log=False) as server:  # fmt: skip
         yield server
 
 
@@ -318,7 +322,7 @@ def test_a_fault_in_the_server_is_logged_not_swallowed(
     recorder: RecordingHandler, capsys: pytest.CaptureFixture[str]
 ) -> None:
     validator = _failing_validator(RuntimeError("validator bug\nsecond line"))
-    with LocalApiGateway(recorder, body_validator=validator, access_log=False) as server:
+    with LocalApiGateway(recorder, body_validator=validator, validated_bodies=VALIDATED, access_log=False) as server:
         with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
             post_raw(f"{server.base_url}translate", '{"text": "Hello."}', "application/json")
     # socketserver reports the fault before it closes the socket, so the line is there once the client sees the close.
@@ -336,7 +340,9 @@ def test_a_fault_in_the_server_is_logged_not_swallowed(
 def test_a_client_that_hung_up_is_not_logged(
     recorder: RecordingHandler, capsys: pytest.CaptureFixture[str], error: Exception
 ) -> None:
-    with LocalApiGateway(recorder, body_validator=_failing_validator(error), access_log=False) as server:
+    with LocalApiGateway(
+        recorder, body_validator=_failing_validator(error), validated_bodies=VALIDATED, access_log=False
+    ) as server:
         with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
             post_raw(f"{server.base_url}translate", '{"text": "Hello."}', "application/json")
     assert capsys.readouterr().err == ""
@@ -349,3 +355,14 @@ def test_stage_prefix_is_served_and_stripped(recorder: RecordingHandler) -> None
         assert recorder.events[0]["path"] == "/"
         assert recorder.events[0]["requestContext"]["path"] == "/prod/"
         assert http_call("GET", server.url + "/").status == 403
+
+
+def test_every_route_of_the_contract_reaches_the_lambda(recorder: RecordingHandler) -> None:
+    with LocalApiGateway(recorder, access_log=False) as server:
+        assert server.validated_bodies == VALIDATED_BODIES
+        for path, methods in ROUTES.items():
+            for method in sorted(methods):
+                reply = http_call(method, server.url + path, b"{}" if method == "POST" else None)
+                assert reply.status == 200, (method, path)
+                assert (recorder.events[-1]["httpMethod"], recorder.events[-1]["resource"]) == (method, path)
+    assert len(recorder.events) == sum(len(methods) for methods in ROUTES.values())
