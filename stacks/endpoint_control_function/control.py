@@ -127,7 +127,8 @@ def _endpoint(sagemaker: Any, endpoint_name: str) -> dict[str, Any] | None:
     try:
         return sagemaker.describe_endpoint(EndpointName=endpoint_name)
     except ClientError as error:
-        if "Could not find endpoint" in str(error) or error.response["Error"]["Code"] in ("ValidationException",):
+        # SageMaker's answer for an endpoint that does not exist (paused, or not created yet).
+        if "Could not find endpoint" in str(error):
             return None
         raise
 
@@ -167,9 +168,9 @@ def state(
     *,
     parameter: str,
     now: datetime,
-    window: timedelta,
+    window: timedelta | None,
 ) -> EndpointState:
-    """The endpoint's state: parameter, stack status, endpoint status, instances and the last request in the window."""
+    """The endpoint's state: parameter, stack status, endpoint status, instances, last request in the window (if any)."""
     stack = _stack(cloudformation, stack_name)
     values = _parameters(stack, parameter)
     endpoint = _endpoint(sagemaker, endpoint_name)
@@ -183,7 +184,7 @@ def state(
         else 0,
         instance_type=_instance_type(sagemaker, endpoint) if endpoint else None,
         in_service_since=endpoint.get("LastModifiedTime") if in_service else None,
-        last_request=last_request(cloudwatch, endpoint_name, now=now, window=window),
+        last_request=None if window is None else last_request(cloudwatch, endpoint_name, now=now, window=window),
     )
 
 
