@@ -63,6 +63,8 @@ def proxy_event(
     url = urlsplit(target)
     path = url.path or "/"
     single_headers, multi_headers = _single_and_multi(header_pairs)
+    # API Gateway hands the Lambda query names and values decoded, "+" as a space (an event logged in
+    # aws/aws-cdk#19827 shows it), a name without "=" with an empty value; LibreTranslate clients send every field so.
     query, multi_query = _single_and_multi(parse_qsl(url.query, keep_blank_values=True))
     lowered = {name.lower(): value for name, value in header_pairs}
     event_body: str | None = None

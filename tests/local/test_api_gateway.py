@@ -366,3 +366,14 @@ def test_every_route_of_the_contract_reaches_the_lambda(recorder: RecordingHandl
                 assert reply.status == 200, (method, path)
                 assert (recorder.events[-1]["httpMethod"], recorder.events[-1]["resource"]) == (method, path)
     assert len(recorder.events) == sum(len(methods) for methods in ROUTES.values())
+
+
+def test_a_post_with_its_fields_in_the_query_string_reaches_the_lambda(recorder: RecordingHandler) -> None:
+    # LibreTranslate clients send every field in the query string of a POST with an empty body; the deployed API's
+    # body validation (the contract's VALIDATED_BODIES) must let it through.
+    with LocalApiGateway(recorder, body_validator=request_body_validator(), access_log=False) as server:
+        reply = http_call("POST", f"{server.base_url}translate?q=Hello+world.&source=en&target=de", b"")
+    assert reply.status == 200
+    (event,) = recorder.events
+    assert event["queryStringParameters"] == {"q": "Hello world.", "source": "en", "target": "de"}
+    assert event["body"] is None

@@ -49,6 +49,25 @@ def test_repeated_names_keep_the_last_value_and_every_value():
     assert made["body"] is None and made["isBase64Encoded"] is False
 
 
+def test_query_parameters_arrive_decoded_as_api_gateway_decodes_them():
+    # A LibreTranslate client's POST with every field in the query string and an empty body.
+    made = event(target="/translate?q=Hello+world%21&source=en&target=de&format=text&api%5Fkey=a%2Bb&alternatives")
+    assert made["queryStringParameters"] == {
+        "q": "Hello world!",
+        "source": "en",
+        "target": "de",
+        "format": "text",
+        "api_key": "a+b",
+        "alternatives": "",
+    }
+    assert made["multiValueQueryStringParameters"]["q"] == ["Hello world!"]
+    assert made["body"] is None
+    repeated = event(target="/v2/translate?text=One.&text=Two%20too.&target_lang=DE")
+    assert repeated["queryStringParameters"] == {"text": "Two too.", "target_lang": "DE"}
+    assert repeated["multiValueQueryStringParameters"] == {"text": ["One.", "Two too."], "target_lang": ["DE"]}
+    assert repeated["path"] == "/v2/translate"
+
+
 def test_a_binary_body_is_base64_and_any_other_is_utf8_text():
     raw = b"\xff\x00form"
     binary = event(headers=[("Content-Type", "multipart/form-data; boundary=b")], body=raw)
