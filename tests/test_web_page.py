@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, Route, expect
 
 from scripts.local.container_stand_in import STAND_IN_NOTICE
-from tests.fixtures.local_api import LocalApiProcess, post_json
+from tests.fixtures.local_api import LocalApiProcess, post_json, start_local_api
 
 PAGE_FILE = Path(__file__).resolve().parent.parent / "lambda" / "translate" / "static" / "index.html"
 pytestmark = pytest.mark.browser
@@ -198,3 +199,136 @@ def test_page_is_self_contained_and_accessible() -> None:
     assert 'aria-live="polite"' in html
     assert 'role="alert"' in html
     assert '<label for="text">' in html
+
+
+# --- A paused service, a starting one, and API keys --------------------------------------------------------------------
+
+PAUSED_NOTICE = "The translation service is paused to save cost."
+KEY_NEEDED = "This service needs an API key. Enter yours below, then translate again."
+
+
+@pytest.fixture(scope="module")
+def paused_api() -> Iterator[LocalApiProcess]:
+    """The local API with its stand-in endpoint paused, and no wake on request."""
+    running = start_local_api("--stand-in", "--paused", "--port", "0", "--stage", "prod", "--quiet")
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def waking_api() -> Iterator[LocalApiProcess]:
+    """The local API paused with wake on request; a resume takes 3 s (the page waits the Retry-After it is sent)."""
+    running = start_local_api(
+        "--stand-in", "--wake", "--resume-seconds", "3", "--model-speed", "instant", "--port", "0", "--quiet"
+    )
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def _translate(page: Page, api: LocalApiProcess, english: str) -> None:
+    _open(page, api)
+    page.get_by_label("English text").fill(english)
+    page.get_by_role("button", name="Translate").click()
+
+
+def test_a_paused_service_is_explained_and_the_text_kept(browser_page: Page, paused_api: LocalApiProcess) -> None:
+    _translate(browser_page, paused_api, "The cat is black.")
+    notice = browser_page.locator("#notice")
+    expect(notice).to_contain_text(PAUSED_NOTICE)
+    # The stand-in's resume takes 60 s by default: "about 1 minute" (a deployed one: about 10 minutes).
+    expect(notice).to_contain_text("about 1 minute")
+    expect(browser_page.get_by_role("alert")).to_be_hidden()
+    expect(browser_page.get_by_label("English text")).to_have_value("The cat is black.")
+    expect(browser_page.get_by_role("button", name="Translate")).to_be_enabled()
+
+
+def test_a_starting_model_is_waited_for_then_the_translation_shown(
+    browser_page: Page, waking_api: LocalApiProcess
+) -> None:
+    posted: list[str] = []
+    browser_page.on("request", lambda request: posted.append(request.url) if request.method == "POST" else None)
+    _translate(browser_page, waking_api, "The cat is black.")
+    expect(browser_page.locator("#notice")).to_contain_text("Starting the model, about 1 minute")
+    expect(browser_page.get_by_label("English text")).to_have_value("The cat is black.")
+    # No click: the page asks again after Retry-After (3 s), once the stand-in's resume is over.
+    expect(browser_page.locator("#result")).to_have_text("Die Katze ist schwarz.", timeout=30_000)
+    expect(browser_page.locator("#notice")).to_be_hidden()
+    assert len(posted) >= 2
+    assert waking_api.control_counters()["resumes_started"] == 1
+
+
+def test_the_wait_for_a_start_is_bounded(browser_page: Page, stand_in_api: LocalApiProcess) -> None:
+    def starting(route: Route) -> None:
+        route.fulfill(
+            status=503,
+            headers={"Retry-After": "60", "X-Service-State": "starting"},
+            content_type="application/json",
+            body=json.dumps({"message": "starting the model, about 1 minute; try again then"}),
+        )
+
+    browser_page.clock.install()
+    _open(browser_page, stand_in_api)
+    browser_page.route("**/translate", starting)
+    browser_page.get_by_label("English text").fill("Hello.")
+    browser_page.get_by_role("button", name="Translate").click()
+    expect(browser_page.locator("#notice")).to_contain_text("Starting the model, about 1 minute")
+    # The page's clock jumps past 20 minutes: the next try gives up with a message.
+    browser_page.clock.fast_forward("20:30")
+    expect(browser_page.get_by_role("alert")).to_have_text(
+        "The model has not started after 20 minutes. Please try again later."
+    )
+    expect(browser_page.locator("#notice")).to_be_hidden()
+    expect(browser_page.get_by_label("English text")).to_have_value("Hello.")
+
+
+def test_an_api_key_is_asked_for_sent_and_remembered(browser_page: Page, stand_in_api: LocalApiProcess) -> None:
+    sent: list[str | None] = []
+
+    def keys_on(route: Route) -> None:
+        authorization = route.request.headers.get("authorization")
+        sent.append(authorization)
+        if authorization == "Bearer s3cret-key":
+            route.continue_()
+            return
+        message = "an API key is required: send it as Authorization: Bearer <key>"
+        route.fulfill(status=403, content_type="application/json", body=json.dumps({"message": message}))
+
+    browser_page.route("**/translate", keys_on)
+    _translate(browser_page, stand_in_api, "The cat is black.")
+    expect(browser_page.get_by_role("alert")).to_have_text(KEY_NEEDED)
+    key = browser_page.get_by_label("API key")
+    expect(key).to_be_visible()
+    key.fill("s3cret-key")
+    browser_page.get_by_role("button", name="Translate").click()
+    expect(browser_page.locator("#result")).to_have_text("Die Katze ist schwarz.")
+    assert sent == [None, "Bearer s3cret-key"]
+    assert browser_page.evaluate("localStorage.getItem('translate-api-key')") == "s3cret-key"
+    # Next visit: the key is there, and sent with the first request.
+    browser_page.reload()
+    expect(browser_page.get_by_label("API key")).to_have_value("s3cret-key")
+    browser_page.get_by_label("English text").fill("The cat is black.")
+    browser_page.get_by_role("button", name="Translate").click()
+    expect(browser_page.locator("#result")).to_have_text("Die Katze ist schwarz.")
+    assert sent[-1] == "Bearer s3cret-key"
+    browser_page.evaluate("localStorage.removeItem('translate-api-key')")
+
+
+def test_a_wrong_key_is_said_to_be_wrong(browser_page: Page, stand_in_api: LocalApiProcess) -> None:
+    def refused(route: Route) -> None:
+        body = json.dumps({"message": "this API key is not valid"})
+        route.fulfill(status=403, content_type="application/json", body=body)
+
+    browser_page.route("**/translate", refused)
+    _open(browser_page, stand_in_api)
+    browser_page.evaluate("localStorage.setItem('translate-api-key', 'old-key')")
+    browser_page.reload()
+    browser_page.get_by_label("English text").fill("Hello.")
+    browser_page.get_by_role("button", name="Translate").click()
+    expect(browser_page.get_by_role("alert")).to_have_text(
+        "The API key was not accepted. Check it, then translate again."
+    )
+    browser_page.evaluate("localStorage.removeItem('translate-api-key')")
