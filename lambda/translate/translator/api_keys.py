@@ -168,7 +168,8 @@ class _Store:
                 # Lambda sets AWS_DEFAULT_REGION; a local run may have only AWS_REGION, which botocore ignores.
                 region = os.environ.get("AWS_REGION") or None
                 self._client = boto3.session.Session(region_name=region).client("secretsmanager", config=_CONFIG)
-            text = self._client.get_secret_value(SecretId=secret_id).get("SecretString")
+            # The stage named, though it is the default: moto (tests) otherwise answers its first version.
+            text = self._client.get_secret_value(SecretId=secret_id, VersionStage="AWSCURRENT").get("SecretString")
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
             if code in _TRANSIENT_CODES:
