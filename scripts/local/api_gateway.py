@@ -173,6 +173,8 @@ def _json_response(status: int, document: dict[str, Any], headers: Iterable[tupl
 class _GatewayRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "LocalApiGateway/1"
+    # No HTTP/0.9 (answers without a status line): a request line without a version is refused with a full answer.
+    default_request_version = "HTTP/1.1"
 
     def setup(self) -> None:
         super().setup()
@@ -184,6 +186,7 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
     def handle_one_request(self) -> None:
         # A request stalled past its deadline ends in TimeoutError, which the base class answers by closing the connection.
         self._reader.await_request()
+        self.headers = None  # not the previous request's, should this one be refused before its headers are read
         super().handle_one_request()
 
     def __getattr__(self, name: str) -> Any:
@@ -200,18 +203,18 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            self.close_connection = True
-            self._write(_json_response(411, {"message": "Length Required: send the body with a Content-Length header"}))
+            self.send_error(411, "Length Required: send the body with a Content-Length header")
             return
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
             length = -1
         if length < 0 or length > GATEWAY_MAX_BODY_BYTES:
-            # The body is not read, so the connection cannot be reused.
-            self.close_connection = True
-            status, message = (400, "Content-Length is not a number") if length < 0 else (413, "Request Too Long")
-            self._write(_json_response(status, {"message": message}))
+            # The body is not read, so the connection cannot be reused (send_error closes it).
+            if length < 0:
+                self.send_error(400, "Content-Length is not a number")
+            else:
+                self.send_error(413, "Request Too Long", error_type="RequestTooLongException")
             return
         body = self.rfile.read(length) if length else b""
         if self._reader.ended:
@@ -230,6 +233,17 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _dispatch
 
+    def send_error(
+        self, code: int, message: str | None = None, explain: str | None = None, *, error_type: str | None = None
+    ) -> None:
+        """A request refused before routing (malformed, too long, no length) in the gateway's JSON shape, with CORS."""
+        # http.server's own refusals (a bad request line, headers too long) call this too: JSON, not its HTML page.
+        self.close_connection = True
+        headers = getattr(self, "headers", None)
+        origin = headers.get("Origin") if headers is not None else None
+        phrase = message or (self.responses[code][0] if code in self.responses else "Bad Request")
+        self._write(self.server.owner._gateway_error(code, phrase, error_type, origin))
+
     def _write(self, response: HttpResponse) -> None:
         # A client that does not take its answer off the socket is dropped like an idle one (sendall's total time).
         self.connection.settimeout(self.server.owner.idle_timeout)
@@ -238,6 +252,8 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
             if name.lower() not in {"content-length", "connection", "transfer-encoding"}:
                 self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")  # the client then knows not to send another request on it
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(response.body)

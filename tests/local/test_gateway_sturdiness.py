@@ -326,3 +326,46 @@ def test_throttling_counts_preflights_but_not_undefined_routes(
 def test_throttling_needs_both_settings(lambda_handler: Answering) -> None:
     with pytest.raises(ValueError, match="both"):
         LocalApiGateway(lambda_handler, throttle_rate=10)
+
+
+# --- requests refused before routing ------------------------------------------------------------------------------
+
+
+def _raw_exchange(server: LocalApiGateway, raw: bytes) -> tuple[int, http.client.HTTPMessage, bytes]:
+    client = socket.create_connection(("127.0.0.1", _port(server)), timeout=CLIENT_TIMEOUT)
+    try:
+        client.sendall(raw)
+        response = http.client.HTTPResponse(client)
+        response.begin()
+        return response.status, response.headers, response.read()
+    finally:
+        client.close()
+
+
+MALFORMED = {
+    "bad-request-line": (b"NONSENSE\r\n\r\n", 400),
+    "chunked-body": (
+        b"POST /translate HTTP/1.1\r\nOrigin: https://b.example\r\nTransfer-Encoding: chunked\r\n\r\n",
+        411,
+    ),
+    "length-not-a-number": (
+        b"POST /translate HTTP/1.1\r\nOrigin: https://b.example\r\nContent-Length: ten\r\n\r\n",
+        400,
+    ),
+    "too-long": (b"POST /translate HTTP/1.1\r\nOrigin: https://b.example\r\nContent-Length: 99999999\r\n\r\n", 413),
+    "too-many-headers": (b"GET / HTTP/1.1\r\n" + b"X-Many: 1\r\n" * 101 + b"\r\n", 431),
+}
+
+
+@pytest.mark.parametrize(("raw", "status"), MALFORMED.values(), ids=MALFORMED.keys())
+def test_a_request_refused_before_routing_gets_json_in_the_gateway_shape(
+    gateway: LocalApiGateway, lambda_handler: Answering, raw: bytes, status: int
+) -> None:
+    answered, headers, body = _raw_exchange(gateway, raw)
+    assert answered == status
+    document = json.loads(body)
+    assert document["message"] and document == gateway_error_body(document["message"])
+    assert headers["Connection"] == "close"
+    if b"Origin: " + ORIGIN.encode() in raw:
+        _assert_gateway_cors(headers, ORIGIN)
+    assert lambda_handler.calls == 0
