@@ -70,7 +70,8 @@ class EndpointState:
         return PAUSED if self.paused else RUNNING
 
 
-def _stack(cloudformation: Any, stack_name: str) -> dict[str, Any]:
+def describe_stack(cloudformation: Any, stack_name: str) -> dict[str, Any]:
+    """The stack as DescribeStacks gives it; ControlError saying to deploy when it does not exist."""
     try:
         return cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
     except ClientError as error:
@@ -95,7 +96,7 @@ def _is_paused(values: dict[str, str], parameter: str) -> bool:
 
 def set_paused(cloudformation: Any, stack_name: str, paused: bool, *, parameter: str) -> Change:
     """Set the stack's Paused parameter with an update that keeps the template and every other value; idempotent."""
-    stack = _stack(cloudformation, stack_name)
+    stack = describe_stack(cloudformation, stack_name)
     values = _parameters(stack, parameter)
     status = stack["StackStatus"]
     moving = PAUSING if paused else RESUMING
@@ -171,7 +172,7 @@ def state(
     window: timedelta | None,
 ) -> EndpointState:
     """The endpoint's state: parameter, stack status, endpoint status, instances, last request in the window (if any)."""
-    stack = _stack(cloudformation, stack_name)
+    stack = describe_stack(cloudformation, stack_name)
     values = _parameters(stack, parameter)
     endpoint = _endpoint(sagemaker, endpoint_name)
     in_service = endpoint is not None and endpoint.get("EndpointStatus") == "InService"
