@@ -151,6 +151,20 @@ def test_command_line_refuses_a_bad_setting() -> None:
     assert "cors_origins" in err
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("--paused",), "use them with --stand-in"),
+        (("--wake", "--endpoint-name", "x"), "use them with --stand-in"),
+        (("--stand-in", "--paused", "--resume-seconds", "-1"), "--resume-seconds -1.0 is not allowed"),
+    ],
+)
+def test_command_line_refuses_a_paused_endpoint_without_the_stand_in(args: tuple[str, ...], said: str) -> None:
+    status, err = _run_expecting_failure(*args, "--port", "0")
+    assert status == 2
+    assert said in err
+
+
 def test_command_line_without_a_deployed_endpoint_says_what_to_do(aws_env: Any) -> None:
     env = {**clean_env(), "AWS_ENDPOINT_URL": aws_env.url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
            "AWS_DEFAULT_REGION": "us-east-1"}  # fmt: skip

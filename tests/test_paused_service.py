@@ -1,5 +1,5 @@
 """A paused service as its clients see it: through the real handler, and over HTTP from `local_api --stand-in --paused`
-(and `--wake`), in our shape and LibreTranslate's."""
+(and `--wake`), in our shape, LibreTranslate's and DeepL's."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from tests.fixtures.local_api import LocalApiProcess, http_call, post_json, star
 
 OURS = {"text": "Hello."}
 LIBRE = {"q": "Hello.", "source": "en", "target": "de"}
+DEEPL = {"text": ["Hello."], "target_lang": "DE"}
+# Each API's route and error key: ours and LibreTranslate's share /translate, DeepL has /v2/translate.
+SHAPES = [("/translate", OURS, "message"), ("/translate", LIBRE, "error"), ("/v2/translate", DEEPL, "message")]
 
 
 def _header(response: dict, name: str) -> str | None:
@@ -23,9 +26,9 @@ def _header(response: dict, name: str) -> str | None:
 # --- Through the handler ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("request_body", "key"), [(OURS, "message"), (LIBRE, "error")])
-def test_a_paused_service_answers_503_in_each_apis_shape(paused_runtime, call_api, request_body, key) -> None:
-    response = call_api("POST", "/translate", request_body, headers={"Origin": "https://app.example"})
+@pytest.mark.parametrize(("route", "request_body", "key"), SHAPES)
+def test_a_paused_service_answers_503_in_each_apis_shape(paused_runtime, call_api, route, request_body, key) -> None:
+    response = call_api("POST", route, request_body, headers={"Origin": "https://app.example"})
     assert response["statusCode"] == 503
     assert (_header(response, "Retry-After"), _header(response, "X-Service-State")) == ("600", "paused")
     assert list(response["json"]) == [key]
@@ -90,6 +93,12 @@ def test_local_paused_server_says_so_to_libretranslate_clients(paused_api: Local
         assert "paused to save cost" in reply.json()["error"]
 
 
+def test_local_paused_server_says_so_to_deepl_clients(paused_api: LocalApiProcess) -> None:
+    reply = post_json(paused_api.base_url + "v2/translate", DEEPL)
+    assert (reply.status, reply.headers["Retry-After"], reply.headers["X-Service-State"]) == (503, "120", "paused")
+    assert "paused to save cost" in reply.json()["message"]
+
+
 def test_local_paused_server_prints_how_it_comes_back(paused_api: LocalApiProcess) -> None:
     assert "the endpoint is paused: requests get 503 until you POST" in "".join(paused_api.stdout)
 
@@ -106,4 +115,6 @@ def test_concurrent_requests_to_a_waking_server_start_one_resume(waking_api: Loc
     libre = post_json(waking_api.translate_url, LIBRE)
     assert (libre.status, libre.headers["X-Service-State"]) == (503, "starting")
     assert libre.json()["error"].startswith("starting the model")
+    deepl = post_json(waking_api.base_url + "v2/translate", DEEPL)
+    assert (deepl.status, deepl.headers["X-Service-State"]) == (503, "starting")
     assert waking_api.control_counters()["resumes_started"] == 1

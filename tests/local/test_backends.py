@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import math
+import urllib.request
 from typing import Any
 
 import boto3
 import pytest
 
-from scripts.local.backends import deployed_backend
-from scripts.local.runtime_server import DEFAULT_ENDPOINT
+from scripts.local.backends import StandInModel, deployed_backend, stand_in_backend
+from scripts.local.runtime_server import CONTROL_FUNCTION, DEFAULT_ENDPOINT
 from scripts.staging.versions import record_in_service
 from stacks.model_versions import in_service_key, source_vocabulary_key
 from stacks.names import SOURCE_VOCABULARY_FILE, TARGET_VOCABULARY_FILE
@@ -80,3 +83,30 @@ def test_deployed_backend_without_a_version_in_service_warns_once_and_goes_on(
     assert backend.environment["MODEL_BUCKET"] is None
     assert backend.environment["SOURCE_VOCABULARY_KEY"] is None
     assert backend.environment["ENDPOINT_NAME"] == DEFAULT_ENDPOINT
+
+
+# --- The stand-in backend: one local server for the model, DescribeEndpoint and the control function ----------------
+
+
+@pytest.mark.parametrize(
+    ("model", "endpoints", "control_function"),
+    [
+        (StandInModel(), {DEFAULT_ENDPOINT: "InService"}, None),
+        (StandInModel(paused=True, resume_seconds=2.5), {DEFAULT_ENDPOINT: "missing"}, None),
+        (StandInModel(paused=True, wake=True, resume_seconds=2.5), {DEFAULT_ENDPOINT: "missing"}, CONTROL_FUNCTION),
+    ],
+)
+def test_stand_in_backend_points_every_client_at_the_stand_in(
+    model: StandInModel, endpoints: dict[str, str], control_function: str | None
+) -> None:
+    with stand_in_backend(settings_from_files(), model) as backend:
+        environment = backend.environment
+        clients = {
+            environment[f"AWS_ENDPOINT_URL_{service}"] for service in ("SAGEMAKER_RUNTIME", "SAGEMAKER", "LAMBDA")
+        }
+        assert clients == {backend.runtime_url}
+        assert environment.get("ENDPOINT_CONTROL_FUNCTION") == control_function
+        # Retry-After follows the stand-in's resume, rounded up to whole seconds.
+        assert environment["ENDPOINT_START_SECONDS"] == str(max(1, math.ceil(model.resume_seconds)))
+        with urllib.request.urlopen(f"{backend.runtime_url}/stand-in/control", timeout=10) as response:
+            assert json.loads(response.read())["endpoints"] == endpoints
