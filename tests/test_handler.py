@@ -21,6 +21,7 @@ from translator.moses import tokenize_english
 
 from stacks.api_contract import METRICS_NAMESPACE
 from tests.fixtures.sagemaker_local import rest_event
+from tests.test_handler_openapi import documented_calls
 
 ORIGIN = "https://translate.example.org"
 # A web editor calling the LibreTranslate dialect from its own origin.
@@ -36,6 +37,12 @@ def header(response: dict, name: str) -> str | None:
 @pytest.fixture
 def cors_origins() -> str:
     return f"{ORIGIN},http://localhost:8000,{EDITOR}"
+
+
+@pytest.fixture
+def call_api(call_api):
+    """The handler, with every response checked against the contract (openapi.json)."""
+    return documented_calls(call_api)
 
 
 @pytest.fixture

@@ -1,15 +1,18 @@
-"""openapi.json: a valid-looking OpenAPI 3.0 contract whose gateway request model agrees with the Lambda's own checks."""
+"""openapi.json: the contract tells the truth: every route, every status and shape the handler answers with."""
 
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 
 import fastjsonschema
 import pytest
-from translator import libretranslate, limits
+from translator import deepl, libretranslate, limits
 from translator.errors import TranslateError
 from translator.payload import parse_translate_request
+
+from stacks.api_contract import ROUTES
 
 DOCUMENT = json.loads(
     (Path(__file__).parent.parent / "lambda" / "translate" / "openapi.json").read_text(encoding="utf-8")
@@ -20,18 +23,76 @@ validate = fastjsonschema.compile({"$schema": "http://json-schema.org/draft-04/s
 
 def test_contract_lists_routes_and_every_error_status() -> None:
     assert DOCUMENT["openapi"].startswith("3.0")
-    assert set(DOCUMENT["paths"]) >= {"/translate", "/"}
     assert set(DOCUMENT["paths"]["/translate"]["post"]["responses"]) == {
         "200",
         "400",
+        "403",
         "413",
         "429",
+        "500",
         "502",
         "503",
         "504",
     }
-    assert set(DOCUMENT["paths"]) >= {"/languages", "/detect"}
-    assert "Retry-After" in DOCUMENT["paths"]["/translate"]["post"]["responses"]["503"]["headers"]
+    assert set(DOCUMENT["paths"]["/v2/translate"]["post"]["responses"]) == {
+        "200",
+        "400",
+        "403",
+        "413",
+        "429",
+        "500",
+        "502",
+        "503",
+        "504",
+    }
+    for path, methods in DOCUMENT["paths"].items():
+        for method, operation in methods.items():
+            responses = operation["responses"]
+            assert "429" in responses, f"{method} {path}: API Gateway's stage throttling can answer 429"
+            assert set(responses["429"]["headers"]) == {"Retry-After"}
+            if "503" in responses:
+                assert set(responses["503"]["headers"]) == {"Retry-After", "X-Service-State"}
+
+
+def test_the_contract_documents_exactly_the_routes_the_api_serves() -> None:
+    documented = {path: frozenset(method.upper() for method in methods) for path, methods in DOCUMENT["paths"].items()}
+    assert documented == ROUTES
+
+
+def test_routes_that_take_a_key_document_its_403_and_where_it_goes() -> None:
+    for path, method in [("/translate", "post"), ("/detect", "post"), ("/v2/translate", "post"),
+                         ("/v2/languages", "get"), ("/v2/languages", "post"), ("/v2/usage", "get")]:  # fmt: skip
+        operation = DOCUMENT["paths"][path][method]
+        assert "403" in operation["responses"], (method, path)
+        # Keys are optional (the setting api_keys): the empty requirement says a request may come without one.
+        assert {} in operation["security"] and len(operation["security"]) > 1
+    schemes = DOCUMENT["components"]["securitySchemes"]
+    assert schemes["libreTranslateApiKey"]["name"] == "api_key"
+    assert schemes["apiKeyHeader"]["name"] == "X-Api-Key"
+    assert "DeepL-Auth-Key" in schemes["deeplAuthKey"]["description"]
+
+
+def test_required_fields_are_required_in_the_schemas() -> None:
+    schemas = DOCUMENT["components"]["schemas"]
+    assert schemas["DeepLTranslateRequest"]["required"] == ["text", "target_lang"]
+    assert schemas["LibreTranslateForm"]["required"] == ["q", "target"]
+    assert schemas["LibreTranslateDetectRequest"]["required"] == ["q"]
+    deepl_request = _against_document(schemas["DeepLTranslateRequest"])
+    deepl_request({"text": ["Hello"], "target_lang": "DE"})
+    deepl.parse_request({"text": ["Hello"], "target_lang": "DE"})
+    for missing in ({"text": "Hello"}, {"target_lang": "DE"}):
+        with pytest.raises(fastjsonschema.JsonSchemaException):
+            deepl_request(missing)
+        with pytest.raises(TranslateError):
+            deepl.parse_request(missing)
+
+
+def test_errors_with_both_keys_match_every_error_schema_that_allows_them() -> None:
+    any_error = _against_document({"$ref": "#/components/schemas/AnyError"})
+    for body in ({"message": "m"}, {"error": "e"}, {"message": "m", "error": "m"}):
+        any_error(body)
+    with pytest.raises(fastjsonschema.JsonSchemaException):
+        any_error({"detail": "neither"})
 
 
 def test_documented_limits_are_the_code_limits() -> None:
@@ -90,7 +151,7 @@ def test_gateway_and_lambda_accept_libretranslate_fields(body) -> None:
         "text",
     ],
 )
-def test_what_the_gateway_refuses_the_lambda_refuses_too(body) -> None:
+def test_what_the_schema_refuses_the_lambda_refuses_too(body) -> None:
     with pytest.raises(fastjsonschema.JsonSchemaException):
         validate(body)
     with pytest.raises(TranslateError):
@@ -129,6 +190,7 @@ def test_libretranslate_routes_are_documented_with_their_shapes() -> None:
     errors = _against_document(paths["/translate"]["post"]["responses"]["400"]["content"]["application/json"]["schema"])
     errors({"error": "language pair de -> en is not supported"})
     errors({"message": "text is empty"})
+    errors({"message": "the request body is not valid JSON", "error": "the request body is not valid JSON"})
 
 
 def test_response_examples_match_their_schemas() -> None:
@@ -154,3 +216,70 @@ def test_the_gateway_leaves_format_to_the_lambda_so_clients_read_the_reason_in_e
     validate(body)
     with pytest.raises(TranslateError, match="format 'pdf' is not supported"):
         libretranslate.parse_request(body)
+
+
+# --- Every response the handler sends in the tests matches the document ---------------------------------------------
+
+# Headers the document describes on the responses that carry them.
+DOCUMENTED_HEADERS = ("Retry-After", "X-Service-State")
+
+
+@cache
+def _response_check(path: str, method: str, status: str) -> tuple[dict, object]:
+    responses = DOCUMENT["paths"][path][method]["responses"]
+    if status not in responses:
+        pytest.fail(f"{method.upper()} {path} answered {status}, which the contract does not document")
+    response = responses[status]
+    schema = response.get("content", {}).get("application/json", {}).get("schema")
+    return response, _against_document(schema) if schema else None
+
+
+def assert_documented(method: str, path: str, response: dict) -> None:
+    """Fail unless the handler's response is documented for its route and status, body and headers alike.
+
+    Routes and methods outside ROUTES are API Gateway's to answer (the handler never sees them deployed): skipped.
+    """
+    if method not in ROUTES.get(path, ()):
+        return
+    documented, check = _response_check(path, method.lower(), str(response["statusCode"]))
+    content_type = (response["multiValueHeaders"].get("Content-Type") or [""])[0].split(";")[0]
+    assert content_type in documented.get("content", {}), f"{method} {path}: {content_type} is not documented"
+    if check is not None:
+        try:
+            check(json.loads(response["body"]))
+        except fastjsonschema.JsonSchemaException as error:
+            pytest.fail(
+                f"{method} {path} {response['statusCode']}: {response['body'][:300]} breaks its schema ({error})"
+            )
+    for name in DOCUMENTED_HEADERS:
+        if name in response["multiValueHeaders"]:
+            assert name in documented.get("headers", {}), f"{method} {path} {response['statusCode']} sends {name}"
+
+
+def documented_calls(call_api):
+    """call_api, with every response checked against the contract (test modules override call_api with this)."""
+
+    def call(method: str, path: str, *args: object, **kwargs: object) -> dict:
+        response = call_api(method, path, *args, **kwargs)
+        assert_documented(method, path, response)
+        return response
+
+    return call
+
+
+def test_assert_documented_fails_an_undocumented_status_and_a_wrong_body() -> None:
+    def response(status: int, body: object, headers: dict | None = None) -> dict:
+        return {
+            "statusCode": status,
+            "body": json.dumps(body),
+            "multiValueHeaders": {"Content-Type": ["application/json"], **{k: [v] for k, v in (headers or {}).items()}},
+        }
+
+    assert_documented("POST", "/v2/translate", response(400, {"message": "Value for 'target_lang' not supported."}))
+    assert_documented("GET", "/nope", response(404, {"anything": 1}))  # API Gateway's to answer
+    with pytest.raises(pytest.fail.Exception, match="does not document"):
+        assert_documented("POST", "/v2/translate", response(418, {"message": "teapot"}))
+    with pytest.raises(pytest.fail.Exception, match="breaks its schema"):
+        assert_documented("POST", "/v2/translate", response(400, {"error": "LibreTranslate's shape"}))
+    with pytest.raises(AssertionError, match="X-Service-State"):
+        assert_documented("POST", "/v2/translate", response(400, {"message": "x"}, {"X-Service-State": "paused"}))
