@@ -75,9 +75,10 @@ def test_a_missing_key_is_forbidden_saying_how_to_send_one(secret, presented):
         assert way in refused.value.message
 
 
-def test_a_wrong_key_is_forbidden_as_not_valid(secret):
+@pytest.mark.parametrize("presented", ["alice-key ", "ALICE-KEY", "\ud800", 42, ["alice-key"]])
+def test_a_wrong_key_is_forbidden_as_not_valid(secret, presented):
     with pytest.raises(Forbidden, match="not valid"):
-        identify("alice-key ")
+        identify(presented)
 
 
 def test_a_new_key_works_after_the_cache_expires_and_not_before(secret, clock):
@@ -134,12 +135,15 @@ def test_an_unreachable_store_is_a_503_to_retry(secret, clock, monkeypatch):
     assert unavailable.value.headers() == {"Retry-After": "5"}
 
 
-def test_a_failed_read_is_not_cached(aws_env, secret, clock, monkeypatch):
+def test_a_failed_read_fails_fast_for_seconds_then_is_tried_again(aws_env, secret, clock, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     with pytest.raises(KeyStoreUnavailable):
         identify("alice-key")
     monkeypatch.setenv("AWS_ENDPOINT_URL", aws_env.url)
     api_keys._store._client = None  # the client read the broken URL; a cold start would read the fixed one
+    with pytest.raises(KeyStoreUnavailable):  # for a few seconds requests fail fast instead of storming the store
+        identify("alice-key")
+    clock.now += api_keys.FAILURE_CACHE_SECONDS
     assert identify("alice-key") == "alice"
 
 
@@ -196,3 +200,9 @@ def test_matching_compares_hashes_of_every_entry():
     assert api_keys.matching_name(keys, "two") == "b"
     assert api_keys.matching_name(keys, "three") is None
     assert api_keys.matching_name({}, "one") is None
+
+
+def test_the_stacks_initial_secret_is_in_the_format_and_holds_no_key():
+    from stacks.api import EMPTY_KEYS
+
+    assert api_keys.parse_secret(EMPTY_KEYS) == {}

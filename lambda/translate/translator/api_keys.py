@@ -16,7 +16,7 @@ from datetime import datetime
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError, ParamValidationError
 
 from translator.errors import Forbidden, TranslateError
 
@@ -26,6 +26,8 @@ SECRET_ENV = "API_KEYS_SECRET"
 ANONYMOUS = "anonymous"
 # A revoked key keeps working at most this long in a warm function.
 CACHE_SECONDS = 60.0
+# After a failed read, requests fail fast this long instead of each asking Secrets Manager again (no retry storm).
+FAILURE_CACHE_SECONDS = 5.0
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 # 32 random bytes, URL-safe: 43 characters that need no quoting in a header, a form or a query string.
 KEY_BYTES = 32
@@ -86,7 +88,8 @@ def new_key() -> str:
 
 def hash_key(key: str) -> str:
     """The hex SHA-256 of a key, as the secret stores it."""
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+    # surrogatepass: a JSON field may carry a lone surrogate ("\ud800"); it is a wrong key, not a crash.
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def entry(key: str, created: datetime) -> KeyEntry:
@@ -136,9 +139,10 @@ def identify(presented: str | None) -> str:
     secret_id = os.environ.get(SECRET_ENV)
     if not secret_id:
         return ANONYMOUS
-    if not presented:
+    if presented is None or presented == "":
         raise Forbidden(MISSING_KEY)
-    name = matching_name(_store.keys(secret_id), presented)
+    keys = _store.keys(secret_id)
+    name = matching_name(keys, presented) if isinstance(presented, str) else None
     if name is None:
         raise Forbidden(INVALID_KEY)
     return name
@@ -152,14 +156,22 @@ class _Store:
         self._lock = threading.Lock()
         self._client = None
         self._cached: tuple[str, float, dict[str, KeyEntry]] | None = None
+        self._failed: tuple[str, float, TranslateError] | None = None
 
     def keys(self, secret_id: str) -> dict[str, KeyEntry]:
         with self._lock:
             now = self.clock()
             if self._cached and self._cached[0] == secret_id and now - self._cached[1] < CACHE_SECONDS:
                 return self._cached[2]
-            keys = self._read(secret_id)
-            self._cached = (secret_id, now, keys)
+            if self._failed and self._failed[0] == secret_id and now - self._failed[1] < FAILURE_CACHE_SECONDS:
+                failure = self._failed[2]
+                raise type(failure)(failure.message)
+            try:
+                keys = self._read(secret_id)
+            except TranslateError as error:
+                self._failed = (secret_id, now, error)
+                raise
+            self._cached, self._failed = (secret_id, now, keys), None
             return keys
 
     def _read(self, secret_id: str) -> dict[str, KeyEntry]:
@@ -175,6 +187,8 @@ class _Store:
             if code in _TRANSIENT_CODES:
                 raise KeyStoreUnavailable("the API key store is not answering; try again shortly") from error
             raise KeyStoreUnreadable(f"the API key store cannot be read ({code or 'unknown error'})") from error
+        except (NoCredentialsError, NoRegionError, ParamValidationError) as error:
+            raise KeyStoreUnreadable(f"the API key store cannot be read ({type(error).__name__})") from error
         except BotoCoreError as error:
             raise KeyStoreUnavailable("the API key store cannot be reached; try again shortly") from error
         try:
