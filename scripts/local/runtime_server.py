@@ -355,17 +355,20 @@ class RuntimeServer(BackgroundServer):
                 arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
                 self._error("ResourceNotFoundException", f"Function not found: {arn}", Type="User")
                 return
+            failed = False
             try:
                 result = self.runtime.control(str(json.loads(body or b"{}").get("action")))
             except (ValueError, AttributeError) as error:
-                result = {"errorMessage": str(error), "errorType": type(error).__name__}
-                self._send(200, json.dumps(result).encode(), {"X-Amz-Function-Error": "Unhandled"})
-                return
+                result, failed = {"errorMessage": str(error), "errorType": type(error).__name__}, True
             if self.headers.get("X-Amz-Invocation-Type") == "Event":
-                # Lambda queues an event and answers at once, without the function's result.
+                # Lambda queues an event and answers at once, without the function's result or failure.
                 self._send(202, b"", {})
             else:
-                self._send(200, json.dumps(result).encode(), {"Content-Type": "application/json"})
+                headers = {
+                    "Content-Type": "application/json",
+                    **({"X-Amz-Function-Error": "Unhandled"} if failed else {}),
+                }
+                self._send(200, json.dumps(result).encode(), headers)
 
         def _control(self, body: bytes) -> None:
             try:
@@ -439,19 +442,32 @@ def main(argv: list[str] | None = None) -> None:
         metavar="SECONDS",
         help="answer ModelError 424 when the container takes longer (SageMaker's limit: %(default)s)",
     )
+    parser.add_argument(
+        "--paused", action="store_true", help=f"the endpoints are paused until {CONTROL_FUNCTION} resumes them"
+    )
+    parser.add_argument(
+        "--resume-seconds",
+        type=float,
+        default=RESUME_SECONDS,
+        metavar="SECONDS",
+        help="how long a resume takes (default %(default)s)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    endpoints = set(args.endpoint or [DEFAULT_ENDPOINT])
     server = RuntimeServer(
         args.container_url,
-        set(args.endpoint or [DEFAULT_ENDPOINT]),
+        set() if args.paused else endpoints,
         port=args.port,
         invocation_timeout=args.invocation_timeout,
+        paused=endpoints if args.paused else set(),
+        resume_seconds=args.resume_seconds,
     )
     LOG.info(
         "sagemaker-runtime stand-in on %s -> %s (endpoints: %s)",
         server.url,
         server.container_url,
-        ", ".join(sorted(server.endpoints)),
+        ", ".join(sorted(server.managed)) + (" (paused)" if args.paused else ""),
     )
     server.serve_forever()
 

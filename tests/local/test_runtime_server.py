@@ -256,3 +256,16 @@ def test_resume_and_pause_over_http(paused_runtime: RuntimeServer) -> None:
     assert (status, json.loads(body)) == (200, {"state": "busy", "changed": False})
     with urllib.request.urlopen(f"{paused_runtime.url}/stand-in/control", timeout=10) as response:
         assert json.loads(response.read())["endpoints"] == {DEFAULT_ENDPOINT: "Creating"}
+
+
+def test_an_unknown_action_fails_the_function_not_the_invoke(paused_runtime: RuntimeServer) -> None:
+    _, _, lambda_client = _clients(paused_runtime.url)
+    payload = json.dumps({"action": "explode"}).encode()
+    assert (
+        lambda_client.invoke(FunctionName=CONTROL_FUNCTION, InvocationType="Event", Payload=payload)["StatusCode"]
+        == 202
+    )
+    answer = lambda_client.invoke(FunctionName=CONTROL_FUNCTION, Payload=payload)
+    assert answer["FunctionError"] == "Unhandled"
+    assert "unknown action 'explode'" in json.loads(answer["Payload"].read())["errorMessage"]
+    assert paused_runtime.control_counters()["resumes_started"] == 0
