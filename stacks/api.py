@@ -6,13 +6,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, CustomResource, Duration, RemovalPolicy, SecretValue, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
@@ -41,13 +43,21 @@ from stacks.log_groups import retention
 from stacks.model_bucket import model_bucket_in
 from stacks.model_versions import IN_SERVICE_MODE
 from stacks.monitoring import ApiMonitoring
-from stacks.names import API_URL_OUTPUT, TRANSLATE_URL_OUTPUT, VOCABULARY_FILES
+from stacks.names import (
+    API_KEYS_SECRET_OUTPUT,
+    API_URL_OUTPUT,
+    TRANSLATE_URL_OUTPUT,
+    USAGE_TABLE_OUTPUT,
+    VOCABULARY_FILES,
+)
 from stacks.python_bundling import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, python_code
 from stacks.settings import Settings
 from stacks.staged_model import staged_model_resource
 
 LAMBDA_TIMEOUT = Duration.seconds(LAMBDA_TIMEOUT_SECONDS)
 LAMBDA_MEMORY_MB = 1024
+# What the API keys secret holds before `make keys` adds one: no key, so every keyed request is refused.
+EMPTY_KEYS = '{"keys": {}}'
 
 
 def translate_request_schema(document: Path = OPENAPI_DOCUMENT) -> dict[str, Any]:
@@ -71,6 +81,7 @@ class ApiStack(Stack):
         alarm_topic: sns.ITopic,
         endpoint_widgets: list[cloudwatch.IWidget],
         staged_model_token: str,
+        control_function: lambda_.IFunction,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -78,18 +89,11 @@ class ApiStack(Stack):
         self.logging_role = ApiGatewayLoggingRole(
             self, "ApiGatewayLoggingRole", log_retention_days=settings.log_retention_days
         )
-        # The version the endpoint serves, asked of the endpoint stack's StagedModel function in this stack: an
-        # exported value could not change while this stack imports it, and the version changes with every model.
-        self.staged_model = staged_model_resource(
-            self,
-            "StagedModel",
-            staged_model_token,
-            IN_SERVICE_MODE,
-            model_bucket.bucket_name,
-            settings.model_prefix,
-            settings.model_version,
-            settings.keep_model_versions,
-        )
+        self.staged_model = self._staged_model(settings, model_bucket, staged_model_token)
+        self.api_keys_secret = self._api_keys_secret() if settings.api_keys else None
+        self.usage_table = self._usage_table()
+        # Only with wake_on_request may the translate function resume a paused endpoint.
+        self.control_function = control_function if settings.wake_on_request else None
         self.translate_fn = self._function(settings, model_bucket, endpoint_name)
         self._grant(settings, model_bucket, endpoint_arn)
         self.api = self._rest_api(settings)
@@ -114,6 +118,47 @@ class ApiStack(Stack):
             self,
             construct_id,
             retention=retention(settings.log_retention_days),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+
+    def _staged_model(self, settings: Settings, model_bucket: s3.IBucket, staged_model_token: str) -> CustomResource:
+        # The version the endpoint serves, asked of the endpoint stack's StagedModel function in this stack: an
+        # exported value could not change while this stack imports it, and the version changes with every model.
+        return staged_model_resource(
+            self,
+            "StagedModel",
+            staged_model_token,
+            IN_SERVICE_MODE,
+            model_bucket.bucket_name,
+            settings.model_prefix,
+            settings.model_version,
+            settings.keep_model_versions,
+        )
+
+    def _api_keys_secret(self) -> secretsmanager.Secret:
+        # Holds names and SHA-256 digests of the keys, never a key (`make keys` shows each once); the initial value
+        # is no secret. Deleted with the stack: `cdk destroy` means the keys go too (Secrets Manager keeps a deleted
+        # secret restorable for its recovery window).
+        return secretsmanager.Secret(
+            self,
+            "ApiKeys",
+            description="API keys of the translate API: names and SHA-256 digests (make keys)",
+            secret_string_value=SecretValue.unsafe_plain_text(EMPTY_KEYS),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+
+    def _usage_table(self) -> dynamodb.Table:
+        """Characters translated per key and month (the schema is translator/usage.py's); billed per request only."""
+        return dynamodb.Table(
+            self,
+            "UsageTable",
+            partition_key=dynamodb.Attribute(name="key", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="month", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            # A few hundred bytes a key and month: recovery costs next to nothing and undoes a mistaken write.
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
             removal_policy=RemovalPolicy.DESTROY,
         )
 
@@ -148,14 +193,28 @@ class ApiStack(Stack):
                 endpoint_name=endpoint_name,
                 model_bucket=model_bucket.bucket_name,
                 source_vocabulary_key=self.staged_model.get_att_string("SourceVocabularyKey"),
+                api_keys_secret=self.api_keys_secret.secret_arn if self.api_keys_secret else None,
+                usage_table=self.usage_table.table_name,
+                control_function=self.control_function.function_name if self.control_function else None,
             ),
         )
 
     def _grant(self, settings: Settings, model_bucket: s3.IBucket, endpoint_arn: str) -> None:
         # No L2 grant exists for a CfnEndpoint; the statement names this one endpoint's ARN only.
+        # DescribeEndpoint tells a paused endpoint (none) from one starting again.
         self.translate_fn.add_to_role_policy(
-            iam.PolicyStatement(actions=["sagemaker:InvokeEndpoint"], resources=[endpoint_arn])
+            iam.PolicyStatement(
+                actions=["sagemaker:InvokeEndpoint", "sagemaker:DescribeEndpoint"], resources=[endpoint_arn]
+            )
         )
+        if self.api_keys_secret:
+            self.api_keys_secret.grant_read(self.translate_fn)
+        self.usage_table.grant_read_write_data(self.translate_fn)
+        if self.control_function:
+            # The unqualified function only (it is invoked by name), not its versions.
+            self.translate_fn.add_to_role_policy(
+                iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[self.control_function.function_arn])
+            )
         # Any staged version's vocabularies: the function reads the one its SOURCE_VOCABULARY_KEY names.
         for vocabulary in VOCABULARY_FILES:
             model_bucket.grant_read(self.translate_fn, f"{settings.model_prefix}*/{vocabulary}")
@@ -209,8 +268,16 @@ class ApiStack(Stack):
         )
 
     def _routes(self) -> None:
-        """Every route of the shared contract, by the one Lambda; the translate body checked against the OpenAPI schema."""
+        """Every route of the shared contract, by the one Lambda; bodies the contract names checked by the gateway."""
         integration = apigw.LambdaIntegration(self.translate_fn, proxy=True)
+        validation = self._body_validation() if VALIDATED_BODIES else {}
+        for path, methods in ROUTES.items():
+            resource = self.api.root.resource_for_path(path)
+            for method in sorted(methods):
+                resource.add_method(method, integration, **(validation if (method, path) in VALIDATED_BODIES else {}))
+
+    def _body_validation(self) -> dict[str, Any]:
+        """add_method's arguments that check a JSON body against the OpenAPI document's TranslateRequest schema."""
         validator = self.api.add_request_validator(
             "RequestValidator", validate_request_body=True, validate_request_parameters=True
         )
@@ -221,18 +288,7 @@ class ApiStack(Stack):
         )
         # The contract lives in the OpenAPI document; the L2 JsonSchema would mean writing it twice.
         request_model.node.default_child.add_property_override("Schema", translate_request_schema())
-        for path, methods in ROUTES.items():
-            resource = self.api.root.resource_for_path(path)
-            for method in sorted(methods):
-                if (method, path) in VALIDATED_BODIES:
-                    resource.add_method(
-                        method,
-                        integration,
-                        request_validator=validator,
-                        request_models={REQUEST_MODEL_CONTENT_TYPE: request_model},
-                    )
-                else:
-                    resource.add_method(method, integration)
+        return {"request_validator": validator, "request_models": {REQUEST_MODEL_CONTENT_TYPE: request_model}}
 
     def _outputs(self) -> None:
         CfnOutput(
@@ -244,6 +300,19 @@ class ApiStack(Stack):
             value=self.api.url,
             description="Stage base URL: the web page, and the base URL for LibreTranslate clients",
         )
+        CfnOutput(
+            self,
+            USAGE_TABLE_OUTPUT,
+            value=self.usage_table.table_name,
+            description="Characters translated per API key and month",
+        )
+        if self.api_keys_secret:
+            CfnOutput(
+                self,
+                API_KEYS_SECRET_OUTPUT,
+                value=self.api_keys_secret.secret_arn,
+                description="API keys (names and SHA-256 digests): make keys ARGS='add NAME' | list | revoke NAME",
+            )
 
     def _add_gateway_responses(self, origins: tuple[str, ...]) -> None:
         # API Gateway's own errors (throttling, validation, unknown route) must carry CORS headers too,

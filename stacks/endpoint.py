@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Aws, CfnMapping, CfnOutput, CfnRule, Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import (
+    Aws,
+    CfnCondition,
+    CfnMapping,
+    CfnOutput,
+    CfnParameter,
+    CfnRule,
+    Duration,
+    Fn,
+    RemovalPolicy,
+    Stack,
+    Token,
+)
 from aws_cdk import aws_applicationautoscaling as autoscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ecr as ecr
@@ -14,11 +26,21 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from stacks.endpoint_control import EndpointControl
 from stacks.image_map import IMAGE_VERSION, ImageMap, seq2seq_image_map
 from stacks.log_groups import retention
 from stacks.model_bucket import model_bucket_in
 from stacks.monitoring import EndpointMonitoring
-from stacks.names import BATCH_JOB_PREFIX, ENDPOINT_LOG_GROUP_PREFIX, ENDPOINT_OUTPUT, MODEL_FILE, MODEL_OUTPUT
+from stacks.names import (
+    BATCH_JOB_PREFIX,
+    CONTROL_FUNCTION_OUTPUT,
+    ENDPOINT_LOG_GROUP_PREFIX,
+    ENDPOINT_OUTPUT,
+    MODEL_FILE,
+    MODEL_OUTPUT,
+    PAUSED_PARAMETER,
+    PAUSED_VALUES,
+)
 from stacks.settings import Settings
 from stacks.staged_model import StagedModel
 
@@ -35,6 +57,14 @@ SCALE_IN_COOLDOWN = Duration.minutes(15)
 # /opt/ml/model alone: it needs no network. SageMaker's guide ("Run training and inference containers in
 # internet-free mode") names only Chainer and Reinforcement Learning as containers that need it (they read S3).
 NETWORK_ISOLATION = True
+RUNNING_CONDITION = "Running"
+# The exports a deployed API stack imported before the endpoint could be paused (they named the endpoint resource):
+# kept with the same names and values, from the stack instead, so that the endpoint stack's update is not refused
+# while that API stack still imports them. Nothing imports them once the API stack is updated too.
+EARLIER_EXPORTS = {
+    "ExportsOutputFnGetAttEndpointEndpointNameFB2209DA": "name",
+    "ExportsOutputRefEndpoint27807E75": "arn",
+}
 
 
 class EndpointStack(Stack):
@@ -45,6 +75,7 @@ class EndpointStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         model_bucket = model_bucket_in(self, model_bucket)
+        self.running = self._paused_condition()
         image_map = seq2seq_image_map()
         registry = self._image_registry(image_map)
         self.staged_model_prefix = settings.model_prefix
@@ -64,12 +95,19 @@ class EndpointStack(Stack):
         self.endpoint = self._endpoint(settings)
         # Deleted after the endpoint, which would otherwise write to it (and SageMaker create it again) while going.
         self.endpoint.node.add_dependency(self.endpoint_log_group)
-        self.endpoint_name = self.endpoint.attr_endpoint_name
-        # Ref is the ARN with the name as SageMaker writes it (lower case): the only safe IAM resource.
-        self.endpoint_arn = self.endpoint.ref
+        self.endpoint_name, self.endpoint_arn = self._endpoint_identity()
         self.variant_name = VARIANT_NAME
         if settings.autoscaling:
             self._add_autoscaling(settings)
+        self.control = EndpointControl(
+            self,
+            "EndpointControl",
+            endpoint_name=self.endpoint_name,
+            endpoint_arn=self.endpoint_arn,
+            endpoint_config_arn=self.endpoint_config.ref,
+            idle_minutes=settings.auto_pause_idle_minutes,
+            log_retention_days=settings.log_retention_days,
+        )
         self.monitoring = EndpointMonitoring(
             self,
             "Monitoring",
@@ -80,6 +118,30 @@ class EndpointStack(Stack):
         self.alarm_topic = self.monitoring.topic
         self._outputs()
 
+    def _paused_condition(self) -> CfnCondition:
+        """The Paused parameter, and the condition every resource that exists only while serving carries."""
+        paused = CfnParameter(
+            self,
+            PAUSED_PARAMETER,
+            type="String",
+            allowed_values=list(PAUSED_VALUES),
+            default=PAUSED_VALUES[0],
+            description="true removes the SageMaker endpoint (and its cost) and keeps everything else; false "
+            "brings it back (about 10 minutes). Set by `make pause` and `make resume`; a later deploy keeps it.",
+        )
+        return CfnCondition(self, RUNNING_CONDITION, expression=Fn.condition_equals(paused.value_as_string, "false"))
+
+    def _endpoint_identity(self) -> tuple[str, str]:
+        """The endpoint's name and ARN, from the stack alone: nothing may reference the endpoint, which comes and goes.
+
+        The name is the stack's (the endpoint resource names itself so); the stack name is a literal, so the ARN can
+        carry it in lower case, as SageMaker writes names inside ARNs, and IAM compares ARNs case-sensitively.
+        """
+        if Token.is_unresolved(self.stack_name):
+            raise ValueError("the endpoint stack needs a literal stack name: its endpoint's ARN is built from it")
+        arn = self.format_arn(service="sagemaker", resource="endpoint", resource_name=self.stack_name.lower())
+        return self.stack_name, arn
+
     def _outputs(self) -> None:
         CfnOutput(
             self, ENDPOINT_OUTPUT, value=self.endpoint_name, description="SageMaker endpoint serving the seq2seq model"
@@ -88,6 +150,15 @@ class EndpointStack(Stack):
         CfnOutput(
             self, MODEL_OUTPUT, value=self.model.attr_model_name, description="SageMaker model of the version served"
         )
+        CfnOutput(
+            self,
+            CONTROL_FUNCTION_OUTPUT,
+            value=self.control.function.function_name,
+            description='Pauses and resumes the endpoint: invoke with {"action": "pause" | "resume"}',
+        )
+        values = {"name": self.endpoint_name, "arn": self.endpoint_arn}
+        for export, value in EARLIER_EXPORTS.items():
+            CfnOutput(self, export, value=values[value], export_name=f"{self.stack_name}:{export}")
 
     def _staged_model(self, settings: Settings, model_bucket: s3.IBucket) -> StagedModel:
         return StagedModel(
@@ -197,7 +268,7 @@ class EndpointStack(Stack):
         )
 
     def _endpoint(self, settings: Settings) -> sagemaker.CfnEndpoint:
-        return sagemaker.CfnEndpoint(
+        endpoint = sagemaker.CfnEndpoint(
             self,
             "Endpoint",
             # Derived from the stack, never a literal: unique per stack, and an endpoint keeps its name for life.
@@ -207,6 +278,9 @@ class EndpointStack(Stack):
             # scaled fleet, not shrink it back. Only count and weight are kept: a new instance type still applies.
             retain_all_variant_properties=True if settings.autoscaling else None,
         )
+        # Paused: the endpoint (the only part that bills by the hour) goes; model, config and the rest stay.
+        endpoint.cfn_options.condition = self.running
+        return endpoint
 
     def _add_autoscaling(self, settings: Settings) -> None:
         target = autoscaling.ScalableTarget(
@@ -218,7 +292,8 @@ class EndpointStack(Stack):
             min_capacity=settings.instance_count,
             max_capacity=settings.max_instance_count,
         )
-        target.node.add_dependency(self.endpoint)
+        # The scalable target alone: its role exists paused or not, and may not wait on the conditional endpoint.
+        target.node.default_child.node.add_dependency(self.endpoint)
         # One invocation may carry one sentence or hundreds: the model's CPU, not the call count, follows its load.
         # CloudWatch sums CPUUtilization over the instance's vCPUs (0-400 % on 4 vCPUs), so the per-vCPU setting is
         # scaled by them; the average over the variant's instances is what target tracking keeps at the target.
@@ -228,10 +303,13 @@ class EndpointStack(Stack):
             dimensions_map={"EndpointName": self.endpoint_name, "VariantName": VARIANT_NAME},
             statistic=cloudwatch.Stats.AVERAGE,
         )
-        target.scale_to_track_metric(
+        policy = target.scale_to_track_metric(
             "CpuUtilization",
             target_value=settings.target_cpu_utilization,
             custom_metric=cpu,
             scale_out_cooldown=SCALE_OUT_COOLDOWN,
             scale_in_cooldown=SCALE_IN_COOLDOWN,
         )
+        # Both name the endpoint, and Application Auto Scaling refuses a target whose endpoint does not exist.
+        for scaling in (target, policy):
+            scaling.node.default_child.cfn_options.condition = self.running

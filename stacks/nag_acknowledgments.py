@@ -7,6 +7,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import IConstruct
 
 from stacks.api import ApiStack
+from stacks.api_contract import VALIDATED_BODIES
 from stacks.endpoint import EndpointStack
 from stacks.model_bucket import ModelBucketStack
 from stacks.model_versions import DEFAULT_SOURCE_BUCKETS, DEFAULT_SOURCE_PREFIX
@@ -45,7 +46,18 @@ def acknowledge_findings(bucket: ModelBucketStack, endpoint: EndpointStack, api:
     objects = f"{bucket.arn_export_name}/{endpoint.staged_model_prefix}"
     _ack_endpoint(endpoint, objects, f"{bucket.arn_export_name}/{BATCH_JOB_PREFIX}")
     _ack_staging(endpoint.staged_model.function, objects)
+    _ack_control(endpoint.control.function)
     _ack_api(api, objects)
+
+
+def _ack_control(control: lambda_.Function) -> None:
+    _ack_function(control)
+    _ack(
+        control.role.node.find_child("DefaultPolicy"),
+        "IAM5[Resource::*]",
+        "cloudwatch:GetMetricStatistics has no resource-level permissions; the function reads only the endpoint's "
+        "Invocations metric with it, to tell how long the endpoint has been idle.",
+    )
 
 
 def _ack_endpoint(endpoint: EndpointStack, objects: str, batch_objects: str) -> None:
@@ -112,6 +124,17 @@ def _ack_api(api: ApiStack, objects: str) -> None:
         "IAM5[Resource::*]",
         "X-Ray's PutTraceSegments and PutTelemetryRecords have no resource-level permissions (active tracing).",
     )
+    if api.api_keys_secret:
+        _ack(
+            api.api_keys_secret,
+            "SMG4",
+            "No rotation: the secret holds SHA-256 digests of keys that clients were given, not a credential of ours; "
+            "rotating it would revoke every client's key. Keys are added and revoked one by one with make keys.",
+        )
+    _ack_gateway(api)
+
+
+def _ack_gateway(api: ApiStack) -> None:
     _ack_function(api.logging_role.function)
     _ack(
         api.logging_role.function.role.node.find_child("DefaultPolicy"),
@@ -119,6 +142,14 @@ def _ack_api(api: ApiStack, objects: str) -> None:
         "iam:GetRole alone, on roles of this account: the API Gateway logging role the account's settings name may be "
         "any of them, and only reading it tells a deleted one (then replaced) from a live one (then kept).",
     )
+    if not VALIDATED_BODIES:
+        _ack(
+            api.api,
+            "APIG2",
+            "The Lambda validates every request itself and answers in the caller's API's own error shape "
+            "(LibreTranslate, DeepL, ours); a gateway body model would refuse LibreTranslate clients that send their "
+            "fields in the query string of a POST with an empty body (stacks/api_contract.py VALIDATED_BODIES).",
+        )
     _ack(
         api.api.deployment_stage,
         "APIG3",

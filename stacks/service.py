@@ -50,6 +50,7 @@ def build_service(app: App) -> Service:
         model_bucket=bucket.bucket,
         endpoint_name=endpoint.endpoint_name,
         endpoint_arn=endpoint.endpoint_arn,
+        control_function=endpoint.control.function,
         alarm_topic=endpoint.alarm_topic,
         endpoint_widgets=endpoint.monitoring.widgets,
         staged_model_token=endpoint.staged_model.function.function_arn,
