@@ -78,7 +78,9 @@ _PROTECTED_ISH = st.lists(
 
 # Long adversarial tokens beside what sacremoses' protected patterns look for: an @, an address, a URL, dots.
 _LONG_UNIT = st.sampled_from(["a", "1", ".", "-", "_", "a.", "ab1", "x_y.", "a-", "é", "\u017f", "\u212a", "aB.", "a@"])
-_BESIDE = st.sampled_from(["", " ", "@", "@x", "@x.de", "x@y.de ", " x@y.de", "www.", "http://x.org/", ".", "..", "#"])
+_BESIDE = st.sampled_from(
+    ["", " ", "@", "@x", "@x.de", "x@y.de ", " x@y.de", "www.", "WwW.x", "http://x.org/", "FTP://", ".", "..", "#"]
+)
 _LONG_ADVERSARIAL = st.tuples(_BESIDE, _LONG_UNIT, st.integers(1, 400), _BESIDE, _BESIDE).map(
     lambda parts: parts[0] + parts[1] * parts[2] + parts[3] + parts[1] * (parts[2] // 3) + parts[4]
 )

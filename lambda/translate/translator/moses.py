@@ -45,8 +45,12 @@ _MAX_PROTECTED = 500
 _TRAILING_PUNCTUATION = ".,;:!?)"
 
 
-def _always(_: str) -> bool:
-    return True
+# Every match of sacremoses' URL pattern ("((https?|ftp|rsync)://|www\.)[^ ]*", case-insensitive) holds one of these.
+_URL_MARK = re.compile(r"://|www\.", re.IGNORECASE)
+
+
+def _may_hold_url(sentence: str) -> bool:
+    return _URL_MARK.search(sentence) is not None
 
 
 def _has(character: str) -> Callable[[str], bool]:
@@ -66,7 +70,7 @@ def _protected() -> tuple[tuple[str, Callable[[str], bool]], ...]:
     """
     urls, emails, handles, hashtags = _tokenizer().WEB_PROTECTED_PATTERNS
     return (
-        (urls, _always),
+        (urls, _may_hold_url),
         (emails, _has("@")),
         (handles, _has("@")),
         (hashtags, _has("#")),
@@ -105,7 +109,8 @@ def _split_trailing(token: str) -> tuple[str, str] | None:
 
 def tokenize_english(sentence: str, tokenizer: MosesTokenizer | None = None) -> list[str]:
     """Split an English sentence into Moses tokens, unescaped (the corpus has no &amp; and the like)."""
-    sentence = _EMOJI_APART.sub(r" \g<0> ", sentence)
+    if not sentence.isascii():  # every emoji is not
+        sentence = _EMOJI_APART.sub(r" \g<0> ", sentence)
     patterns = [pattern for pattern, applies in _protected() if applies(sentence)]
     _check_protected(sentence, patterns)
     tokens = (tokenizer or _tokenizer()).tokenize(

@@ -12,7 +12,8 @@ sacremoses is used as it ships; what changes is how it loads, never what it comp
 - its e-mail pattern scans a run of word characters from each of its positions (a long word beside an address costs
   its length squared): `tokenize` gets a `re` whose compile() gives that pattern as `LinearEmailPattern`, which finds
   the same matches in linear time.
-`MosesTokenizer` also answers `islower`/`isanyalpha` from sets built once instead of on every call.
+`MosesTokenizer` also answers `islower`/`isanyalpha` from sets built once instead of on every call, and skips the
+substitutions of `tokenize` that find nothing without expanding their templates.
 """
 
 from __future__ import annotations
@@ -157,9 +158,7 @@ class LinearEmailPattern:
         position = 0
         while True:
             inside_run = position > 0 and self._local.match(text, position - 1) is not None
-            match = (inside_run and self._anchored.match(text, position)) or self._run_start.search(
-                text, position
-            )
+            match = (inside_run and self._anchored.match(text, position)) or self._run_start.search(text, position)
             if match is None:
                 return
             yield match
@@ -214,13 +213,53 @@ NonbreakingPrefixes = sys.modules[f"{_PACKAGE}.corpus"].NonbreakingPrefixes
 MosesDetokenizer = _tokenize.MosesDetokenizer
 
 
+# The (regex, replacement) pairs, or lists of them, that MosesTokenizer.tokenize applies with regexp.sub(...).
+_TOKENIZE_SUBSTITUTIONS = (
+    "ASCII_JUNK",
+    "PAD_NOT_ISALNUM",
+    "AGGRESSIVE_HYPHEN_SPLIT",
+    "COMMA_SEPARATE_1",
+    "COMMA_SEPARATE_2",
+    "COMMA_SEPARATE_3",
+    "ENGLISH_SPECIFIC_APOSTROPHE",
+    "FR_IT_SPECIFIC_APOSTROPHE",
+    "NON_SPECIFIC_APOSTROPHE",
+    "TRAILING_DOT_APOSTROPHE",
+)
+
+
+class _SubIfFound:
+    """A regex whose sub() returns the text as it is when nothing matches, without preparing its replacement.
+
+    re's sub() with a replacement holding group references ("\\1 , ") calls back into Python to parse it on every
+    call, matches or not: most of a short sentence's substitutions find nothing, and a search costs a fraction.
+    """
+
+    __slots__ = ("_pattern",)
+
+    def __init__(self, pattern: object) -> None:
+        self._pattern = pattern  # compiled at its first use (see _LazyPattern)
+
+    def sub(self, replacement: str, text: str, count: int = 0) -> str:
+        return text if self._pattern.search(text) is None else self._pattern.sub(replacement, text, count)
+
+
+def _skipping(substitution: tuple | list) -> tuple | list:
+    if isinstance(substitution, list):
+        return [_skipping(pair) for pair in substitution]
+    pattern, replacement = substitution
+    return (_SubIfFound(pattern), replacement) if "\\" in replacement else substitution
+
+
 class MosesTokenizer(_tokenize.MosesTokenizer):
-    """sacremoses' tokenizer, its character tests answered from sets built once."""
+    """sacremoses' tokenizer, its character tests answered from sets built once, its empty substitutions skipped."""
 
     def __init__(self, lang: str = "en", custom_nonbreaking_prefixes_file: str | None = None) -> None:
         super().__init__(lang=lang, custom_nonbreaking_prefixes_file=custom_nonbreaking_prefixes_file)
         self._lower = frozenset(self.IsLower)
         self._alpha = frozenset(self.IsAlpha)
+        for name in _TOKENIZE_SUBSTITUTIONS:
+            setattr(self, name, _skipping(getattr(self, name)))
 
     def islower(self, text: str) -> bool:
         return self._lower.issuperset(text)
