@@ -16,7 +16,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from scripts.aws.cdk_cli import REPO_ROOT, ProgramNotFound, Runner, add_context_option, cdk, context_flags, run_command
 from scripts.aws.checks import PreflightError, check_caller, check_image, run_preflight
+from scripts.aws.cost import auto_pause_example, cost_text
 from scripts.aws.errors import describe_error
+from scripts.aws.pausing import paused_now
 from scripts.aws.session import SessionError, aws_session, region_environment
 from scripts.aws.stack_outputs import StackOutputError, deployed_output, output_from_file
 from scripts.staging.artifacts import ArtifactError
@@ -31,6 +33,9 @@ from stacks.names import (
     BUCKET_OUTPUT,
     BUCKET_STACK,
     ENDPOINT_STACK,
+    ENDPOINT_START_MINUTES,
+    PAUSED_PARAMETER,
+    PAUSED_VALUES,
     TRANSLATE_URL_OUTPUT,
 )
 from stacks.settings import Settings, SettingsError, parse_overrides, settings_from_files
@@ -38,6 +43,8 @@ from stacks.settings import Settings, SettingsError, parse_overrides, settings_f
 OUTPUTS_FILE = "outputs.json"
 SAMPLE_TEXT = "I love you, too."
 RETRY = "Fix the cause shown above and run make deploy again; `make destroy` removes what was created."
+# The example usage the auto-pause estimate before the prompt assumes: a working day.
+EXAMPLE_HOURS_USED_PER_DAY = 8
 
 
 class DeployError(Exception):
@@ -64,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="deploy without asking for confirmation (needed when not run from a terminal)",
     )
     parser.add_argument(
+        "--paused",
+        choices=PAUSED_VALUES,
+        help="deploy the endpoint paused (true) or running (false); default: as it is now (running when new)",
+    )
+    parser.add_argument(
         "--skip-preflight",
         action="store_true",
         help="skip the quota and bootstrap checks (credentials and region are always checked)",
@@ -73,6 +85,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _cost(settings: Settings, region: str) -> str:
     return cost_reminder(settings.instance_type, settings.instance_count, settings.max_instance_count, region)
+
+
+def _cost_lines(settings: Settings, region: str, paused: bool) -> list[str]:
+    """What the endpoint about to be deployed costs, shown before the prompt."""
+    running = cost_text(settings.instance_type, settings.instance_count, region)
+    if paused:
+        return [f"The endpoint is paused and stays paused: 0 USD until `make resume` (then {running})."]
+    lines = [f"Cost while the endpoint runs: {running}."]
+    if settings.max_instance_count > settings.instance_count:
+        lines.append(f"Scaled out: {cost_text(settings.instance_type, settings.max_instance_count, region)}.")
+    if settings.auto_pause_idle_minutes:
+        example = auto_pause_example(
+            settings.instance_type,
+            settings.instance_count,
+            settings.auto_pause_idle_minutes,
+            EXAMPLE_HOURS_USED_PER_DAY,
+        )
+        if example:
+            lines.append(f"For example, {example}.")
+    return lines
 
 
 def _confirmed(yes: bool, interactive: bool) -> bool:
@@ -174,6 +206,10 @@ def main(
             caller = run_preflight(settings, session, quotas_client=quotas_client, out=print).caller
         region = caller.region
         print(f"Target: account {caller.account}, region {region}. {_cost(settings, region)}")
+        # cdk deploy keeps a deployed stack's parameter values: a paused endpoint stays paused unless --paused says.
+        paused = args.paused == PAUSED_VALUES[1] if args.paused else bool(paused_now(session))
+        for line in _cost_lines(settings, region, paused):
+            print(line)
         if not _confirmed(args.yes, sys.stdin.isatty() if interactive is None else interactive):
             return 1
 
@@ -195,14 +231,20 @@ def main(
             version = _stage(session, bucket, settings, args.source)
 
         print(f"[4/4] Deploying the endpoint and the API ({ENDPOINT_STACK}, {API_STACK}) with model_version={version}")
-        print(
-            "      Creating the endpoint takes about 10 minutes (4 to 15) while SageMaker starts an instance and loads the model."
-        )
+        if paused:
+            print("      The endpoint stays paused: SageMaker creates nothing until `make resume`.")
+        else:
+            print(
+                "      Creating the endpoint takes about 10 minutes (4 to 15) while SageMaker starts an instance and loads the model."
+            )
         endpoint_advice = (
             "If the endpoint failed with ResourceLimitExceeded, request a higher instance quota (the preflight names it). "
             + RETRY
         )
-        second = cdk("deploy", ENDPOINT_STACK, API_STACK, *deploy_flags, *context, "-c", f"model_version={version}")
+        parameters = ["--parameters", f"{ENDPOINT_STACK}:{PAUSED_PARAMETER}={args.paused}"] if args.paused else []
+        second = cdk(
+            "deploy", ENDPOINT_STACK, API_STACK, *deploy_flags, *parameters, *context, "-c", f"model_version={version}"
+        )
         _run_phase(runner, second, region, f"cdk deploy {ENDPOINT_STACK} {API_STACK}", endpoint_advice)
         url = deployed_output(outputs_file, API_STACK, TRANSLATE_URL_OUTPUT, session)
     except (PreflightError, SessionError) as error:
@@ -232,7 +274,12 @@ def main(
         print(f"Web page: {page}")
     print("Try it:")
     print(f"  curl -s -X POST {shlex.quote(url)} -H 'Content-Type: application/json' -d {shlex.quote(sample)}")
-    print(_cost(settings, region))
+    if paused:
+        print(
+            f"The endpoint is paused (0 USD per hour): `make resume` starts it (about {ENDPOINT_START_MINUTES} minutes)."
+        )
+    else:
+        print(_cost(settings, region))
     return 0
 
 

@@ -349,3 +349,49 @@ def test_with_autoscaling_a_missing_service_linked_role_is_a_warning_not_a_stop(
     out = capsys.readouterr().out
     assert "warn  the service-linked role AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint" in out
     assert f"--aws-service-name {AUTOSCALING_SERVICE}" in out
+
+
+def test_the_cost_per_hour_day_and_month_is_shown_before_the_prompt(account, tmp_path, capsys):
+    runner = FakeRunner()
+    assert run(["-c", "max_instance_count=2"], account, tmp_path, runner, interactive=False) == 1
+    assert runner.calls == []
+    out = capsys.readouterr().out
+    assert (
+        "Cost while the endpoint runs: about 0.28 USD per hour, 6.72 per day, 204.40 per month "
+        "(on-demand prices in us-east-1)." in out
+    )
+    assert "Scaled out: about 0.56 USD per hour, 13.44 per day, 408.80 per month" in out
+
+
+def test_with_auto_pause_an_example_month_is_shown(account, tmp_path, capsys):
+    assert run(["-c", "auto_pause_idle_minutes=60"], account, tmp_path, FakeRunner(), interactive=False) == 1
+    # 8 hours of use and 1 idle hour a day: 9 x 0.28 USD x 730 / 24 days.
+    out = capsys.readouterr().out
+    assert (
+        "For example, with auto-pause after 60 idle minutes and 8 hours of use a day, about 76.65 USD per month" in out
+    )
+
+
+def test_a_paused_endpoint_stays_paused_and_costs_nothing(account, tmp_path, capsys):
+    from tests.stacks.test_endpoint_control_function import deploy_endpoint_stack
+
+    deploy_endpoint_stack(paused=True)
+    runner = FakeRunner()
+    assert run(["--yes"], account, tmp_path, runner) == 0
+    # No --parameters: the CDK CLI keeps the deployed stack's Paused value.
+    assert all("--parameters" not in call for call in runner.calls)
+    out = capsys.readouterr().out
+    assert "The endpoint is paused and stays paused: 0 USD until `make resume` (then about 0.28 USD per hour" in out
+    assert (
+        out.splitlines()[-1] == "The endpoint is paused (0 USD per hour): `make resume` starts it (about 10 minutes)."
+    )
+
+
+@pytest.mark.parametrize("value", ["true", "false"])
+def test_paused_flag_sets_the_endpoint_stacks_parameter(account, tmp_path, capsys, value):
+    runner = FakeRunner()
+    assert run(["--yes", "--paused", value], account, tmp_path, runner) == 0
+    first, second = runner.calls
+    assert "--parameters" not in first
+    assert second[second.index("--parameters") + 1] == f"TranslateEndpoint:Paused={value}"
+    assert ("stays paused" in capsys.readouterr().out) == (value == "true")

@@ -46,14 +46,19 @@ def price_note(instance_type: str | None, region: str) -> str:
     return f"on-demand prices in {PRICE_REGION}"
 
 
-def cost_line(instance_type: str | None, count: int, region: str) -> str:
-    """One line: what the endpoint costs per hour, day and month, and where the price comes from."""
+def cost_text(instance_type: str | None, count: int, region: str) -> str:
+    """What the endpoint costs per hour, day and month, and where the price comes from."""
     cost = endpoint_cost(instance_type, count)
     if cost is None:
-        return f"cost: unknown ({price_note(instance_type, region)})"
+        return f"unknown ({price_note(instance_type, region)})"
     if cost.hourly == 0:
-        return "cost: 0 USD per hour (no instance runs)"
-    return f"cost: about {cost.describe()} ({price_note(instance_type, region)})"
+        return "0 USD per hour (no instance runs)"
+    return f"about {cost.describe()} ({price_note(instance_type, region)})"
+
+
+def cost_line(instance_type: str | None, count: int, region: str) -> str:
+    """The cost as make status shows it: 'cost: ...'."""
+    return f"cost: {cost_text(instance_type, count, region)}"
 
 
 def auto_pause_example(instance_type: str, count: int, idle_minutes: int, hours_used_per_day: float) -> str | None:
