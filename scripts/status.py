@@ -7,9 +7,9 @@ import sys
 from datetime import UTC, datetime
 
 from scripts.aws.checks import PreflightError, check_caller
+from scripts.aws.endpoint_state import report
 from scripts.aws.pausing import PausingError, read_state
 from scripts.aws.session import SessionError, aws_session
-from scripts.aws.status import report
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from scripts.aws import cost, status
+from scripts.aws import cost
+from scripts.aws import endpoint_state as status
 from scripts.aws.pausing import EndpointState
 from stacks.names import ENDPOINT_START_MINUTES
 

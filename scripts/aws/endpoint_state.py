@@ -1,4 +1,4 @@
-"""What `make status` says about the endpoint: state, instances, cost now and time since the last request."""
+"""What make status says about the endpoint (state, instances, cost now, time since the last request)."""
 
 from __future__ import annotations
 
