@@ -214,12 +214,40 @@ def test_throttled_endpoint_is_429_with_retry_after(stand_in_api: LocalApiProces
 
 
 @pytest.mark.parametrize(
-    ("code", "status"), [("ModelError", 502), ("ServiceUnavailable", 503), ("InternalFailure", 502)]
+    # LibreTranslate answers 500 when translating failed; 503 (unavailable) keeps its Retry-After.
+    ("code", "status"),
+    [("ModelError", 500), ("ServiceUnavailable", 503), ("InternalFailure", 500)],
 )
 def test_model_or_endpoint_failure_is_5xx(stand_in_api: LocalApiProcess, code: str, status: int) -> None:
     stand_in_api.fail_next(code, count=5)
     reply = post_json(stand_in_api.translate_url, {"q": "Hello", "source": "en", "target": "de"}, {"Origin": ORIGIN})
     assert libre_error(reply, status)
+
+
+def test_every_field_in_the_query_string_of_an_empty_post(stand_in_api: LocalApiProcess) -> None:
+    query = urlencode({"q": "Thank you.", "source": "en", "target": "de", "format": "text", "api_key": ""})
+    # No Content-Type and no body, a JSON type with no body, and an empty form: each reads the query string.
+    for headers in ({}, {"Content-Type": "application/json"}, FORM):
+        reply = http_call("POST", f"{stand_in_api.translate_url}?{query}", b"", {**headers, "Origin": ORIGIN})
+        assert reply.status == 200, (headers, reply.body)
+        assert reply.json() == {"translatedText": "Danke du."}
+    refused = http_call("POST", f"{stand_in_api.translate_url}?q=Hello&target=fr", b"", {"Origin": ORIGIN})
+    assert "en -> de" in libre_error(refused, 400)
+
+
+def test_alternatives_are_an_empty_list(stand_in_api: LocalApiProcess) -> None:
+    reply = post_form(
+        stand_in_api.translate_url, {"q": "Thank you.", "source": "en", "target": "de", "alternatives": "3"}
+    )
+    assert reply.json() == {"translatedText": "Danke du.", "alternatives": []}
+
+
+def test_frontend_settings_and_features_we_do_not_offer(stand_in_api: LocalApiProcess) -> None:
+    settings = http_call("GET", stand_in_api.base_url + "frontend/settings", None, {"Origin": ORIGIN})
+    assert settings.status == 200
+    assert settings.json()["keyRequired"] is False and settings.json()["supportedFilesFormat"] == []
+    suggest = post_form(stand_in_api.base_url + "suggest", {"q": "Hi", "s": "Hallo", "source": "en", "target": "de"})
+    assert libre_error(suggest, 403) == "Suggestions are disabled on this server."
 
 
 def test_preflight_for_a_form_post_from_another_origin(stand_in_api: LocalApiProcess) -> None:
