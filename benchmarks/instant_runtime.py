@@ -39,6 +39,13 @@ class InstantRuntime(RuntimeServer):
         return cached
 
     class handler_class(RuntimeServer.handler_class):
+        # Keeps connections open between calls, as sagemaker-runtime does (botocore reuses them from its pool): with
+        # HTTP/1.0 every call paid a TCP handshake, so a front end making two calls paid two, the pass-through one.
+        protocol_version = "HTTP/1.1"
+        # Headers and body go out as two writes: on a kept-alive connection, Nagle's algorithm would hold the body
+        # until the client's delayed ACK (40 ms).
+        disable_nagle_algorithm = True
+
         def _forward(self, name: str, body: bytes) -> None:
             try:
                 payload = self.runtime.answer_bytes(body)

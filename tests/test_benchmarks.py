@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import subprocess
@@ -200,6 +201,25 @@ def test_instant_runtime_replays_the_stand_ins_answer_once_computed():
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(missing, timeout=10)
         assert refused.value.code == 400
+
+
+def test_instant_runtime_keeps_the_connection_open_between_calls():
+    # As sagemaker-runtime does: botocore sends a request's calls over one pooled connection.
+    body = json.dumps({"instances": [{"data": "I love you ."}]}).encode()
+    with InstantRuntime({"bench"}) as runtime:
+        host, port = runtime.url.removeprefix("http://").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        try:
+            sockets = []
+            for _ in range(2):
+                connection.request("POST", "/endpoints/bench/invocations", body, {"Content-Type": "application/json"})
+                response = connection.getresponse()
+                assert response.status == 200 and json.loads(response.read())["predictions"]
+                assert response.version == 11 and not response.will_close
+                sockets.append(connection.sock)
+            assert sockets[0] is sockets[1] and (runtime.computed, runtime.invocations) == (1, 2)
+        finally:
+            connection.close()
 
 
 def test_staging_rows_per_source_kind_and_their_bytes():
