@@ -7,6 +7,8 @@ from stacks.api_contract import (
     ECHO_ORIGIN,
     METRICS_NAMESPACE,
     POWERTOOLS_SERVICE_NAME,
+    ROUTES,
+    VALIDATED_BODIES,
     gateway_cors_headers,
     gateway_error_body,
     lambda_environment,
@@ -53,3 +55,20 @@ def test_the_functions_environment_names_endpoint_bucket_vocabulary_and_powertoo
     assert environment["POWERTOOLS_METRICS_NAMESPACE"] == METRICS_NAMESPACE
     assert environment["POWERTOOLS_LOG_LEVEL"] == "DEBUG"
     assert settings.model_speed_environment().items() <= environment.items()
+
+
+def test_the_routes_serve_deepls_and_libretranslates_clients():
+    assert ROUTES["/v2/translate"] == {"POST"}
+    assert ROUTES["/v2/languages"] == ROUTES["/v2/usage"] == {"GET", "POST"}
+    assert ROUTES["/frontend/settings"] == {"GET"}
+    assert {"/translate", "/languages", "/detect", "/suggest", "/translate_file"} <= set(ROUTES)
+
+
+def test_no_body_is_validated_by_the_gateway_so_query_string_requests_reach_the_lambda():
+    # A LibreTranslate client's POST with every field in the query string has an empty body, which a body model
+    # refuses; the Lambda checks every body and answers in the client's own error shape.
+    assert VALIDATED_BODIES == frozenset()
+
+
+def test_cors_lets_browsers_send_every_apis_key_header():
+    assert {"Authorization", "X-Api-Key"} <= set(CORS_ALLOW_HEADERS)

@@ -6,7 +6,7 @@ import pytest
 from translator import libretranslate
 from translator.errors import BadRequest, TooLarge
 from translator.libretranslate import ENGLISH, LibreRequest, detect, parse_request
-from translator.limits import MAX_TEXT_CHARS, MAX_TEXTS
+from translator.limits import MAX_TEXT_CHARS, MAX_TEXTS, MAX_TOTAL_CHARS
 from translator.service import Result
 
 
@@ -76,3 +76,32 @@ def test_languages_name_the_one_pair() -> None:
         ("en", ["de"]),
         ("de", []),
     ]
+
+
+def _upper(texts, *, continuing=()):
+    return Result([text.upper() for text in texts], sentences=len(texts))
+
+
+def test_alternatives_asked_for_are_empty_lists_and_must_be_a_count() -> None:
+    one = libretranslate.parse_request({"q": "Hi", "source": "en", "target": "de", "alternatives": "2"})
+    assert libretranslate.translate(one, _upper) == {"translatedText": "HI", "alternatives": []}
+    many = libretranslate.parse_request({"q": ["Hi", "Bye"], "source": "en", "target": "de", "alternatives": 1})
+    assert libretranslate.translate(many, _upper) == {"translatedText": ["HI", "BYE"], "alternatives": [[], []]}
+    none = libretranslate.parse_request({"q": "Hi", "source": "en", "target": "de", "alternatives": 0})
+    assert libretranslate.translate(none, _upper) == {"translatedText": "HI"}
+    for wrong in ("many", "-1"):
+        with pytest.raises(BadRequest, match="alternatives"):
+            libretranslate.parse_request({"q": "Hi", "target": "de", "alternatives": wrong})
+
+
+def test_frontend_settings_say_what_this_server_offers() -> None:
+    settings = libretranslate.frontend_settings(keys_required=True)
+    assert settings["apiKeys"] is settings["keyRequired"] is True
+    assert settings["charLimit"] == MAX_TOTAL_CHARS
+    assert (settings["suggestions"], settings["filesTranslation"], settings["supportedFilesFormat"]) == (
+        False,
+        False,
+        [],
+    )
+    assert settings["language"]["target"] == {"code": "de", "name": "German"}
+    assert libretranslate.frontend_settings(keys_required=False)["keyRequired"] is False
