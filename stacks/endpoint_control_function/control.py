@@ -144,7 +144,7 @@ def _instance_type(sagemaker: Any, endpoint: dict[str, Any]) -> str | None:
 
 
 def last_request(cloudwatch: Any, endpoint_name: str, *, now: datetime, window: timedelta) -> datetime | None:
-    """When the endpoint was last invoked within the window (the start of that minute), from CloudWatch; None if never."""
+    """When the endpoint was last invoked within the window (the start of its period), from CloudWatch; None if none."""
     seconds = max(60, int(window.total_seconds()))
     period = max(60, math.ceil(seconds / MAX_DATAPOINTS / 60) * 60)
     answer = cloudwatch.get_metric_statistics(
