@@ -24,6 +24,9 @@ ROUTES: dict[str, frozenset[str]] = {
     "/v2/translate": frozenset({"POST"}),
     "/v2/languages": frozenset({"GET", "POST"}),
     "/v2/usage": frozenset({"GET", "POST"}),
+    # Empty lists: clients that sync glossaries (Weblate) learn there are none and translate without.
+    "/v2/glossary-language-pairs": frozenset({"GET"}),
+    "/v2/glossaries": frozenset({"GET"}),
 }
 # API Gateway validates bodies of this Content-Type (and bodies without one); others pass through to the Lambda.
 REQUEST_MODEL_CONTENT_TYPE = "application/json"

@@ -226,6 +226,7 @@ def test_keys_on_each_api_reads_its_key_and_refuses_in_its_own_403(keys_on, call
     assert deepl["statusCode"] == 403 and set(deepl["json"]) == {"message"}
     assert call_api("GET", "/v2/usage")["statusCode"] == 403
     assert call_api("GET", "/v2/languages")["statusCode"] == 403
+    assert call_api("GET", "/v2/glossary-language-pairs")["statusCode"] == 403
     assert call_api("POST", "/detect", {"q": "Hello"})["statusCode"] == 403
     wrong = call_api("POST", "/translate", {"text": "Hello"}, headers={"Authorization": "Bearer wrong"})
     assert wrong["statusCode"] == 403 and "not valid" in wrong["json"]["message"]
@@ -253,3 +254,8 @@ def test_keys_on_each_api_reads_its_key_and_refuses_in_its_own_403(keys_on, call
     assert usage_reply["json"]["character_count"] == 4 * len("Hello")
     assert call_api("GET", "/v2/languages", headers=deepl_header)["statusCode"] == 200
     assert call_api("POST", "/detect", {"q": "Hello", "api_key": KEY})["statusCode"] == 200
+
+
+def test_deepl_glossary_lists_are_empty(api) -> None:
+    assert api("GET", "/v2/glossary-language-pairs")["json"] == {"supported_languages": []}
+    assert api("GET", "/v2/glossaries")["json"] == {"glossaries": []}

@@ -61,6 +61,16 @@ def deepl_usage() -> Response:
     return _respond(routes.deepl_usage(routes.Incoming.of(app.current_event)))
 
 
+@app.get("/v2/glossary-language-pairs")
+def deepl_glossary_pairs() -> Response:
+    return _respond(routes.deepl_glossaries(routes.Incoming.of(app.current_event), "/v2/glossary-language-pairs"))
+
+
+@app.get("/v2/glossaries")
+def deepl_glossaries() -> Response:
+    return _respond(routes.deepl_glossaries(routes.Incoming.of(app.current_event), "/v2/glossaries"))
+
+
 @app.get("/frontend/settings")
 def frontend_settings() -> Response:
     return _respond(routes.frontend_settings())

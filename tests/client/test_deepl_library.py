@@ -115,3 +115,7 @@ def test_keys_on_a_wrong_key_is_deepls_authorization_error_and_the_right_one_cou
     assert client.translate_text("Thank you.", target_lang="DE").text == "Danke du."
     assert client.get_usage().character.count == len("Thank you.")
     client.close()
+
+
+def test_glossary_language_pairs_are_none(translator: deepl.Translator) -> None:
+    assert translator.get_glossary_languages() == []

@@ -14,7 +14,13 @@ if TYPE_CHECKING:
 
 SOURCE, TARGET = "EN", "DE"
 # The routes of DeepL's API we serve (all answered in its shape).
-ROUTES = frozenset({"/v2/translate", "/v2/languages", "/v2/usage"})
+ROUTES = frozenset({"/v2/translate", "/v2/languages", "/v2/usage", "/v2/glossary-language-pairs", "/v2/glossaries"})
+# No glossaries here: clients (Weblate's DeepL machine among them) ask which pairs take one before creating any, and
+# an empty list tells them to translate without.
+GLOSSARY_LISTS = {
+    "/v2/glossary-language-pairs": {"supported_languages": []},
+    "/v2/glossaries": {"glossaries": []},
+}
 SOURCE_LANGUAGES = [{"language": SOURCE, "name": "English"}]
 # Our model has one register: it can't be asked for formal or informal German.
 TARGET_LANGUAGES = [{"language": TARGET, "name": "German", "supports_formality": False}]

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 SERVED = (
     "POST /translate, GET /languages, POST /detect, GET /frontend/settings, GET /, "
-    "POST /v2/translate, GET|POST /v2/languages and GET|POST /v2/usage"
+    "POST /v2/translate, GET|POST /v2/languages, GET|POST /v2/usage and GET /v2/glossary-language-pairs"
 )
 # A translate function for a kind of request and the caller's key name (both go into the logs).
 TranslateFor = Callable[[str, str], "Translate"]
@@ -155,6 +155,15 @@ def deepl_usage(
     try:
         fields = _object(incoming.read()[1])
         return Reply(HTTPStatus.OK, deepl.usage(count(identify(incoming.key(DEEPL, fields)))))
+    except TranslateError as error:
+        return DEEPL.refusal(error)
+
+
+def deepl_glossaries(incoming: Incoming, route: str, identify: Identify = api_keys.identify) -> Reply:
+    """GET /v2/glossary-language-pairs and /v2/glossaries (DeepL's): empty lists, as we have no glossaries."""
+    try:
+        identify(incoming.key(DEEPL, _object(incoming.read()[1])))
+        return Reply(HTTPStatus.OK, deepl.GLOSSARY_LISTS[route])
     except TranslateError as error:
         return DEEPL.refusal(error)
 
