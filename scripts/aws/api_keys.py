@@ -119,8 +119,13 @@ def list_keys(store: KeyStore, *, now: datetime | None = None) -> list[KeyInfo]:
             item = dynamodb.get_item(TableName=store.usage_table, Key=usage_format.item_key(name, month))
         except (ClientError, BotoCoreError) as error:
             raise KeysError(f"could not read usage table {store.usage_table}: {describe_error(error)}") from None
-        characters = int(item.get("Item", {}).get(usage_format.CHARACTERS_ATTRIBUTE, {}).get("N", "0"))
-        listed.append(KeyInfo(name=name, created=keys[name].created, characters_this_month=characters))
+        listed.append(
+            KeyInfo(
+                name=name,
+                created=keys[name].created,
+                characters_this_month=usage_format.counted(item.get("Item", {})),
+            )
+        )
     return listed
 
 

@@ -45,6 +45,11 @@ def item_key(key_name: str, month: str) -> dict:
     return {KEY_ATTRIBUTE: {"S": key_name}, MONTH_ATTRIBUTE: {"S": month}}
 
 
+def counted(item: dict) -> int:
+    """The count a DynamoDB item holds (0 for no item: nothing translated that month)."""
+    return int(item.get(CHARACTERS_ATTRIBUTE, {}).get("N", "0"))
+
+
 def record(key_name: str, characters: int) -> None:
     """Add `characters` to this month's count of `key_name`; a failure is logged, never raised."""
     month = month_of(_counter.clock())
@@ -96,7 +101,7 @@ class _Counter:
         except (ClientError, BotoCoreError) as error:
             logger.warning("usage not read", extra={"api_key": key_name, "error": type(error).__name__})
             raise UsageUnavailable("this month's usage cannot be read right now; try again shortly") from error
-        return int(item.get(CHARACTERS_ATTRIBUTE, {}).get("N", "0"))
+        return counted(item)
 
     def _dynamodb(self):
         with self._lock:
