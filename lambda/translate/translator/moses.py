@@ -132,8 +132,9 @@ def tokenize_english(sentence: str, tokenizer: MosesTokenizer | None = None) -> 
 def detokenize_german(tokens: list[str]) -> str:
     """Join German Moses tokens into running text (German quotes and spacing)."""
     # Unescaping only rewrites "&...;" entities: without an "&" it would change nothing, at 11 regexes a sentence.
-    unescape = any("&" in token for token in tokens)
-    return _CURRENCY_AFTER_AMOUNT.sub(r"\1 ", _detokenizer().detokenize(tokens, unescape=unescape))
+    text = _detokenizer().detokenize(tokens, unescape="&" in "".join(tokens))
+    # re's sub() parses a "\1" replacement on every call, matches or not: most sentences hold no currency symbol.
+    return _CURRENCY_AFTER_AMOUNT.sub(r"\1 ", text) if _CURRENCY_AFTER_AMOUNT.search(text) else text
 
 
 _FIRST_WORD = re.compile(r"[^\W_]\S*")

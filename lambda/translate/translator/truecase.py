@@ -19,7 +19,7 @@ def truecase(tokens: list[str], vocabulary: Mapping[str, int] | None) -> list[st
         return list(tokens)
     result, initial, open_quote = [], True, False
     for token in tokens:
-        if any(char.isalpha() for char in token):
+        if token.isalpha() or any(char.isalpha() for char in token):  # most tokens are words: no generator
             result.append(commonest_casing(token, vocabulary) if initial else token)
             initial = False
             continue

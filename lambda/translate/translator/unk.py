@@ -11,6 +11,8 @@ def replace_unknown(target: list[str], source: list[str], matrix: object) -> lis
     Without a usable matrix an <unk> takes the next source token absent from the output, else it is dropped:
     a missing word reads better than a literal "<unk>".
     """
+    if UNK not in target:  # most sentences: nothing to repair, the matrix need not be checked
+        return list(target)
     rows = matrix if _usable(matrix, len(target)) else None
     result = []
     for position, token in enumerate(target):
