@@ -121,10 +121,12 @@ def test_a_secret_not_in_the_format_is_an_operator_error_never_a_pass(secret, cl
     assert KeyStoreUnreadable("").status == 500
 
 
-def test_a_missing_secret_is_an_operator_error(aws_env, clock, monkeypatch):
+def test_a_missing_secret_is_an_operator_error_logged_with_its_cause(aws_env, clock, monkeypatch, caplog):
     monkeypatch.setenv(api_keys.SECRET_ENV, "arn:aws:secretsmanager:us-east-1:123456789012:secret:gone-AbCdEf")
     with pytest.raises(KeyStoreUnreadable, match=r"cannot be read \(ResourceNotFoundException\)"):
         identify("alice-key")
+    [logged] = [r for r in caplog.records if r.getMessage() == "API key store unreadable"]
+    assert logged.status == 500 and "can't find the specified secret" in logged.cause
 
 
 def test_an_unreachable_store_is_a_503_to_retry(secret, clock, monkeypatch):

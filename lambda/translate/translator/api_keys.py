@@ -15,10 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import boto3
+from aws_lambda_powertools import Logger
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError, ParamValidationError
 
 from translator.errors import Forbidden, TranslateError
+
+logger = Logger(child=True)
 
 # The secret's ARN (set only when the setting api_keys is on; stacks/api_contract.py passes it).
 SECRET_ENV = "API_KEYS_SECRET"
@@ -169,6 +172,8 @@ class _Store:
             try:
                 keys = self._read(secret_id)
             except TranslateError as error:
+                # Once per FAILURE_CACHE_SECONDS at most: the operator's clue, with the cause the client doesn't see.
+                logger.error("API key store unreadable", extra={"status": error.status, "cause": repr(error.__cause__)})
                 self._failed = (secret_id, now, error)
                 raise
             self._cached, self._failed = (secret_id, now, keys), None
