@@ -227,3 +227,8 @@ def test_frontend_settings_and_disabled_features(monkeypatch) -> None:
     assert routes.frontend_settings().body["keyRequired"] is True
     suggest = routes.disabled("suggest")
     assert (suggest.status, suggest.body) == (403, {"error": "Suggestions are disabled on this server."})
+
+
+def test_our_own_api_reads_the_body_only_so_a_query_string_is_no_unknown_field() -> None:
+    reply = routes.translate(Incoming(json.dumps({"text": "Hi"}), False, JSON, {"v": ["2"]}), _translate_for([]))
+    assert (reply.status, reply.body) == (200, {"translation": "HI", "sentences": 1})

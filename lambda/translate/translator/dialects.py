@@ -52,6 +52,9 @@ UNDECIDED = ErrorShape(("message", "error"))
 class Dialect(ErrorShape):
     """One API's contract on the translate route: parse a body, answer it with a translate function, shape errors."""
 
+    # Whether the API's fields may come in the query string too (LibreTranslate's and DeepL's do).
+    reads_query = True
+
     def parse(self, document: object) -> object:
         """The dialect's request from a parsed body, or a TranslateError."""
         raise NotImplementedError
@@ -67,6 +70,9 @@ class Dialect(ErrorShape):
 
 class Ours(Dialect):
     """Our own contract: {"text"}, {"texts"} or the workshop's {"sentences"}; errors in "message"."""
+
+    # A JSON body only: a query string (a cache buster, say) must not become an unknown field.
+    reads_query = False
 
     def parse(self, document: object) -> payload.TranslateRequest:
         return payload.parse_translate_request(document)

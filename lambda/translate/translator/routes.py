@@ -105,7 +105,7 @@ def translate(
         dialect = shape = choose(route, body, fields)
         # The key first, as LibreTranslate and DeepL do: a caller without one learns nothing from a 400.
         key_name = identify(incoming.key(dialect, fields))
-        request = dialect.parse(fields)
+        request = dialect.parse(fields if dialect.reads_query else body.document)
         answer = dialect.answer(request, translate_for(dialect.label(request), key_name))
     except TranslateError as error:
         return shape.refusal(error)
