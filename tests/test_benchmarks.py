@@ -169,7 +169,7 @@ def test_a_timeout_from_subprocess_run_itself_is_one_line(monkeypatch, capsys):
 
 def test_request_overhead_rows_count_endpoint_calls_at_the_server():
     rows = request_overhead.run(1, sizes=(1, 3))
-    _shape_ok(rows, {"per request", "endpoint calls", "cold start"})
+    _shape_ok(rows, {"per request", "per request, CPU", "endpoint calls", "cold start"})
     calls = {row.case: (row.value, row.floor) for row in rows if row.figure == "endpoint calls"}
     # Both handlers batch every sentence into one invoke_endpoint call.
     assert calls == {"front end, 1 sentence": (1.0, 1.0), "front end, 3 sentences": (1.0, 1.0)}
@@ -177,6 +177,10 @@ def test_request_overhead_rows_count_endpoint_calls_at_the_server():
     assert [row.case for row in per_request] == ["front end, 1 sentence", "front end, 3 sentences"]
     assert all(row.floor_case == "pass-through" and "endpoint's work excluded" in row.note for row in per_request)
     assert all(re.match(r"overhead -?\d+\.\d ms", row.note) for row in per_request)
+    cpu = [row for row in rows if row.figure == "per request, CPU"]
+    assert [row.case for row in cpu] == [row.case for row in per_request]
+    # A handler's CPU time is part of its wall time (one thread, no waiting for the runtime counted).
+    assert all(c.value <= w.value * 1.05 and c.floor <= w.floor * 1.05 for c, w in zip(cpu, per_request, strict=True))
 
 
 def test_instant_runtime_replays_the_stand_ins_answer_once_computed():
