@@ -9,11 +9,18 @@ from cfnlint.api import lint
 
 from stacks.service import STACK_NAMES
 from tests.fixtures.cdk_app import build_app
+from tests.stacks.test_pausing_templates import PAUSING_SETTINGS
 
 ACKNOWLEDGED = Validations.ACKNOWLEDGED_RULES_METADATA_KEY
 # The templates are region-agnostic; lint them against regions where the seq2seq image is offered
 # (cfn-lint's own spec lacks SageMaker in a few regions the SDK's image map lists, e.g. me-central-1).
 LINT_REGIONS = ["us-east-1", "us-west-2", "eu-central-1", "eu-west-1", "ap-northeast-2"]
+
+
+@pytest.fixture(scope="session")
+def every_option_app(synthesize):
+    """API keys, auto-pause and wake on request on (the synth is shared with tests/stacks/test_pausing_templates.py)."""
+    return synthesize(PAUSING_SETTINGS)
 
 
 def acknowledgments(service):
@@ -26,9 +33,9 @@ def acknowledgments(service):
     return found
 
 
-def test_cdk_nag_passes_and_every_acknowledgment_has_a_reason(default_app, custom_app):
+def test_cdk_nag_passes_and_every_acknowledgment_has_a_reason(default_app, custom_app, every_option_app):
     # Synthesis ran the AwsSolutions plugin: an unacknowledged finding would have raised (see the next test).
-    for synthesized in (default_app, custom_app):
+    for synthesized in (default_app, custom_app, every_option_app):
         found = acknowledgments(synthesized.service)
         assert found
         for path, rule, reason in found:
@@ -52,7 +59,7 @@ def test_cdk_nag_fails_synth_on_an_unacknowledged_finding(tmp_path):
     )
 
 
-@pytest.mark.parametrize("fixture", ["default_app", "custom_app"])
+@pytest.mark.parametrize("fixture", ["default_app", "custom_app", "every_option_app"])
 def test_cfn_lint_finds_no_error(fixture, request):
     synthesized = request.getfixturevalue(fixture)
     for name in STACK_NAMES:

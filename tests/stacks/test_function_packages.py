@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from stacks import api_logging_role, staged_model
+from stacks import api_logging_role, endpoint_control, staged_model
 
 
 @pytest.mark.parametrize(
@@ -25,6 +25,19 @@ def test_the_package_imports_with_the_runtimes_boto3_alone(tmp_path, package):
     assert Path(result.stdout.strip()) == tmp_path / "handler.py"
     assert not (tmp_path / "stacks" / "settings.py").exists()
     assert (tmp_path / "stacks" / "cloudformation_response.py").is_file()
+
+
+def test_the_endpoint_control_package_imports_with_the_runtimes_boto3_alone(tmp_path):
+    for name, source in endpoint_control.package_files().items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(source.read_bytes())
+    # Nothing of the repository but the package: not stacks/, not scripts/.
+    code = "import sys; sys.path[:] = [sys.argv[1]] + [p for p in sys.path if 'site-packages' in p or 'lib/python' in p]; import handler; print(handler.__file__)"
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert Path(result.stdout.strip()) == tmp_path / "handler.py"
 
 
 def test_custom_resource_functions_are_never_retried(default_app):
