@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(keys_library.how_to_use(key)))
         elif arguments.action == "revoke":
             keys_library.revoke_key(store, arguments.name)
-            print(f"Revoked key {arguments.name}: the service refuses it within a minute.")
+            print(f"Revoked key {arguments.name}: the service refuses it {keys_library.TAKES_EFFECT}.")
         else:
             keys = keys_library.list_keys(store)
             print(f"{'name':<24} {'created (UTC)':<21} characters this month")

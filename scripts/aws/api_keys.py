@@ -21,7 +21,7 @@ from translator import usage as usage_format
 from scripts.aws.errors import describe_error, error_code
 from scripts.aws.session import CHECK_CONFIG, SessionError, aws_session
 from scripts.aws.stack_outputs import StackOutputError, stack_output
-from stacks.names import API_KEYS_SECRET_OUTPUT, API_STACK, USAGE_TABLE_OUTPUT
+from stacks.names import API_KEYS_SECRET_OUTPUT, API_STACK, API_URL_OUTPUT, USAGE_TABLE_OUTPUT
 
 # A new secret version is written under this label first, then made current only if the current version is still
 # the one it was built from (UpdateSecretVersionStage fails when RemoveFromVersionId no longer holds AWSCURRENT):
@@ -29,6 +29,8 @@ from stacks.names import API_KEYS_SECRET_OUTPUT, API_STACK, USAGE_TABLE_OUTPUT
 PENDING_STAGE = "AWSPENDING"
 CURRENT_STAGE = "AWSCURRENT"
 MAX_ATTEMPTS = 8
+# When an added or revoked key counts: the service caches the secret this long.
+TAKES_EFFECT = f"within {key_format.CACHE_SECONDS:.0f} s"
 _BACKOFF_SECONDS = 0.2
 
 KEYS_OFF = (
@@ -134,8 +136,9 @@ def how_to_use(key: str) -> list[str]:
     return [
         f"this API:        Authorization: Bearer {key}   (or X-Api-Key: {key})",
         f'LibreTranslate:  the api_key field, e.g. {{"q": "Hello", "source": "en", "target": "de", "api_key": "{key}"}}',
-        f"DeepL:           Authorization: DeepL-Auth-Key {key}   (deepl.Translator(KEY, server_url=API_URL))",
-        f"A new or revoked key takes effect within {key_format.CACHE_SECONDS:.0f} s (the service caches the keys).",
+        f"DeepL:           Authorization: DeepL-Auth-Key {key}",
+        f'                 deepl.Translator("{key}", server_url="<the {API_STACK} stack\'s {API_URL_OUTPUT} output>")',
+        f"The key works {TAKES_EFFECT} (the service caches the keys that long).",
     ]
 
 
