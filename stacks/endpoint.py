@@ -114,6 +114,7 @@ class EndpointStack(Stack):
             endpoint_name=self.endpoint_name,
             variant_name=VARIANT_NAME,
             alarm_email=settings.alarm_email,
+            control_function=self.control.function,
         )
         self.alarm_topic = self.monitoring.topic
         self._outputs()

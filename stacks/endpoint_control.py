@@ -35,11 +35,15 @@ def check_interval_minutes(idle_minutes: int) -> int:
     return max(MIN_CHECK_MINUTES, min(MAX_CHECK_MINUTES, idle_minutes // 3))
 
 
-def bootstrap_version_parameter(stack: Stack) -> str:
-    """The SSM parameter name of the CDK bootstrap version the stack's template reads (its BootstrapVersion)."""
-    synthesizer = stack.synthesizer
-    if not isinstance(synthesizer, DefaultStackSynthesizer):
+def default_synthesizer(stack: Stack) -> DefaultStackSynthesizer:
+    """The stack's synthesizer, which must be CDK's default: it names the execution role and the bootstrap version."""
+    if not isinstance(stack.synthesizer, DefaultStackSynthesizer):
         raise TypeError(f"{stack.stack_name}: EndpointControl expects the DefaultStackSynthesizer")
+    return stack.synthesizer
+
+
+def bootstrap_version_parameter(synthesizer: DefaultStackSynthesizer) -> str:
+    """The SSM parameter name of the CDK bootstrap version the stack's template reads (its BootstrapVersion)."""
     qualifier = synthesizer.bootstrap_qualifier or DefaultStackSynthesizer.DEFAULT_QUALIFIER
     return DefaultStackSynthesizer.DEFAULT_BOOTSTRAP_STACK_VERSION_SSM_PARAMETER.replace("${Qualifier}", qualifier)
 
@@ -94,6 +98,7 @@ class EndpointControl(Construct):
 
     def _grant_stack_update(self) -> None:
         stack = Stack.of(self)
+        synthesizer = default_synthesizer(stack)
         self.function.add_to_role_policy(
             iam.PolicyStatement(
                 actions=["cloudformation:DescribeStacks", "cloudformation:UpdateStack"], resources=[Aws.STACK_ID]
@@ -102,9 +107,6 @@ class EndpointControl(Construct):
         # A stack deployed by `cdk deploy` keeps the bootstrap's CloudFormation execution role, and every later
         # update runs with it: UpdateStack must be allowed to pass it (to CloudFormation only). The function itself
         # never touches SageMaker's endpoint: that role creates and deletes it.
-        synthesizer = stack.synthesizer
-        if not isinstance(synthesizer, DefaultStackSynthesizer):
-            raise TypeError(f"{stack.stack_name}: EndpointControl expects the DefaultStackSynthesizer")
         self.function.add_to_role_policy(
             iam.PolicyStatement(
                 actions=["iam:PassRole"],
@@ -121,7 +123,7 @@ class EndpointControl(Construct):
                     stack.format_arn(
                         service="ssm",
                         resource="parameter",
-                        resource_name=bootstrap_version_parameter(stack).lstrip("/"),
+                        resource_name=bootstrap_version_parameter(synthesizer).lstrip("/"),
                         arn_format=ArnFormat.SLASH_RESOURCE_NAME,
                     )
                 ],

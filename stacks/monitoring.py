@@ -63,7 +63,14 @@ class EndpointMonitoring(Construct):
     """The one alarm topic of the service, the endpoint's alarms, and the endpoint's dashboard widgets."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, endpoint_name: str, variant_name: str, alarm_email: str | None
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        endpoint_name: str,
+        variant_name: str,
+        alarm_email: str | None,
+        control_function: lambda_.IFunction,
     ) -> None:
         super().__init__(scope, construct_id)
         self._dimensions = {"EndpointName": endpoint_name, "VariantName": variant_name}
@@ -79,29 +86,37 @@ class EndpointMonitoring(Construct):
             period=PERIOD,
         )
         latency = self._metric("ModelLatency", "p90")
-        self.alarms = add_alarms(
-            self,
-            self.topic,
-            [
-                AlarmSpec(
-                    "EndpointInvocationErrors", errors, 1, 1, "The SageMaker endpoint answered invocation errors"
-                ),
-                AlarmSpec(
-                    "ModelLatency",
-                    latency,
-                    MODEL_LATENCY_P90_US,
-                    MODEL_LATENCY_PERIODS,
-                    f"The model's p90 latency is at least {MODEL_LATENCY_P90_SECONDS:g} s; "
-                    f"requests get {LAMBDA_TIMEOUT_SECONDS} s in all: the model is slower than the front end plans for",
-                ),
-            ],
-        )
+        self.alarms = add_alarms(self, self.topic, self._alarm_specs(errors, latency, control_function))
         self.widgets: list[cloudwatch.IWidget] = [
             cloudwatch.GraphWidget(title="Endpoint invocations", left=[self._metric("Invocations", "Sum"), errors]),
             cloudwatch.GraphWidget(title="Model latency (µs)", left=[self._metric("ModelLatency", "p50"), latency]),
             cloudwatch.GraphWidget(
                 title="Endpoint instances",
                 left=[self._metric("CPUUtilization", "Average", namespace="/aws/sagemaker/Endpoints")],
+            ),
+        ]
+
+    def _alarm_specs(
+        self, errors: cloudwatch.IMetric, latency: cloudwatch.IMetric, control_function: lambda_.IFunction
+    ) -> list[AlarmSpec]:
+        """One alarm per failure mode of the endpoint and of what pauses and resumes it."""
+        return [
+            AlarmSpec("EndpointInvocationErrors", errors, 1, 1, "The SageMaker endpoint answered invocation errors"),
+            AlarmSpec(
+                "ModelLatency",
+                latency,
+                MODEL_LATENCY_P90_US,
+                MODEL_LATENCY_PERIODS,
+                f"The model's p90 latency is at least {MODEL_LATENCY_P90_SECONDS:g} s; "
+                f"requests get {LAMBDA_TIMEOUT_SECONDS} s in all: the model is slower than the front end plans for",
+            ),
+            # A pause, resume or idle check that fails leaves the endpoint billing (or a paused service asleep).
+            AlarmSpec(
+                "EndpointControlErrors",
+                control_function.metric_errors(period=PERIOD, statistic="Sum"),
+                1,
+                1,
+                "The endpoint control function failed: a pause, resume or auto-pause check did not happen",
             ),
         ]
 

@@ -17,10 +17,20 @@ def metric_stat(name: str) -> dict:
 
 def test_the_endpoints_alarms_live_in_the_endpoint_stack(default_app):
     template = default_app.template(ENDPOINT_STACK)
-    template.resource_count_is("AWS::CloudWatch::Alarm", 2)
+    template.resource_count_is("AWS::CloudWatch::Alarm", 3)
     errors = Match.array_with([metric_stat("Invocation4XXErrors"), metric_stat("Invocation5XXErrors")])
     template.has_resource_properties("AWS::CloudWatch::Alarm", {"Metrics": errors})
     template.has_resource_properties("AWS::CloudWatch::Alarm", {"MetricName": "ModelLatency"})
+    # A failed pause, resume or idle check would leave the endpoint billing unnoticed.
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "Namespace": "AWS/Lambda",
+            "MetricName": "Errors",
+            "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": Match.string_like_regexp("^EndpointControl")}}],
+            "Threshold": 1,
+        },
+    )
 
 
 def test_the_api_stack_alarms_on_the_api_and_the_lambda_only(default_app):
@@ -41,9 +51,9 @@ def test_one_topic_in_the_endpoint_stack_gets_every_alarm_and_every_recovery(def
     default_app.template(API_STACK).all_resources_properties(
         "AWS::CloudWatch::Alarm", {"AlarmActions": [imported], "OKActions": [imported]}
     )
-    # Every alarm of both stacks: the four above the API and the endpoint's two.
+    # Every alarm of both stacks: the four above the API and the endpoint's three.
     default_app.template(API_STACK).resource_count_is("AWS::CloudWatch::Alarm", 4)
-    endpoint.resource_count_is("AWS::CloudWatch::Alarm", 2)
+    endpoint.resource_count_is("AWS::CloudWatch::Alarm", 3)
 
 
 @pytest.mark.parametrize("stack", [API_STACK, ENDPOINT_STACK])
