@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from translator.service import Translate
 
 SERVED = (
-    "POST /translate, GET /languages, POST /detect, GET /frontend/settings, GET /, "
-    "POST /v2/translate, GET|POST /v2/languages, GET|POST /v2/usage and GET /v2/glossary-language-pairs"
+    "POST /translate, GET /languages, POST /detect, GET /frontend/settings, GET /, POST /v2/translate, "
+    "GET|POST /v2/languages, GET|POST /v2/usage, GET /v2/glossary-language-pairs and GET /v2/glossaries"
 )
 # A translate function for a kind of request and the caller's key name (both go into the logs).
 TranslateFor = Callable[[str, str], "Translate"]
