@@ -173,10 +173,13 @@ def test_endpoint_errors_map_to_gateway_statuses(api, sagemaker_local, code, sta
 
 
 def test_missing_endpoint_is_503_with_retry_after(api, monkeypatch) -> None:
+    # A missing endpoint is a paused one (the stack removes it while Paused is true): come back in about the start time.
     monkeypatch.setenv("ENDPOINT_NAME", "gone")
+    monkeypatch.setenv("ENDPOINT_START_SECONDS", "600")
     response = api("POST", "/translate", {"text": "Hello."})
-    assert (response["statusCode"], header(response, "Retry-After")) == (503, "60")
-    assert "gone does not exist" in response["json"]["message"]
+    assert (response["statusCode"], header(response, "Retry-After")) == (503, "600")
+    assert header(response, "X-Service-State") == "paused"
+    assert "paused to save cost" in response["json"]["message"]
 
 
 def test_slow_endpoint_is_504_before_the_lambda_times_out_and_is_asked_once(
