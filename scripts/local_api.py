@@ -132,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
                     load_handler(backend.environment),
                     port=args.port,
                     cors_origins=settings.cors_origins,
+                    # The deployed stage's throttling, so a client that floods it learns of 429 and Retry-After here.
+                    throttle_rate=settings.throttle_rate,
+                    throttle_burst=settings.throttle_burst,
                     stage=args.stage,
                     body_validator=request_body_validator(),
                     extra_headers=[("X-Stand-In", STAND_IN_NOTICE)] if args.stand_in else [],

@@ -35,6 +35,10 @@ class Forbidden(TranslateError):
 
     status = 403
 
+    def headers(self) -> dict[str, str]:
+        # Names the scheme our API takes the key in, so the page asks for a key without reading the message.
+        return {**super().headers(), "WWW-Authenticate": "Bearer"}
+
 
 class TooLarge(TranslateError):
     """The request is over a documented size limit (413)."""
