@@ -36,6 +36,7 @@ from stacks.names import (
     CONTROL_FUNCTION_OUTPUT,
     ENDPOINT_LOG_GROUP_PREFIX,
     ENDPOINT_OUTPUT,
+    ENDPOINT_START_MINUTES,
     MODEL_FILE,
     MODEL_OUTPUT,
     PAUSED_PARAMETER,
@@ -127,10 +128,12 @@ class EndpointStack(Stack):
             type="String",
             allowed_values=list(PAUSED_VALUES),
             default=PAUSED_VALUES[0],
-            description="true removes the SageMaker endpoint (and its cost) and keeps everything else; false "
-            "brings it back (about 10 minutes). Set by `make pause` and `make resume`; a later deploy keeps it.",
+            description="true removes the SageMaker endpoint (and its cost) and keeps everything else; false brings "
+            f"it back (about {ENDPOINT_START_MINUTES} minutes). Set by `make pause` and `make resume`; a later deploy "
+            "keeps it.",
         )
-        return CfnCondition(self, RUNNING_CONDITION, expression=Fn.condition_equals(paused.value_as_string, "false"))
+        running = Fn.condition_equals(paused.value_as_string, PAUSED_VALUES[0])
+        return CfnCondition(self, RUNNING_CONDITION, expression=running)
 
     def _endpoint_identity(self) -> tuple[str, str]:
         """The endpoint's name and ARN, from the stack alone: nothing may reference the endpoint, which comes and goes.
