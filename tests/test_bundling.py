@@ -118,6 +118,7 @@ def test_a_bundling_failure_stops_python_app_py_with_one_line_and_a_way_out(tmp_
     # CDK's own progress lines (the custom resource functions' files copy without the index), then ours.
     assert lines[:-1] == [
         "Bundling asset TranslateEndpoint/StagedModel/Function/Code/Stage...",
+        "Bundling asset TranslateEndpoint/EndpointControl/Function/Code/Stage...",
         "Bundling asset TranslateApi/ApiGatewayLoggingRole/Function/Code/Stage...",
         "Bundling asset TranslateApi/TranslateFunction/Code/Stage...",
     ]
