@@ -33,6 +33,7 @@ from stacks.api_contract import (
     ROUTES,
     STAGE_NAME,
     THROTTLED_MESSAGE,
+    THROTTLED_RETRY_AFTER_SECONDS,
     VALIDATED_BODIES,
     gateway_cors_headers,
     gateway_error_body,
@@ -209,7 +210,8 @@ class ApiStack(Stack):
         )
         if self.api_keys_secret:
             self.api_keys_secret.grant_read(self.translate_fn)
-        self.usage_table.grant_read_write_data(self.translate_fn)
+        # It adds to its key's count and reads it back for /v2/usage: nothing else of the table.
+        self.usage_table.grant(self.translate_fn, "dynamodb:UpdateItem", "dynamodb:GetItem")
         if self.control_function:
             # The unqualified function only (it is invoked by name), not its versions.
             self.translate_fn.add_to_role_policy(
@@ -347,6 +349,6 @@ class ApiStack(Stack):
             "Throttled",
             type=apigw.ResponseType.THROTTLED,
             status_code="429",
-            response_headers={**headers, "Retry-After": "'1'"},
+            response_headers={**headers, "Retry-After": f"'{THROTTLED_RETRY_AFTER_SECONDS}'"},
             templates={"application/json": json.dumps(gateway_error_body(THROTTLED_MESSAGE))},
         )

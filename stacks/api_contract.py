@@ -47,6 +47,8 @@ INVALID_BODY_MESSAGE = (
     'or {"sentences": [{"query": "..."}]}'
 )
 THROTTLED_MESSAGE = "Too many requests: slow down and retry after a second"
+# The Retry-After (seconds) of the stage's throttled answer: the deployed gateway response and the local gateway.
+THROTTLED_RETRY_AFTER_SECONDS = 1
 
 # API Gateway gives up on a REST integration after 29 s; the Lambda must answer (with a 504) before that. The front
 # end plans its endpoint calls against the time the function has left (translator/plan.py), so every read timeout

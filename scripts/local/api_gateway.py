@@ -36,6 +36,7 @@ from stacks.api_contract import (  # the deployed API's own contract, free of CD
     REQUEST_MODEL_CONTENT_TYPE,
     ROUTES,
     THROTTLED_MESSAGE,
+    THROTTLED_RETRY_AFTER_SECONDS,
     VALIDATED_BODIES,
     gateway_cors_headers,
     gateway_error_body,
@@ -48,8 +49,6 @@ BodyValidator = Callable[[Any], Any]
 INTEGRATION_TIMEOUT_MESSAGE = "Endpoint request timed out"
 # What API Gateway answers a method or resource the API does not define (through the Default4xx gateway response).
 MISSING_TOKEN_MESSAGE = "Missing Authentication Token"
-# The Retry-After of the deployed API's Throttled gateway response (stacks/api.py sends it as a literal).
-THROTTLED_RETRY_AFTER_SECONDS = 1
 # A client has this long to send a whole request once its first byte arrived; then the connection is closed unanswered.
 REQUEST_TIMEOUT_SECONDS = 30.0
 # A kept-alive connection may wait this long for its next request; also the time to take a response off our hands.
