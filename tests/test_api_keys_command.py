@@ -14,7 +14,7 @@ import pytest
 from translator import api_keys as key_format
 
 from scripts.api_keys import main
-from tests.aws.test_api_keys import deploy_api_stack
+from tests.fixtures.api_stack import deploy_api_stack
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

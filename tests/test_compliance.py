@@ -8,8 +8,7 @@ from aws_cdk import aws_s3 as s3
 from cfnlint.api import lint
 
 from stacks.service import STACK_NAMES
-from tests.fixtures.cdk_app import build_app
-from tests.stacks.test_pausing_templates import PAUSING_SETTINGS
+from tests.fixtures.cdk_app import PAUSING_SETTINGS, build_app
 
 ACKNOWLEDGED = Validations.ACKNOWLEDGED_RULES_METADATA_KEY
 # The templates are region-agnostic; lint them against regions where the seq2seq image is offered

@@ -373,7 +373,7 @@ def test_with_auto_pause_an_example_month_is_shown(account, tmp_path, capsys):
 
 
 def test_a_paused_endpoint_stays_paused_and_costs_nothing(account, tmp_path, capsys):
-    from tests.stacks.test_endpoint_control_function import deploy_endpoint_stack
+    from tests.fixtures.control_stack import deploy_endpoint_stack
 
     deploy_endpoint_stack(paused=True)
     runner = FakeRunner()

@@ -20,8 +20,8 @@ from translator.limits import MAX_REQUEST_BODY_BYTES, MAX_TEXT_CHARS, MAX_TEXTS,
 from translator.moses import tokenize_english
 
 from stacks.api_contract import METRICS_NAMESPACE
+from tests.fixtures.openapi_contract import documented_calls
 from tests.fixtures.sagemaker_local import rest_event
-from tests.test_handler_openapi import documented_calls
 
 ORIGIN = "https://translate.example.org"
 # A web editor calling the LibreTranslate dialect from its own origin.

@@ -15,8 +15,8 @@ import pytest
 from translator import api_keys, usage
 
 from stacks.api_contract import ROUTES
+from tests.fixtures.openapi_contract import assert_documented, documented_calls
 from tests.fixtures.sagemaker_local import rest_event
-from tests.test_handler_openapi import assert_documented, documented_calls
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 JSON = {"Content-Type": "application/json"}

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from functools import cache
-from pathlib import Path
 
 import fastjsonschema
 import pytest
@@ -13,10 +11,8 @@ from translator.errors import TranslateError
 from translator.payload import parse_translate_request
 
 from stacks.api_contract import ROUTES
+from tests.fixtures.openapi_contract import DOCUMENT, against_document, assert_documented
 
-DOCUMENT = json.loads(
-    (Path(__file__).parent.parent / "lambda" / "translate" / "openapi.json").read_text(encoding="utf-8")
-)
 REQUEST_SCHEMA = DOCUMENT["components"]["schemas"]["TranslateRequest"]
 validate = fastjsonschema.compile({"$schema": "http://json-schema.org/draft-04/schema#", **REQUEST_SCHEMA})
 
@@ -77,7 +73,7 @@ def test_required_fields_are_required_in_the_schemas() -> None:
     assert schemas["DeepLTranslateRequest"]["required"] == ["text", "target_lang"]
     assert schemas["LibreTranslateForm"]["required"] == ["q", "target"]
     assert schemas["LibreTranslateDetectRequest"]["required"] == ["q"]
-    deepl_request = _against_document(schemas["DeepLTranslateRequest"])
+    deepl_request = against_document(schemas["DeepLTranslateRequest"])
     deepl_request({"text": ["Hello"], "target_lang": "DE"})
     deepl.parse_request({"text": ["Hello"], "target_lang": "DE"})
     for missing in ({"text": "Hello"}, {"target_lang": "DE"}):
@@ -88,7 +84,7 @@ def test_required_fields_are_required_in_the_schemas() -> None:
 
 
 def test_errors_with_both_keys_match_every_error_schema_that_allows_them() -> None:
-    any_error = _against_document({"$ref": "#/components/schemas/AnyError"})
+    any_error = against_document({"$ref": "#/components/schemas/AnyError"})
     for body in ({"message": "m"}, {"error": "e"}, {"message": "m", "error": "m"}):
         any_error(body)
     with pytest.raises(fastjsonschema.JsonSchemaException):
@@ -165,11 +161,6 @@ def test_examples_in_the_contract_are_valid() -> None:
         (libretranslate.parse_request if "q" in example["value"] else parse_translate_request)(example["value"])
 
 
-def _against_document(schema: dict) -> object:
-    """A validator for a schema of the document, with its components beside it so that references resolve."""
-    return fastjsonschema.compile({**schema, "components": DOCUMENT["components"]})
-
-
 def test_libretranslate_routes_are_documented_with_their_shapes() -> None:
     paths = DOCUMENT["paths"]
     translate_bodies = paths["/translate"]["post"]["requestBody"]["content"]
@@ -181,13 +172,13 @@ def test_libretranslate_routes_are_documented_with_their_shapes() -> None:
     assert paths["/detect"]["post"]["responses"]["200"]["content"]["application/json"]["example"] == [
         libretranslate.ENGLISH
     ]
-    detect_request = _against_document(
+    detect_request = against_document(
         paths["/detect"]["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
     )
     detect_request({"q": "Hello"})  # /detect needs no target
     with pytest.raises(fastjsonschema.JsonSchemaException):
         detect_request({"text": "Hello"})
-    errors = _against_document(paths["/translate"]["post"]["responses"]["400"]["content"]["application/json"]["schema"])
+    errors = against_document(paths["/translate"]["post"]["responses"]["400"]["content"]["application/json"]["schema"])
     errors({"error": "language pair de -> en is not supported"})
     errors({"message": "text is empty"})
     errors({"message": "the request body is not valid JSON", "error": "the request body is not valid JSON"})
@@ -200,7 +191,7 @@ def test_response_examples_match_their_schemas() -> None:
                 content = response.get("content", {}).get("application/json")
                 if not content:
                     continue
-                check = _against_document(content["schema"])
+                check = against_document(content["schema"])
                 examples = [example["value"] for example in content.get("examples", {}).values()]
                 for example in examples + ([content["example"]] if "example" in content else []):
                     try:
@@ -216,55 +207,6 @@ def test_the_gateway_leaves_format_to_the_lambda_so_clients_read_the_reason_in_e
     validate(body)
     with pytest.raises(TranslateError, match="format 'pdf' is not supported"):
         libretranslate.parse_request(body)
-
-
-# --- Every response the handler sends in the tests matches the document ---------------------------------------------
-
-# Headers the document describes on the responses that carry them.
-DOCUMENTED_HEADERS = ("Retry-After", "X-Service-State")
-
-
-@cache
-def _response_check(path: str, method: str, status: str) -> tuple[dict, object]:
-    responses = DOCUMENT["paths"][path][method]["responses"]
-    if status not in responses:
-        pytest.fail(f"{method.upper()} {path} answered {status}, which the contract does not document")
-    response = responses[status]
-    schema = response.get("content", {}).get("application/json", {}).get("schema")
-    return response, _against_document(schema) if schema else None
-
-
-def assert_documented(method: str, path: str, response: dict) -> None:
-    """Fail unless the handler's response is documented for its route and status, body and headers alike.
-
-    Routes and methods outside ROUTES are API Gateway's to answer (the handler never sees them deployed): skipped.
-    """
-    if method not in ROUTES.get(path, ()):
-        return
-    documented, check = _response_check(path, method.lower(), str(response["statusCode"]))
-    content_type = (response["multiValueHeaders"].get("Content-Type") or [""])[0].split(";")[0]
-    assert content_type in documented.get("content", {}), f"{method} {path}: {content_type} is not documented"
-    if check is not None:
-        try:
-            check(json.loads(response["body"]))
-        except fastjsonschema.JsonSchemaException as error:
-            pytest.fail(
-                f"{method} {path} {response['statusCode']}: {response['body'][:300]} breaks its schema ({error})"
-            )
-    for name in DOCUMENTED_HEADERS:
-        if name in response["multiValueHeaders"]:
-            assert name in documented.get("headers", {}), f"{method} {path} {response['statusCode']} sends {name}"
-
-
-def documented_calls(call_api):
-    """call_api, with every response checked against the contract (test modules override call_api with this)."""
-
-    def call(method: str, path: str, *args: object, **kwargs: object) -> dict:
-        response = call_api(method, path, *args, **kwargs)
-        assert_documented(method, path, response)
-        return response
-
-    return call
 
 
 def test_assert_documented_fails_an_undocumented_status_and_a_wrong_body() -> None:

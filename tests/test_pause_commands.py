@@ -11,7 +11,7 @@ import pytest
 
 from scripts import pause, resume, status
 from stacks.names import ENDPOINT_START_MINUTES, PAUSED_PARAMETER
-from tests.stacks.test_endpoint_control_function import deploy_endpoint_stack, parameters, updates_started
+from tests.fixtures.control_stack import deploy_endpoint_stack, parameters, updates_started
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

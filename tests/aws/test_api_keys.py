@@ -13,35 +13,9 @@ from translator import usage
 
 import scripts.aws.api_keys as keys_library
 from scripts.aws.api_keys import KeysError, KeysOff, add_key, list_keys, locate, revoke_key
-from stacks.names import API_KEYS_SECRET_OUTPUT, API_STACK, USAGE_TABLE_OUTPUT
+from tests.fixtures.api_stack import deploy_api_stack
 
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
-
-
-def deploy_api_stack(*, keys_on: bool = True, secret_value: str | None = '{"keys": {}}') -> tuple[str | None, str]:
-    """A deployed API stack as far as `make keys` sees it: the usage table, and the key secret when keys are on."""
-    dynamodb = boto3.client("dynamodb")
-    dynamodb.create_table(
-        TableName="usage",
-        KeySchema=[
-            {"AttributeName": usage.KEY_ATTRIBUTE, "KeyType": "HASH"},
-            {"AttributeName": usage.MONTH_ATTRIBUTE, "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": usage.KEY_ATTRIBUTE, "AttributeType": "S"},
-            {"AttributeName": usage.MONTH_ATTRIBUTE, "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    outputs = {USAGE_TABLE_OUTPUT: {"Value": "usage"}}
-    secret = None
-    if keys_on:
-        value = {"SecretString": secret_value} if secret_value is not None else {}
-        secret = boto3.client("secretsmanager").create_secret(Name="api-keys", **value)["ARN"]
-        outputs[API_KEYS_SECRET_OUTPUT] = {"Value": secret}
-    template = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}, "Outputs": outputs}
-    boto3.client("cloudformation").create_stack(StackName=API_STACK, TemplateBody=json.dumps(template))
-    return secret, "usage"
 
 
 def stored_keys(secret: str) -> dict:

@@ -9,7 +9,7 @@ import pytest
 
 from scripts.aws import pausing
 from stacks.names import PAUSED_PARAMETER
-from tests.stacks.test_endpoint_control_function import (
+from tests.fixtures.control_stack import (
     STACK,
     deploy_endpoint_stack,
     parameters,

@@ -15,110 +15,25 @@ import subprocess
 import sys
 import threading
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 
 from stacks.endpoint_control_function import control, handler
-from stacks.names import ENDPOINT_OUTPUT, PAUSED_PARAMETER, PAUSED_VALUES
-
-STACK = "TranslateEndpoint"
-FUNCTION_DIR = Path(__file__).resolve().parents[2] / "stacks" / "endpoint_control_function"
-TEMPLATE = {
-    "Parameters": {
-        PAUSED_PARAMETER: {"Type": "String", "Default": "false", "AllowedValues": list(PAUSED_VALUES)},
-        "ModelVersion": {"Type": "String"},
-    },
-    "Conditions": {"Serving": {"Fn::Equals": [{"Ref": PAUSED_PARAMETER}, "false"]}},
-    "Resources": {
-        "ServingTopic": {"Type": "AWS::SNS::Topic", "Condition": "Serving", "Properties": {"TopicName": "serving"}},
-        "AlarmsTopic": {"Type": "AWS::SNS::Topic"},
-    },
-    "Outputs": {ENDPOINT_OUTPUT: {"Value": STACK}},
-}
-
-
-def deploy_endpoint_stack(*, paused: bool = False, parameter: bool = True, endpoint: bool = True) -> None:
-    """The endpoint stack as deployed (with a Paused parameter or without), and its endpoint unless paused."""
-    template = json.loads(json.dumps(TEMPLATE))
-    parameters = [{"ParameterKey": "ModelVersion", "ParameterValue": "0123456789abcdef"}]
-    if parameter:
-        parameters.append({"ParameterKey": PAUSED_PARAMETER, "ParameterValue": PAUSED_VALUES[paused]})
-    else:
-        del template["Parameters"][PAUSED_PARAMETER], template["Conditions"]
-        del template["Resources"]["ServingTopic"]["Condition"]
-    boto3.client("cloudformation").create_stack(
-        StackName=STACK, TemplateBody=json.dumps(template), Parameters=parameters, Capabilities=["CAPABILITY_IAM"]
-    )
-    if endpoint and not paused:
-        create_endpoint()
-
-
-def create_endpoint(instance_type: str = "ml.m4.xlarge", count: int = 1) -> None:
-    sagemaker = boto3.client("sagemaker")
-    sagemaker.create_model(
-        ModelName="model",
-        ExecutionRoleArn="arn:aws:iam::123456789012:role/model",
-        PrimaryContainer={"Image": "seq2seq:1", "ModelDataUrl": "s3://bucket/model.tar.gz"},
-    )
-    sagemaker.create_endpoint_config(
-        EndpointConfigName="config",
-        ProductionVariants=[
-            {
-                "VariantName": control.VARIANT_NAME,
-                "ModelName": "model",
-                "InitialInstanceCount": count,
-                "InstanceType": instance_type,
-            }
-        ],
-    )
-    sagemaker.create_endpoint(EndpointName=STACK, EndpointConfigName="config")
-
-
-def in_service_since() -> datetime:
-    return boto3.client("sagemaker").describe_endpoint(EndpointName=STACK)["LastModifiedTime"]
-
-
-def record_invocations(at: datetime, count: float = 3) -> None:
-    dimensions = [{"Name": "EndpointName", "Value": STACK}, {"Name": "VariantName", "Value": control.VARIANT_NAME}]
-    boto3.client("cloudwatch").put_metric_data(
-        Namespace="AWS/SageMaker",
-        MetricData=[{"MetricName": "Invocations", "Dimensions": dimensions, "Value": count, "Timestamp": at}],
-    )
-
-
-def parameters() -> dict[str, str]:
-    stack = boto3.client("cloudformation").describe_stacks(StackName=STACK)["Stacks"][0]
-    return {item["ParameterKey"]: item["ParameterValue"] for item in stack["Parameters"]}
-
-
-def updates_started() -> int:
-    events = boto3.client("cloudformation").describe_stack_events(StackName=STACK)["StackEvents"]
-    return sum(1 for event in events if event["ResourceStatus"] == "UPDATE_IN_PROGRESS")
-
-
-def resources() -> set[str]:
-    summaries = boto3.client("cloudformation").list_stack_resources(StackName=STACK)["StackResourceSummaries"]
-    return {item.get("LogicalResourceId") for item in summaries} - {"", None}
-
-
-def set_paused(paused: bool) -> control.Change:
-    return control.set_paused(boto3.client("cloudformation"), STACK, paused, parameter=PAUSED_PARAMETER)
-
-
-def check(now: datetime, idle_minutes: int = 30) -> control.Change:
-    return control.check_idle(
-        boto3.client("cloudformation"),
-        boto3.client("sagemaker"),
-        boto3.client("cloudwatch"),
-        STACK,
-        STACK,
-        parameter=PAUSED_PARAMETER,
-        idle_minutes=idle_minutes,
-        now=now,
-    )
+from stacks.names import PAUSED_PARAMETER, PAUSED_VALUES
+from tests.fixtures.control_stack import (
+    FUNCTION_DIR,
+    STACK,
+    check,
+    deploy_endpoint_stack,
+    in_service_since,
+    parameters,
+    record_invocations,
+    resources,
+    set_paused,
+    updates_started,
+)
 
 
 def test_the_values_are_the_names_modules():

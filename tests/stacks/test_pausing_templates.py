@@ -20,11 +20,8 @@ from stacks.names import (
     PAUSED_PARAMETER,
     USAGE_TABLE_OUTPUT,
 )
-from tests.fixtures.cdk_app import CUSTOM_SETTINGS
+from tests.fixtures.cdk_app import PAUSING_SETTINGS
 
-# Every opt-in of issues 15 and 17 on, over the custom settings (autoscaling among them): one more synth, shared
-# with tests/test_compliance.py through the session's synth cache.
-PAUSING_SETTINGS = {**CUSTOM_SETTINGS, "api_keys": "true", "auto_pause_idle_minutes": "30", "wake_on_request": "true"}
 # What exists only while the endpoint runs.
 CONDITIONAL_TYPES = {
     "AWS::SageMaker::Endpoint",
