@@ -160,6 +160,10 @@ class EndpointStack(Stack):
             value=self.control.function.function_name,
             description='Pauses and resumes the endpoint: invoke with {"action": "pause" | "resume"}',
         )
+        # Exported whether or not the API stack imports them (it does with wake_on_request): an export can't be
+        # deleted while imported, so turning wake_on_request off would otherwise fail this stack's update.
+        self.export_value(self.control.function.function_arn)
+        self.export_value(self.control.function.function_name)
         values = {"name": self.endpoint_name, "arn": self.endpoint_arn}
         for export, value in EARLIER_EXPORTS.items():
             CfnOutput(self, export, value=values[value], export_name=f"{self.stack_name}:{export}")

@@ -338,6 +338,33 @@ def test_wake_on_the_function_may_invoke_the_control_function_and_no_other(pausi
     assert "*" not in json.dumps(statement_["Resource"])
 
 
+def test_turning_wake_off_deletes_no_export_the_api_stack_imported(default_app, pausing_app):
+    # CloudFormation refuses to delete an export another stack imports: every export of the wake-on endpoint stack
+    # must still be there when wake_on_request is turned off (the endpoint stack updates before the API stack).
+    def exports(synthesized) -> set[str]:
+        outputs = synthesized.templates[ENDPOINT_STACK]["Outputs"].values()
+        return {json.dumps(output["Export"]["Name"]) for output in outputs if "Export" in output}
+
+    imported = {
+        json.dumps(value["Fn::ImportValue"])
+        for value in references_to_imports(pausing_app.templates[API_STACK])
+        if "EndpointControl" in json.dumps(value)
+    }
+    assert imported, "the wake-on API stack imports the control function"
+    assert imported <= exports(default_app)
+
+
+def references_to_imports(node: Any) -> Iterator[dict]:
+    if isinstance(node, dict):
+        if "Fn::ImportValue" in node:
+            yield node
+        for value in node.values():
+            yield from references_to_imports(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from references_to_imports(value)
+
+
 # --- the template allows pausing: a stack update in moto's CloudFormation ---
 
 
