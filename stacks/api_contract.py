@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+from functools import cache
+from types import ModuleType
+
 from stacks.names import ENDPOINT_START_MINUTES
 from stacks.settings import LAMBDA_SOURCE, Settings
 
@@ -62,6 +66,18 @@ def gateway_error_body(message: str) -> dict[str, str]:
     """API Gateway's own error body: "message" for our clients, "error" for LibreTranslate's."""
     return {"message": message, "error": message}
 
+
+@cache
+def _front_end_errors() -> ModuleType:
+    """The front end's errors module, loaded from its file (it imports nothing): the stacks don't import its package."""
+    spec = importlib.util.spec_from_file_location("_translate_errors", LAMBDA_SOURCE / "translator" / "errors.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# The metric the function publishes for each paused or starting answer (a 503 that is no failure).
+PAUSED_ANSWERS_METRIC: str = _front_end_errors().PAUSED_ANSWERS_METRIC
 
 POWERTOOLS_SERVICE_NAME = "translate"
 METRICS_NAMESPACE = "Seq2SeqTranslate"

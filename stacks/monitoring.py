@@ -13,7 +13,12 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from stacks.api_contract import LAMBDA_TIMEOUT_SECONDS
+from stacks.api_contract import (
+    LAMBDA_TIMEOUT_SECONDS,
+    METRICS_NAMESPACE,
+    PAUSED_ANSWERS_METRIC,
+    POWERTOOLS_SERVICE_NAME,
+)
 
 PERIOD = Duration.minutes(5)
 # Near API Gateway's 29 s ceiling, users start seeing 504s.
@@ -151,7 +156,20 @@ class ApiMonitoring(Construct):
         endpoint_widgets: list[cloudwatch.IWidget],
     ) -> None:
         super().__init__(scope, construct_id)
-        api_5xx = api.metric_server_error(period=PERIOD, statistic="Sum")
+        # A paused or starting service answers 503 by design: those answers are counted apart and not alarmed on.
+        paused = cloudwatch.Metric(
+            namespace=METRICS_NAMESPACE,
+            metric_name=PAUSED_ANSWERS_METRIC,
+            dimensions_map={"service": POWERTOOLS_SERVICE_NAME},
+            period=PERIOD,
+            statistic="Sum",
+        )
+        api_5xx = cloudwatch.MathExpression(
+            expression="FILL(errors, 0) - FILL(paused, 0)",
+            using_metrics={"errors": api.metric_server_error(period=PERIOD, statistic="Sum"), "paused": paused},
+            period=PERIOD,
+            label="5XX answers, not counting a paused service's",
+        )
         api_latency = api.metric_latency(period=PERIOD, statistic="p99")
         fn_errors = function.metric_errors(period=PERIOD, statistic="Sum")
         fn_throttles = function.metric_throttles(period=PERIOD, statistic="Sum")

@@ -5,7 +5,12 @@ import re
 import pytest
 from aws_cdk.assertions import Match
 
-from stacks.api_contract import LAMBDA_TIMEOUT_SECONDS
+from stacks.api_contract import (
+    LAMBDA_TIMEOUT_SECONDS,
+    METRICS_NAMESPACE,
+    PAUSED_ANSWERS_METRIC,
+    POWERTOOLS_SERVICE_NAME,
+)
 from stacks.names import API_STACK, ENDPOINT_STACK
 
 API_ALARMS = {"5XXError", "Latency", "Errors", "Throttles"}
@@ -36,8 +41,10 @@ def test_the_endpoints_alarms_live_in_the_endpoint_stack(default_app):
 def test_the_api_stack_alarms_on_the_api_and_the_lambda_only(default_app):
     template = default_app.template(API_STACK)
     template.resource_count_is("AWS::CloudWatch::Alarm", len(API_ALARMS))
-    for metric in API_ALARMS:
+    for metric in API_ALARMS - {"5XXError"}:
         template.has_resource_properties("AWS::CloudWatch::Alarm", {"MetricName": metric})
+    # 5XX answers through metric math (test_api_latency_and_5xx_thresholds).
+    template.has_resource_properties("AWS::CloudWatch::Alarm", {"Metrics": Match.array_with([metric_stat("5XXError")])})
 
 
 def test_one_topic_in_the_endpoint_stack_gets_every_alarm_and_every_recovery(default_app):
@@ -103,8 +110,32 @@ def test_api_latency_and_5xx_thresholds(default_app):
         "AWS::CloudWatch::Alarm",
         {"MetricName": "Latency", "ExtendedStatistic": "p99", "Threshold": 20_000, "EvaluationPeriods": 3},
     )
+    # 5XX answers less the function's paused and starting answers: a paused service is its owner's choice.
+    paused = {
+        "Namespace": METRICS_NAMESPACE,
+        "MetricName": PAUSED_ANSWERS_METRIC,
+        "Dimensions": [{"Name": "service", "Value": POWERTOOLS_SERVICE_NAME}],
+    }
     template.has_resource_properties(
-        "AWS::CloudWatch::Alarm", {"MetricName": "5XXError", "Statistic": "Sum", "Threshold": 5, "EvaluationPeriods": 1}
+        "AWS::CloudWatch::Alarm",
+        {
+            "Threshold": 5,
+            "EvaluationPeriods": 1,
+            "Metrics": Match.array_with(
+                [
+                    Match.object_like({"Expression": "FILL(errors, 0) - FILL(paused, 0)"}),
+                    Match.object_like(
+                        {
+                            "Id": "errors",
+                            "MetricStat": Match.object_like({"Metric": Match.object_like({"MetricName": "5XXError"})}),
+                        }
+                    ),
+                    Match.object_like(
+                        {"Id": "paused", "MetricStat": Match.object_like({"Metric": paused, "Stat": "Sum"})}
+                    ),
+                ]
+            ),
+        },
     )
 
 

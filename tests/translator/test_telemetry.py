@@ -10,7 +10,7 @@ import uuid
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import MetricUnit
 from translator import telemetry
-from translator.errors import BadRequest, EndpointUnavailable
+from translator.errors import BadRequest, EndpointPaused, EndpointStarting, EndpointUnavailable
 from translator.service import Result
 
 
@@ -88,3 +88,12 @@ def test_refused_logs_the_class_not_the_message_and_counts_endpoint_failures_onl
     assert (first["message"], first["status"], first["error"]) == ("request refused", 400, "BadRequest")
     assert (second["message"], second["status"], second["error"]) == ("endpoint failed", 503, "EndpointUnavailable")
     assert "my secret" not in stream.getvalue() and "down" not in stream.getvalue()
+
+
+def test_a_paused_service_is_counted_apart_not_as_an_endpoint_failure() -> None:
+    logger, stream = _logger()
+    metrics = RecordedMetrics()
+    telemetry.refused(EndpointPaused("paused to save cost", retry_after=600), logger, metrics)
+    telemetry.refused(EndpointStarting("starting the model", retry_after=300), logger, metrics)
+    assert metrics.added == [("PausedAnswers", MetricUnit.Count, 1)] * 2
+    assert [line["message"] for line in _lines(stream)] == ["service paused"] * 2

@@ -73,6 +73,9 @@ class EndpointTimeout(TranslateError):
 
 # The X-Service-State header tells the page (and any client) why the service is unavailable, whatever the API shape.
 SERVICE_STATE_HEADER = "X-Service-State"
+# The metric counting a paused or starting service's 503s (telemetry.py publishes it; the API's 5XX alarm in
+# stacks/monitoring.py subtracts it, reading this name from this file: a paused service is not a failure).
+PAUSED_ANSWERS_METRIC = "PausedAnswers"
 
 
 class EndpointPaused(EndpointUnavailable):

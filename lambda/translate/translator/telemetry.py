@@ -9,7 +9,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from translator import service
-from translator.errors import TranslateError
+from translator.errors import PAUSED_ANSWERS_METRIC, EndpointPaused, TranslateError
 
 
 def observed(
@@ -50,9 +50,13 @@ def observed(
 
 def refused(error: TranslateError, logger: Logger, metrics: Metrics) -> None:
     """Log a refusal or an endpoint failure by its class; the message may quote the user's text, so it stays out."""
+    paused = isinstance(error, EndpointPaused)
     logger.info(
-        "request refused" if error.status < 500 else "endpoint failed",
+        "service paused" if paused else "request refused" if error.status < 500 else "endpoint failed",
         extra={"status": error.status, "error": type(error).__name__},
     )
-    if error.status >= 500:
+    if paused:
+        # A paused service is a state its owner chose, not a failure: no EndpointErrors, no 5XX alarm.
+        metrics.add_metric(name=PAUSED_ANSWERS_METRIC, unit=MetricUnit.Count, value=1)
+    elif error.status >= 500:
         metrics.add_metric(name="EndpointErrors", unit=MetricUnit.Count, value=1)
