@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import fastjsonschema
 
@@ -256,6 +257,12 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(response.body)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # Method, path and status only, as the stage's access log: the query string may carry an api_key or the
+        # user's text (LibreTranslate clients send every field there), which no log of ours keeps.
+        path = urlsplit(getattr(self, "path", "") or "").path
+        self.log_message('"%s %s" %s', getattr(self, "command", None) or "-", path or "-", code)
 
     def log_message(self, format: str, *args: object) -> None:
         if self.server.owner.access_log:

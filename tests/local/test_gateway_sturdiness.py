@@ -369,3 +369,13 @@ def test_a_request_refused_before_routing_gets_json_in_the_gateway_shape(
     if b"Origin: " + ORIGIN.encode() in raw:
         _assert_gateway_cors(headers, ORIGIN)
     assert lambda_handler.calls == 0
+
+
+def test_the_access_log_keeps_no_query_string(lambda_handler: Answering, capsys: pytest.CaptureFixture[str]) -> None:
+    # LibreTranslate clients may send every field, the key and the text included, in the query string.
+    with LocalApiGateway(lambda_handler, access_log=True) as server:
+        reply = http_call("POST", f"{server.base_url}translate?api_key=s3cret-key&q=Private+words", "")
+    logged = capsys.readouterr().err
+    assert reply.status == 200
+    assert '"POST /translate" 200' in logged
+    assert "s3cret-key" not in logged and "Private" not in logged
