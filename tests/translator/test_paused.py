@@ -131,3 +131,25 @@ def test_a_start_quicker_than_the_floor_is_not_padded(monkeypatch: pytest.Monkey
     monkeypatch.setenv("ENDPOINT_START_SECONDS", "3")
     assert paused.starting_error(0).retry_after == 3
     assert paused.starting_error(0).message.startswith("starting the model, about 1 minute;")
+
+
+def test_a_throttled_describe_keeps_the_last_verdict(paused_runtime: RuntimeServer) -> None:
+    from botocore.stub import Stubber
+
+    assert type(_refusal()) is EndpointPaused
+    # The stand-in can't throttle DescribeEndpoint; botocore's Stubber answers as SageMaker does when throttled.
+    with Stubber(endpoint.control_client("sagemaker")) as stubber:
+        stubber.add_client_error("describe_endpoint", "ThrottlingException", "Rate exceeded", 400)
+        error = _refusal()
+        stubber.assert_no_pending_responses()
+    assert type(error) is EndpointPaused
+    assert error.headers()[SERVICE_STATE_HEADER] == "paused"
+
+
+def test_a_throttled_describe_with_no_verdict_yet_says_what_invoke_said(paused_runtime: RuntimeServer) -> None:
+    from botocore.stub import Stubber
+
+    with Stubber(endpoint.control_client("sagemaker")) as stubber:
+        stubber.add_client_error("describe_endpoint", "ThrottlingException", "Rate exceeded", 400)
+        error = _refusal()
+    assert type(error) is EndpointUnavailable and "does not exist (yet)" in error.message

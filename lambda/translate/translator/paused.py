@@ -32,8 +32,14 @@ _STARTING_STATES = frozenset({"Creating", "Updating", "SystemUpdating"})
 _NOT_FOUND_CODE = "ValidationException"
 _NOT_FOUND_TEXT = "could not find endpoint"
 
+# When DescribeEndpoint can't answer (throttled: its rate is low, and clients retry a 503), this environment's last
+# verdict stands for this long, so clients keep the paused or starting answer (and its X-Service-State).
+VERDICT_KEPT_SECONDS = 300
+
 _wake_lock = threading.Lock()
 _last_wake: float | None = None
+# This environment's last verdict: (monotonic time, "paused" or "starting", monotonic time it should be up).
+_verdict: tuple[float, str, float] | None = None
 
 
 def start_seconds() -> int:
@@ -74,23 +80,43 @@ def missing_endpoint(name: str) -> TranslateError:
     except ClientError as error:
         details = error.response.get("Error", {})
         if details.get("Code") == _NOT_FOUND_CODE and _NOT_FOUND_TEXT in details.get("Message", "").lower():
-            return _wake_or_paused()
+            return _remembered(_wake_or_paused())
         LOG.warning("DescribeEndpoint %s failed: %s", name, error)
-        return _not_deployed(name)
+        return _last_verdict() or _not_deployed(name)
     except BotoCoreError as error:
-        # No answer (e.g. no permission to reach it): say what InvokeEndpoint said, no more.
+        # No answer (e.g. no permission to reach it): the last verdict, else what InvokeEndpoint said, no more.
         LOG.warning("DescribeEndpoint %s failed: %s", name, error)
-        return _not_deployed(name)
+        return _last_verdict() or _not_deployed(name)
     status = described.get("EndpointStatus", "")
     if status in _STARTING_STATES:
-        return starting_error(start_seconds() - _seconds_since(described.get("CreationTime")))
+        return _remembered(starting_error(start_seconds() - _seconds_since(described.get("CreationTime"))))
     if status == "Deleting":
-        # Being paused right now: it will be gone in a moment.
-        return _wake_or_paused()
+        # Being paused right now: gone in a moment. Not a wake (the control function would find the stack busy and
+        # nobody would hear it): come back in a minute, when a request can start it again.
+        return EndpointPaused("the translation service is pausing to save cost; try again in a minute", retry_after=60)
     if status == "InService":
         # It came up between the two calls.
         return EndpointUnavailable("the translation model has just started; try again", retry_after=2)
     return EndpointUnavailable(f"the translation endpoint is {status or 'not ready'}; try again later", retry_after=60)
+
+
+def _remembered(error: EndpointPaused) -> EndpointPaused:
+    global _verdict
+    now = time.monotonic()
+    with _wake_lock:
+        _verdict = (now, error.state, now + (error.retry_after or 0 if error.state == "starting" else 0))
+    return error
+
+
+def _last_verdict() -> EndpointPaused | None:
+    """This environment's last paused or starting verdict, if recent: what to answer when SageMaker can't be asked."""
+    with _wake_lock:
+        verdict = _verdict
+    if verdict is None or time.monotonic() - verdict[0] > VERDICT_KEPT_SECONDS:
+        return None
+    if verdict[1] == "starting":
+        return starting_error(verdict[2] - time.monotonic())
+    return paused_error()
 
 
 def _not_deployed(name: str) -> EndpointUnavailable:
@@ -136,6 +162,6 @@ def _invoke_resume(function: str) -> bool:
 
 def reset() -> None:
     """Forget when this environment last woke the endpoint (tests)."""
-    global _last_wake
+    global _last_wake, _verdict
     with _wake_lock:
-        _last_wake = None
+        _last_wake = _verdict = None
