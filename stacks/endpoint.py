@@ -27,6 +27,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from stacks.endpoint_control import EndpointControl
+from stacks.endpoint_control_function.control import VARIANT_NAME
 from stacks.image_map import IMAGE_VERSION, ImageMap, seq2seq_image_map
 from stacks.log_groups import retention
 from stacks.model_bucket import model_bucket_in
@@ -45,7 +46,6 @@ from stacks.names import (
 from stacks.settings import Settings
 from stacks.staged_model import StagedModel
 
-VARIANT_NAME = "AllTraffic"
 IMAGE_MAPPING = "Seq2SeqImage"
 ENDPOINT_NAMESPACE = "/aws/sagemaker/Endpoints"
 # A new instance takes about 5 to 10 minutes to start and load the model. Scaling out again 5 minutes after the

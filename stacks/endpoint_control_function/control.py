@@ -19,7 +19,8 @@ logger = logging.getLogger(__name__)
 VALUES = {False: "false", True: "true"}
 # The endpoint stack declares IAM resources and may use transforms: an update must acknowledge both.
 CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND")
-# SageMaker's single production variant: the CloudWatch dimension of the endpoint's Invocations metric.
+# The endpoint's single production variant, named here for the stack (stacks/endpoint.py) and for the idle check's
+# CloudWatch dimension alike.
 VARIANT_NAME = "AllTraffic"
 # CloudWatch answers at most 1,440 data points per request: the period grows with the window looked at.
 MAX_DATAPOINTS = 1440
