@@ -85,6 +85,41 @@ def test_tag_handling_keeps_the_markup_and_translates_the_text(tags) -> None:
     assert deepl.translate(request, _upper)["translations"][0]["text"] == '<p class="x">HELLO <b>WORLD</b></p>'
 
 
+def test_xml_translates_every_element_html_leaves_code_as_written() -> None:
+    # XML has no "code" element of its own: DeepL translates all of its text; HTML's <code> is code.
+    markup = "<doc><title>Run fast</title><code>Run fast</code></doc>"
+    xml = deepl.parse_request({"text": markup, "target_lang": "DE", "tag_handling": "xml"})
+    html = deepl.parse_request({"text": markup, "target_lang": "DE", "tag_handling": "html"})
+    assert (
+        deepl.translate(xml, _upper)["translations"][0]["text"]
+        == "<doc><title>RUN FAST</title><code>RUN FAST</code></doc>"
+    )
+    assert (
+        deepl.translate(html, _upper)["translations"][0]["text"]
+        == "<doc><title>RUN FAST</title><code>Run fast</code></doc>"
+    )
+
+
+@pytest.mark.parametrize("ignore", [["keep"], "keep", "other, keep"])
+def test_ignore_tags_leave_their_text_as_written(ignore) -> None:
+    request = deepl.parse_request(
+        {
+            "text": "<p>Hello <keep>Name</keep> <x id='1'></x></p>",
+            "target_lang": "DE",
+            "tag_handling": "xml",
+            "ignore_tags": ignore,
+        }
+    )
+    assert (
+        deepl.translate(request, _upper)["translations"][0]["text"] == "<p>HELLO <keep>Name</keep> <x id='1'></x></p>"
+    )
+
+
+def test_ignore_tags_must_be_names() -> None:
+    with pytest.raises(BadRequest, match="'ignore_tags'"):
+        deepl.parse_request({"text": "<p>Hi</p>", "target_lang": "DE", "tag_handling": "xml", "ignore_tags": [1]})
+
+
 def test_languages_by_type() -> None:
     assert deepl.languages({}) == [{"language": "EN", "name": "English"}]
     assert deepl.languages({"type": "source"}) == [{"language": "EN", "name": "English"}]

@@ -39,6 +39,8 @@ class DeepLRequest:
     texts: list[str]
     tag_handling: str | None
     billed_characters: bool
+    # Elements whose text stays as written (DeepL's ignore_tags: a list, or comma-separated names).
+    ignore_tags: tuple[str, ...] = ()
 
 
 def parse_request(fields: dict[str, object]) -> DeepLRequest:
@@ -76,7 +78,14 @@ def parse_request(fields: dict[str, object]) -> DeepLRequest:
     check_total(texts)
     billed = str(fields.get("show_billed_characters", "")).lower() in ("1", "true")
     # Markup keeps its text as written; its text nodes are normalized one by one (translator/html_text.py).
-    return DeepLRequest(items if tag_handling else texts, tag_handling, billed)
+    return DeepLRequest(items if tag_handling else texts, tag_handling, billed, _tag_names(fields.get("ignore_tags")))
+
+
+def _tag_names(value: object) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else [value] if value is not None else []
+    if not all(isinstance(item, str) for item in items):
+        raise BadRequest("Value for 'ignore_tags' not supported: give tag names, as a list or separated by commas.")
+    return tuple(name.strip() for item in items for name in item.split(",") if name.strip())
 
 
 def _base(code: str) -> str:
@@ -97,11 +106,12 @@ def _choice(fields: dict[str, object], name: str, allowed: tuple[str, ...]) -> s
 def translate(request: DeepLRequest, translate: Translate) -> dict:
     """Translate and answer in DeepL's shape: {"translations": [{"detected_source_language", "text"}]}."""
     if request.tag_handling:
-        # Imported here: the HTML parser costs a little of every cold start. XML goes the same way: its text nodes
-        # are translated and every tag is kept as written (no HTML block names, so sentences run across its tags).
-        from translator.html_text import translate_html
+        # Imported here: the HTML parser costs a little of every cold start. XML's text nodes are all translated
+        # and sentences run across its tags; HTML's code and script stay as written and its blocks end sentences.
+        from translator.html_text import HTML, XML, translate_html
 
-        translated = [translate_html(text, translate) for text in request.texts]
+        rules = (XML if request.tag_handling == "xml" else HTML).ignoring(request.ignore_tags)
+        translated = [translate_html(text, translate, rules) for text in request.texts]
     else:
         translated = translate(request.texts).translations
     answers = []

@@ -1,9 +1,11 @@
-"""Translate the text nodes of an HTML fragment and keep its markup (LibreTranslate's format "html")."""
+"""Translate the text nodes of an HTML or XML fragment and keep its markup (LibreTranslate's format "html", DeepL's
+tag_handling "html" and "xml")."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from html import escape, unescape
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING
@@ -58,14 +60,32 @@ _BLOCKS = frozenset(
         "ul",
     }
 )
+
+
+@dataclass(frozen=True)
+class Markup:
+    """How a kind of markup reads: elements whose text is not translated, and elements a sentence never runs across."""
+
+    skip: frozenset[str]
+    blocks: frozenset[str]
+
+    def ignoring(self, tags: Iterable[str]) -> Markup:
+        """These rules, with the text of the given elements left as written too (DeepL's ignore_tags)."""
+        return Markup(self.skip | {tag.strip().lower() for tag in tags if tag.strip()}, self.blocks)
+
+
+HTML = Markup(_SKIP, _BLOCKS)
+# XML names no element: all its text is translated, and sentences run across its tags (DeepL's tag_handling "xml").
+XML = Markup(frozenset(), frozenset())
+
 _TAG_NAME = re.compile(r"<\s*/?\s*([A-Za-z][A-Za-z0-9-]*)")
 _SENTENCE_END = (".", "!", "?", ":", '."', '!"', '?"', "…")
 
 
-def split_html(markup: str) -> list[tuple[bool, str]]:
+def split_html(markup: str, rules: Markup = HTML) -> list[tuple[bool, str]]:
     """Return (is_text, content) pieces whose contents concatenate back to the markup (text pieces unescaped)."""
     pieces: list[tuple[bool, str]] = []
-    parser = _Recorder(markup, pieces)
+    parser = _Recorder(markup, pieces, rules.skip)
     parser.feed(markup)
     parser.close()
     parser.flush_to(len(markup))
@@ -75,9 +95,10 @@ def split_html(markup: str) -> list[tuple[bool, str]]:
 class _Recorder(HTMLParser):
     """Walks the markup by offset so every byte of non-text is kept exactly as written."""
 
-    def __init__(self, markup: str, pieces: list[tuple[bool, str]]) -> None:
+    def __init__(self, markup: str, pieces: list[tuple[bool, str]], skipped: frozenset[str]) -> None:
         super().__init__(convert_charrefs=False)
         self._markup, self._pieces, self._done, self._skip = markup, pieces, 0, 0
+        self._skipped = skipped
         self._line_starts = [0] + [index + 1 for index, char in enumerate(markup) if char == "\n"]
 
     def _offset(self) -> int:
@@ -91,7 +112,7 @@ class _Recorder(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         self.flush_to(self._offset() + len(self.get_starttag_text() or ""))
-        self._skip += tag in _SKIP
+        self._skip += tag in self._skipped
 
     def handle_startendtag(self, tag: str, attrs: list) -> None:
         self.flush_to(self._offset() + len(self.get_starttag_text() or ""))
@@ -99,7 +120,7 @@ class _Recorder(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         start = self._offset()
         self.flush_to(self._markup.index(">", start) + 1 if ">" in self._markup[start:] else len(self._markup))
-        if tag in _SKIP and self._skip:
+        if tag in self._skipped and self._skip:
             self._skip -= 1
 
     def handle_data(self, data: str) -> None:
@@ -124,12 +145,12 @@ class _Recorder(HTMLParser):
         self._done = start + len(text)
 
 
-def translate_html(markup: str, translate: Translate) -> str:
+def translate_html(markup: str, translate: Translate, rules: Markup = HTML) -> str:
     """Translate every prose text node of markup with one call of translate(texts, continuing=...); markup stays as written."""
-    pieces = _merged(split_html(markup))
+    pieces = _merged(split_html(markup, rules))
     # HTML source breaks lines anywhere: a text node is one run of prose, its line breaks are spaces.
     texts = [normalize(" ".join(content.split())) for is_text, content in pieces if is_text and content.strip()]
-    translated = iter(translate(texts, continuing=_continuing(pieces)).translations if texts else [])
+    translated = iter(translate(texts, continuing=_continuing(pieces, rules.blocks)).translations if texts else [])
     out = []
     for is_text, content in pieces:
         if is_text and content.strip():
@@ -140,13 +161,13 @@ def translate_html(markup: str, translate: Translate) -> str:
     return "".join(out)
 
 
-def _continuing(pieces: list[tuple[bool, str]]) -> Collection[int]:
+def _continuing(pieces: list[tuple[bool, str]], blocks: frozenset[str]) -> Collection[int]:
     """Indexes (among the prose text nodes) of nodes that go on a sentence an earlier node began."""
     continuing, index, open_sentence = set(), 0, False
     for is_text, content in pieces:
         if not is_text:
             match = _TAG_NAME.match(content.lstrip())
-            if match and match.group(1).lower() in _BLOCKS:
+            if match and match.group(1).lower() in blocks:
                 open_sentence = False
             continue
         if not content.strip():
