@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Page, Response, Route, expect
+from translator import api_keys
 
 from scripts.local.container_stand_in import STAND_IN_NOTICE
-from tests.fixtures.local_api import LocalApiProcess, post_json, start_local_api
+from tests.fixtures.local_api import KEY, LocalApiProcess, post_json, start_local_api
 
 PAGE_FILE = Path(__file__).resolve().parent.parent / "lambda" / "translate" / "static" / "index.html"
 pytestmark = pytest.mark.browser
@@ -285,50 +286,71 @@ def test_the_wait_for_a_start_is_bounded(browser_page: Page, stand_in_api: Local
     expect(browser_page.get_by_label("English text")).to_have_value("Hello.")
 
 
-def test_an_api_key_is_asked_for_sent_and_remembered(browser_page: Page, stand_in_api: LocalApiProcess) -> None:
+def _translate_posts(page: Page, api: LocalApiProcess) -> list[str | None]:
+    """The Authorization header of every POST /translate the page sends from now on, as the browser sends it."""
     sent: list[str | None] = []
+    page.on(
+        "request",
+        lambda request: (
+            sent.append(request.headers.get("authorization"))
+            if request.method == "POST" and request.url == api.translate_url
+            else None
+        ),
+    )
+    return sent
 
-    def keys_on(route: Route) -> None:
-        authorization = route.request.headers.get("authorization")
-        sent.append(authorization)
-        if authorization == "Bearer s3cret-key":
-            route.continue_()
-            return
-        message = "an API key is required: send it as Authorization: Bearer <key>"
-        route.fulfill(status=403, content_type="application/json", body=json.dumps({"message": message}))
 
-    browser_page.route("**/translate", keys_on)
-    _translate(browser_page, stand_in_api, "The cat is black.")
+def _click_translate_and_get_answer(page: Page, api: LocalApiProcess) -> Response:
+    """Click Translate and return the API's own answer to the POST it sends (bounded by the page's timeout)."""
+    with page.expect_response(lambda response: response.url == api.translate_url) as answer:
+        page.get_by_role("button", name="Translate").click()
+    return answer.value
+
+
+def _assert_key_refusal(response: Response, message: str) -> None:
+    """The real handler's refusal (translator/errors.py Forbidden): 403, WWW-Authenticate: Bearer, its own message."""
+    assert response.status == 403
+    assert response.headers.get("www-authenticate") == "Bearer"
+    assert response.json()["message"] == message
+
+
+def test_an_api_key_is_asked_for_sent_and_remembered(browser_page: Page, keyed_api: LocalApiProcess) -> None:
+    sent = _translate_posts(browser_page, keyed_api)
+    _open(browser_page, keyed_api)
+    expect(browser_page.get_by_label("API key")).to_be_hidden()
+    browser_page.get_by_label("English text").fill("The cat is black.")
+    # No key yet: the handler refuses, and only then does the page ask for one.
+    _assert_key_refusal(_click_translate_and_get_answer(browser_page, keyed_api), api_keys.MISSING_KEY)
     expect(browser_page.get_by_role("alert")).to_have_text(KEY_NEEDED)
     key = browser_page.get_by_label("API key")
     expect(key).to_be_visible()
-    key.fill("s3cret-key")
-    browser_page.get_by_role("button", name="Translate").click()
+    key.fill(KEY)
+    assert _click_translate_and_get_answer(browser_page, keyed_api).status == 200
     expect(browser_page.locator("#result")).to_have_text("Die Katze ist schwarz.")
-    assert sent == [None, "Bearer s3cret-key"]
-    assert browser_page.evaluate("localStorage.getItem('translate-api-key')") == "s3cret-key"
+    expect(browser_page.get_by_role("alert")).to_be_hidden()
+    assert sent == [None, f"Bearer {KEY}"]
+    assert browser_page.evaluate("localStorage.getItem('translate-api-key')") == KEY
     # Next visit: the key is there, and sent with the first request.
     browser_page.reload()
-    expect(browser_page.get_by_label("API key")).to_have_value("s3cret-key")
+    expect(browser_page.get_by_label("API key")).to_have_value(KEY)
     browser_page.get_by_label("English text").fill("The cat is black.")
-    browser_page.get_by_role("button", name="Translate").click()
+    assert _click_translate_and_get_answer(browser_page, keyed_api).status == 200
     expect(browser_page.locator("#result")).to_have_text("Die Katze ist schwarz.")
-    assert sent[-1] == "Bearer s3cret-key"
+    assert sent == [None, f"Bearer {KEY}", f"Bearer {KEY}"]
     browser_page.evaluate("localStorage.removeItem('translate-api-key')")
 
 
-def test_a_wrong_key_is_said_to_be_wrong(browser_page: Page, stand_in_api: LocalApiProcess) -> None:
-    def refused(route: Route) -> None:
-        body = json.dumps({"message": "this API key is not valid"})
-        route.fulfill(status=403, content_type="application/json", body=body)
-
-    browser_page.route("**/translate", refused)
-    _open(browser_page, stand_in_api)
+def test_a_wrong_key_is_said_to_be_wrong(browser_page: Page, keyed_api: LocalApiProcess) -> None:
+    sent = _translate_posts(browser_page, keyed_api)
+    _open(browser_page, keyed_api)
     browser_page.evaluate("localStorage.setItem('translate-api-key', 'old-key')")
     browser_page.reload()
+    expect(browser_page.get_by_label("API key")).to_have_value("old-key")
     browser_page.get_by_label("English text").fill("Hello.")
-    browser_page.get_by_role("button", name="Translate").click()
+    _assert_key_refusal(_click_translate_and_get_answer(browser_page, keyed_api), api_keys.INVALID_KEY)
     expect(browser_page.get_by_role("alert")).to_have_text(
         "The API key was not accepted. Check it, then translate again."
     )
+    expect(browser_page.locator("#result")).to_have_text("")
+    assert sent == ["Bearer old-key"]
     browser_page.evaluate("localStorage.removeItem('translate-api-key')")

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
-import boto3
 import deepl
 import pytest
 from deepl import http_client
-from translator import api_keys
 
-from tests.fixtures.local_api import LocalApiProcess, clean_env, start_local_api
-
-KEY = "team-key-0123456789"
+from tests.fixtures.local_api import KEY, LocalApiProcess
 
 
 @pytest.fixture
@@ -75,35 +70,9 @@ def test_throttling_is_retried_by_the_library_as_it_is_set_then_raised(
 # --- API keys on ------------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def keyed_api(moto_server) -> Iterator[LocalApiProcess]:
-    """A local API of its own with API keys on: the key "team" in moto's Secrets Manager."""
-    moto_server.reset()
-    secrets = boto3.client(
-        "secretsmanager",
-        endpoint_url=moto_server.url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    text = api_keys.secret_text({"team": api_keys.entry(KEY, datetime(2026, 12, 1, tzinfo=UTC))})
-    arn = secrets.create_secret(Name="translate-api-keys", SecretString=text)["ARN"]
-    env = {
-        **clean_env(),
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ENDPOINT_URL_SECRETS_MANAGER": moto_server.url,
-        api_keys.SECRET_ENV: arn,
-    }
-    running = start_local_api("--stand-in", "--port", "0", "--stage", "prod", "--quiet", env=env)
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-def test_keys_on_a_wrong_key_is_deepls_authorization_error_and_the_right_one_counts(keyed_api) -> None:
+def test_keys_on_a_wrong_key_is_deepls_authorization_error_and_the_right_one_counts(
+    keyed_api: LocalApiProcess,
+) -> None:
     wrong = deepl.Translator("not-a-key", server_url=keyed_api.base_url)
     with pytest.raises(deepl.AuthorizationException) as raised:
         wrong.translate_text("Hello", target_lang="DE")
