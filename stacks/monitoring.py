@@ -142,6 +142,23 @@ class EndpointMonitoring(Construct):
         )
 
 
+def failed_answers(api: apigw.RestApi) -> cloudwatch.IMetric:
+    """The API's 5XX answers less a paused or starting service's 503s, which are its owner's choice, not failures."""
+    paused = cloudwatch.Metric(
+        namespace=METRICS_NAMESPACE,
+        metric_name=PAUSED_ANSWERS_METRIC,
+        dimensions_map={"service": POWERTOOLS_SERVICE_NAME},
+        period=PERIOD,
+        statistic="Sum",
+    )
+    return cloudwatch.MathExpression(
+        expression="FILL(errors, 0) - FILL(paused, 0)",
+        using_metrics={"errors": api.metric_server_error(period=PERIOD, statistic="Sum"), "paused": paused},
+        period=PERIOD,
+        label="5XX answers, not counting a paused service's",
+    )
+
+
 class ApiMonitoring(Construct):
     """The API's and the Lambda's alarms on the service's topic, and one dashboard for the whole request path."""
 
@@ -156,20 +173,7 @@ class ApiMonitoring(Construct):
         endpoint_widgets: list[cloudwatch.IWidget],
     ) -> None:
         super().__init__(scope, construct_id)
-        # A paused or starting service answers 503 by design: those answers are counted apart and not alarmed on.
-        paused = cloudwatch.Metric(
-            namespace=METRICS_NAMESPACE,
-            metric_name=PAUSED_ANSWERS_METRIC,
-            dimensions_map={"service": POWERTOOLS_SERVICE_NAME},
-            period=PERIOD,
-            statistic="Sum",
-        )
-        api_5xx = cloudwatch.MathExpression(
-            expression="FILL(errors, 0) - FILL(paused, 0)",
-            using_metrics={"errors": api.metric_server_error(period=PERIOD, statistic="Sum"), "paused": paused},
-            period=PERIOD,
-            label="5XX answers, not counting a paused service's",
-        )
+        api_5xx = failed_answers(api)
         api_latency = api.metric_latency(period=PERIOD, statistic="p99")
         fn_errors = function.metric_errors(period=PERIOD, statistic="Sum")
         fn_throttles = function.metric_throttles(period=PERIOD, statistic="Sum")
