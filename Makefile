@@ -89,7 +89,7 @@ lint: setup-dev
 	$(PY) -m ruff format --check .
 
 test: setup-dev browser lint
-	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist worksteal $(PYTEST_ARGS)
 
 bench: setup-dev
 	$(PY) -m benchmarks
