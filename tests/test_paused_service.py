@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from scripts.local.runtime_server import CONTROL_FUNCTION
-from tests.fixtures.local_api import LocalApiProcess, http_call, post_json, start_local_api
+from tests.fixtures.local_api import LocalApiProcess, http_call, post_json, running_local_api
 
 OURS = {"text": "Hello."}
 LIBRE = {"q": "Hello.", "source": "en", "target": "de"}
@@ -57,20 +57,14 @@ def test_the_page_and_languages_need_no_endpoint(paused_runtime, call_api) -> No
 
 @pytest.fixture(scope="module")
 def paused_api() -> Iterator[LocalApiProcess]:
-    running = start_local_api("--stand-in", "--paused", "--port", "0", "--quiet", "--resume-seconds", "120")
-    try:
+    with running_local_api("--stand-in", "--paused", "--port", "0", "--quiet", "--resume-seconds", "120") as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture
 def waking_api() -> Iterator[LocalApiProcess]:
-    running = start_local_api("--stand-in", "--wake", "--port", "0", "--quiet", "--resume-seconds", "120")
-    try:
+    with running_local_api("--stand-in", "--wake", "--port", "0", "--quiet", "--resume-seconds", "120") as running:
         yield running
-    finally:
-        running.stop()
 
 
 def test_local_paused_server_says_so_in_our_shape(paused_api: LocalApiProcess) -> None:

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, Response, Route, expect
 from translator import api_keys
 
 from scripts.local.container_stand_in import STAND_IN_NOTICE
-from tests.fixtures.local_api import KEY, LocalApiProcess, post_json, start_local_api
+from tests.fixtures.local_api import KEY, LocalApiProcess, post_json, running_local_api
 
 PAGE_FILE = Path(__file__).resolve().parent.parent / "lambda" / "translate" / "static" / "index.html"
 pytestmark = pytest.mark.browser
@@ -211,23 +211,17 @@ KEY_NEEDED = "This service needs an API key. Enter yours below, then translate a
 @pytest.fixture(scope="module")
 def paused_api() -> Iterator[LocalApiProcess]:
     """The local API with its stand-in endpoint paused, and no wake on request."""
-    running = start_local_api("--stand-in", "--paused", "--port", "0", "--stage", "prod", "--quiet")
-    try:
+    with running_local_api("--stand-in", "--paused", "--port", "0", "--stage", "prod", "--quiet") as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture
 def waking_api() -> Iterator[LocalApiProcess]:
     """The local API paused with wake on request; a resume takes 3 s (the page waits the Retry-After it is sent)."""
-    running = start_local_api(
+    with running_local_api(
         "--stand-in", "--wake", "--resume-seconds", "3", "--model-speed", "instant", "--port", "0", "--quiet"
-    )
-    try:
+    ) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def _translate(page: Page, api: LocalApiProcess, english: str) -> None:
