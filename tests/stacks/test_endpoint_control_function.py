@@ -29,6 +29,7 @@ from tests.fixtures.control_stack import (
     deploy_endpoint_stack,
     in_service_since,
     parameters,
+    read_state,
     record_invocations,
     resources,
     set_paused,
@@ -98,15 +99,20 @@ def test_concurrent_resumes_start_one_update(aws_env):
     assert parameters()[PAUSED_PARAMETER] == "false"
 
 
-def test_a_stack_being_updated_is_busy_and_not_updated():
-    # moto completes updates at once, so the state CloudFormation reports during one is given by Stubber.
-    cloudformation = boto3.client("cloudformation", region_name="us-east-1")
-    stack = {
+def paused_stack(status: str) -> dict:
+    """DescribeStacks' description of a paused endpoint stack in this status (for Stubber)."""
+    return {
         "StackName": STACK,
-        "StackStatus": "UPDATE_IN_PROGRESS",
+        "StackStatus": status,
         "CreationTime": datetime(2026, 1, 1, tzinfo=UTC),
         "Parameters": [{"ParameterKey": PAUSED_PARAMETER, "ParameterValue": "true"}],
     }
+
+
+def test_a_stack_being_updated_is_busy_and_not_updated():
+    # moto completes updates at once, so the state CloudFormation reports during one is given by Stubber.
+    cloudformation = boto3.client("cloudformation", region_name="us-east-1")
+    stack = paused_stack("UPDATE_IN_PROGRESS")
     with Stubber(cloudformation) as stubber:
         stubber.add_response("describe_stacks", {"Stacks": [stack]}, {"StackName": STACK})
         change = control.set_paused(cloudformation, STACK, False, parameter=PAUSED_PARAMETER)
@@ -117,12 +123,7 @@ def test_a_stack_being_updated_is_busy_and_not_updated():
 def test_an_update_refused_because_another_runs_is_busy():
     # The race after our read: CloudFormation's own refusal (moto never refuses, its updates finish at once).
     cloudformation = boto3.client("cloudformation", region_name="us-east-1")
-    stack = {
-        "StackName": STACK,
-        "StackStatus": "UPDATE_COMPLETE",
-        "CreationTime": datetime(2026, 1, 1, tzinfo=UTC),
-        "Parameters": [{"ParameterKey": PAUSED_PARAMETER, "ParameterValue": "true"}],
-    }
+    stack = paused_stack("UPDATE_COMPLETE")
     message = f"Stack:arn:aws:cloudformation:us-east-1:1:stack/{STACK}/x is in UPDATE_IN_PROGRESS state and can not be updated."
     with Stubber(cloudformation) as stubber:
         stubber.add_response("describe_stacks", {"Stacks": [stack]}, {"StackName": STACK})
@@ -149,16 +150,7 @@ def test_state_reads_parameter_endpoint_instances_and_last_request(aws_env):
     now = create_since + timedelta(hours=2)
     record_invocations(now - timedelta(minutes=50))
     record_invocations(now - timedelta(minutes=20))
-    state = control.state(
-        boto3.client("cloudformation"),
-        boto3.client("sagemaker"),
-        boto3.client("cloudwatch"),
-        STACK,
-        STACK,
-        parameter=PAUSED_PARAMETER,
-        now=now,
-        window=timedelta(days=1),
-    )
+    state = read_state(now, timedelta(days=1))
     assert state.state == "running" and not state.paused
     assert (state.endpoint_status, state.instance_count, state.instance_type) == ("InService", 1, "ml.m4.xlarge")
     assert state.in_service_since == create_since
@@ -167,16 +159,7 @@ def test_state_reads_parameter_endpoint_instances_and_last_request(aws_env):
 
 def test_state_of_a_paused_stack_has_no_endpoint(aws_env):
     deploy_endpoint_stack(paused=True)
-    state = control.state(
-        boto3.client("cloudformation"),
-        boto3.client("sagemaker"),
-        boto3.client("cloudwatch"),
-        STACK,
-        STACK,
-        parameter=PAUSED_PARAMETER,
-        now=datetime.now(UTC),
-        window=None,
-    )
+    state = read_state(datetime.now(UTC), None)
     assert (state.state, state.endpoint_status, state.instance_count, state.last_request) == ("paused", None, 0, None)
 
 

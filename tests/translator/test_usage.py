@@ -11,6 +11,8 @@ import pytest
 from translator import usage
 from translator.usage import UsageUnavailable, record, this_month
 
+from tests.fixtures.api_stack import create_usage_table
+
 
 class Clock:
     """A wall clock the test sets by hand."""
@@ -33,19 +35,7 @@ def clock() -> Clock:
 @pytest.fixture
 def table(aws_env, clock, monkeypatch) -> str:
     """The usage table as the API stack declares it, in moto, and USAGE_TABLE naming it."""
-    boto3.client("dynamodb").create_table(
-        TableName="usage",
-        KeySchema=[
-            {"AttributeName": usage.KEY_ATTRIBUTE, "KeyType": "HASH"},
-            {"AttributeName": usage.MONTH_ATTRIBUTE, "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": usage.KEY_ATTRIBUTE, "AttributeType": "S"},
-            {"AttributeName": usage.MONTH_ATTRIBUTE, "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    monkeypatch.setenv(usage.TABLE_ENV, "usage")
+    monkeypatch.setenv(usage.TABLE_ENV, create_usage_table())
     return "usage"
 
 
