@@ -163,38 +163,27 @@ def run(repeat: int, sizes: tuple[int, ...] = SIZES) -> list[Row]:
                 first[kind].append(_run_worker(module, sizes[0], 0, env, Path(scratch) / "first.json")["first_s"])
         for sentences in sizes:
             label = f"{sentences} sentence{'s' if sentences > 1 else ''}"
-            ours, floor = (
-                median(measured["front end", sentences]["warm_s"]),
-                median(measured["pass-through", sentences]["warm_s"]),
-            )
-            rows.append(
-                Row(
-                    "per request",
-                    f"front end, {label}",
-                    ours,
-                    "pass-through",
-                    floor,
-                    "s",
-                    note=f"overhead {(ours - floor) * 1000:.1f} ms; endpoint's work excluded",
+            # Wall time, and the worker's own CPU time (the runtime serves from this process, not the worker's):
+            # what the front end computes, without the waits that other processes on a shared machine add.
+            for figure, key, note in (
+                ("per request", "warm_s", "endpoint's work excluded"),
+                ("per request, CPU", "warm_cpu_s", "the handler's process only"),
+            ):
+                ours, floor = (
+                    median(measured["front end", sentences][key]),
+                    median(measured["pass-through", sentences][key]),
                 )
-            )
-            # The worker's own CPU time (the runtime serves from this process, not the worker's): what the front end
-            # computes, without the waits that other processes on a shared machine add to the wall time.
-            ours_cpu, floor_cpu = (
-                median(measured["front end", sentences]["warm_cpu_s"]),
-                median(measured["pass-through", sentences]["warm_cpu_s"]),
-            )
-            rows.append(
-                Row(
-                    "per request, CPU",
-                    f"front end, {label}",
-                    ours_cpu,
-                    "pass-through",
-                    floor_cpu,
-                    "s",
-                    note=f"overhead {(ours_cpu - floor_cpu) * 1000:.1f} ms; the handler's process only",
+                rows.append(
+                    Row(
+                        figure,
+                        f"front end, {label}",
+                        ours,
+                        "pass-through",
+                        floor,
+                        "s",
+                        note=f"overhead {(ours - floor) * 1000:.1f} ms; {note}",
+                    )
                 )
-            )
             rows.append(
                 Row(
                     "endpoint calls",
