@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import boto3
 import pytest
-from translator import api_keys
+from translator import api_keys, endpoint
 from translator.api_keys import (
     ANONYMOUS,
     CACHE_SECONDS,
@@ -142,7 +142,7 @@ def test_a_failed_read_fails_fast_for_seconds_then_is_tried_again(aws_env, secre
     with pytest.raises(KeyStoreUnavailable):
         identify("alice-key")
     monkeypatch.setenv("AWS_ENDPOINT_URL", aws_env.url)
-    api_keys._store._client = None  # the client read the broken URL; a cold start would read the fixed one
+    endpoint.reset()  # the client read the broken URL; a cold start would read the fixed one
     with pytest.raises(KeyStoreUnavailable):  # for a few seconds requests fail fast instead of storming the store
         identify("alice-key")
     clock.now += api_keys.FAILURE_CACHE_SECONDS

@@ -14,11 +14,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-import boto3
 from aws_lambda_powertools import Logger
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError, ParamValidationError
 
+from translator import endpoint
 from translator.errors import Forbidden, TranslateError
 
 logger = Logger(child=True)
@@ -44,7 +43,7 @@ INVALID_KEY = "the API key is not valid (it may have been revoked); ask the serv
 
 # A secret read once per cold start and per minute: short timeouts and one retry, so that a Secrets Manager outage
 # costs a request a few seconds, not the API's 29.
-_CONFIG = Config(connect_timeout=2, read_timeout=3, retries={"mode": "standard", "total_max_attempts": 2})
+_CLIENT_OPTIONS = {"attempts": 2, "connect_timeout": 2.0, "read_timeout": 3.0}
 # Answers that mean "try again shortly"; any other error is the operator's to fix (access, a deleted secret).
 _TRANSIENT_CODES = frozenset({"ThrottlingException", "InternalServiceError", "ServiceUnavailable", "RequestTimeout"})
 
@@ -157,7 +156,6 @@ class _Store:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
         self._lock = threading.Lock()
-        self._client = None
         self._cached: tuple[str, float, dict[str, KeyEntry]] | None = None
         self._failed: tuple[str, float, TranslateError] | None = None
 
@@ -181,12 +179,9 @@ class _Store:
 
     def _read(self, secret_id: str) -> dict[str, KeyEntry]:
         try:
-            if self._client is None:
-                # Lambda sets AWS_DEFAULT_REGION; a local run may have only AWS_REGION, which botocore ignores.
-                region = os.environ.get("AWS_REGION") or None
-                self._client = boto3.session.Session(region_name=region).client("secretsmanager", config=_CONFIG)
+            client = endpoint.control_client("secretsmanager", **_CLIENT_OPTIONS)
             # The stage named, though it is the default: moto (tests) otherwise answers its first version.
-            text = self._client.get_secret_value(SecretId=secret_id, VersionStage="AWSCURRENT").get("SecretString")
+            text = client.get_secret_value(SecretId=secret_id, VersionStage="AWSCURRENT").get("SecretString")
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
             if code in _TRANSIENT_CODES:
@@ -209,3 +204,5 @@ def reset(clock: Callable[[], float] = time.monotonic) -> None:
     """Forget the cached keys and the client (tests change the environment and the clock)."""
     global _store
     _store = _Store(clock)
+    # The clients come from translator/endpoint.py's session: forget them too.
+    endpoint.reset()

@@ -57,10 +57,17 @@ def client(read_timeout: float = MAX_READ_TIMEOUT_SECONDS):
         return _client(read_timeout)
 
 
-def control_client(service_name: str):
-    """A client of `service_name` ("sagemaker", "lambda") from the same session, short timeouts, one attempt; cached."""
+def control_client(
+    service_name: str,
+    *,
+    attempts: int = 1,
+    connect_timeout: float = CONNECT_TIMEOUT_SECONDS,
+    read_timeout: float = CONTROL_READ_TIMEOUT_SECONDS,
+):
+    """A client of another service (sagemaker, lambda, secretsmanager, dynamodb) from the same session, short timeouts
+    and `attempts` tries per call; one per set of arguments."""
     with _lock:
-        return _control_client(service_name)
+        return _control_client(service_name, attempts, connect_timeout, read_timeout)
 
 
 def reset() -> None:
@@ -75,7 +82,8 @@ def reset() -> None:
 def _shared_session() -> boto3.session.Session:
     global _session
     if _session is None:
-        _session = boto3.session.Session()
+        # Lambda sets AWS_DEFAULT_REGION; a local run may have only AWS_REGION, which botocore alone ignores.
+        _session = boto3.session.Session(region_name=os.environ.get("AWS_REGION") or None)
     return _session
 
 
@@ -89,12 +97,12 @@ def _client(read_timeout: float):
     return _shared_session().client("sagemaker-runtime", config=config)
 
 
-@lru_cache(maxsize=4)
-def _control_client(service_name: str):
+@lru_cache(maxsize=MAX_CLIENTS)
+def _control_client(service_name: str, attempts: int, connect_timeout: float, read_timeout: float):
     config = Config(
-        connect_timeout=CONNECT_TIMEOUT_SECONDS,
-        read_timeout=CONTROL_READ_TIMEOUT_SECONDS,
-        retries={"mode": "standard", "total_max_attempts": 1},
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        retries={"mode": "standard", "total_max_attempts": attempts},
     )
     return _shared_session().client(service_name, config=config)
 

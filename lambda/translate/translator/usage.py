@@ -8,11 +8,10 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-import boto3
 from aws_lambda_powertools import Logger
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from translator import endpoint
 from translator.errors import TranslateError
 
 logger = Logger(child=True)
@@ -25,7 +24,7 @@ MONTH_ATTRIBUTE = "month"
 CHARACTERS_ATTRIBUTE = "characters"
 
 # A counter must not hold up the answer it counts: short timeouts, one retry.
-_CONFIG = Config(connect_timeout=1, read_timeout=2, retries={"mode": "standard", "total_max_attempts": 2})
+_CLIENT_OPTIONS = {"attempts": 2, "connect_timeout": 1.0, "read_timeout": 2.0}
 
 
 class UsageUnavailable(TranslateError):
@@ -74,7 +73,6 @@ class _Counter:
     def __init__(self, clock: Callable[[], datetime]) -> None:
         self.clock = clock
         self._lock = threading.Lock()
-        self._client = None
         self._memory: Counter[tuple[str, str]] = Counter()
 
     def add(self, key_name: str, month: str, characters: int) -> None:
@@ -104,12 +102,7 @@ class _Counter:
         return counted(item)
 
     def _dynamodb(self):
-        with self._lock:
-            if self._client is None:
-                # Lambda sets AWS_DEFAULT_REGION; a local run may have only AWS_REGION, which botocore ignores.
-                region = os.environ.get("AWS_REGION") or None
-                self._client = boto3.session.Session(region_name=region).client("dynamodb", config=_CONFIG)
-            return self._client
+        return endpoint.control_client("dynamodb", **_CLIENT_OPTIONS)
 
 
 def _utc_now() -> datetime:
@@ -123,3 +116,5 @@ def reset(clock: Callable[[], datetime] = _utc_now) -> None:
     """Forget the counts in memory and the client (tests change the environment and the clock)."""
     global _counter
     _counter = _Counter(clock)
+    # The clients come from translator/endpoint.py's session: forget them too.
+    endpoint.reset()
