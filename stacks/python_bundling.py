@@ -26,6 +26,21 @@ _PLATFORMS = {
     lambda_.Architecture.ARM_64.name: "manylinux2014_aarch64",
     lambda_.Architecture.X86_64.name: "manylinux2014_x86_64",
 }
+# Compiling this package takes a second or two; a hung interpreter must not hold the synth for longer than this.
+_COMPILE_TIMEOUT_S = 300
+# Run by another interpreter found on PATH (argv: function's version, package folder): it refuses to write unless it
+# is that version (a pyenv shim or a misnamed link may be another), then compiles as compile_bytecode does.
+_COMPILE_IN_CHILD = """\
+import compileall, py_compile, sys
+version, root = sys.argv[1:]
+if "%d.%d" % sys.version_info[:2] != version:
+    print("%d.%d" % sys.version_info[:2])
+    sys.exit(3)
+compileall.compile_dir(root, quiet=2, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+"""
+_WRONG_VERSION = 3
+# A synth bundles several Python functions: the missing-bytecode line is said once per process, not per asset.
+_told_no_bytecode = False
 
 
 class BundlingError(RuntimeError):
@@ -81,19 +96,73 @@ class _PipBundler:
             # pip's console scripts: their shebang holds this machine's interpreter path, and Lambda never runs them.
             if not (self._source / "bin").exists():
                 shutil.rmtree(out / "bin", ignore_errors=True)
-        if self._python_version == f"{sys.version_info.major}.{sys.version_info.minor}":
+        if self._python_version == _synth_python_version():
             compile_bytecode(out)
+        else:
+            problem = _compile_with_path_python(out, self._python_version)
+            if problem:
+                _tell_no_bytecode(problem, self._python_version)
         return True
+
+
+def _synth_python_version() -> str:
+    """The version ("3.11") of the Python running this synth."""
+    return f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
 def compile_bytecode(root: Path) -> None:
     """Write .pyc files for every source under root, as the function's Python would, for a read-only /var/task.
 
-    Only this machine's Python can write them, so bundling does it only when that is the function's version: a .pyc
-    of another version is ignored. Hash-based and unchecked: a zip keeps file times only to 2 s, so timestamp-checked
-    .pyc could be judged stale; the package never changes once deployed.
+    Only a Python of the function's version can write them (a .pyc of another version is ignored): this one when it is,
+    else one found on PATH (_compile_with_path_python). Hash-based and unchecked: a zip keeps file times only to 2 s,
+    so timestamp-checked .pyc could be judged stale; the package never changes once deployed.
     """
     compileall.compile_dir(str(root), quiet=2, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+
+
+def _compile_with_path_python(root: Path, version: str) -> str | None:
+    """Compile root with the python<version> on PATH; None when done, else what stopped it (root then has no .pyc).
+
+    Not a bundling failure: the package works without bytecode, it only starts slower.
+    """
+    name = f"python{version}"
+    interpreter = shutil.which(name)
+    if interpreter is None:
+        return f"no Python {version} on PATH ({name})"
+    # -I: PYTHON* variables (PYTHONPYCACHEPREFIX would write the .pyc elsewhere) and user site-packages do not apply.
+    command = [interpreter, "-I", "-c", _COMPILE_IN_CHILD, version, str(root)]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=_COMPILE_TIMEOUT_S, check=False)
+    except subprocess.TimeoutExpired:
+        problem = f"{interpreter} did not compile the package within {_COMPILE_TIMEOUT_S} s"
+    except OSError as error:
+        problem = f"{interpreter} did not start ({error.strerror or error})"
+    else:
+        if result.returncode == 0:
+            return None
+        found = result.stdout.strip()
+        problem = (
+            f"{interpreter} is Python {found}, not {version}"
+            if result.returncode == _WRONG_VERSION and found
+            else f"{interpreter} exited with code {result.returncode}"
+        )
+    # Whatever it wrote before failing goes too, so the package ships no bytecode, as the warning line says.
+    for cache in list(root.rglob("__pycache__")):
+        shutil.rmtree(cache, ignore_errors=True)
+    return problem
+
+
+def _tell_no_bytecode(problem: str, version: str) -> None:
+    # A warning, not an error: the synth goes on, and CDK prints the app's stderr as it does its own bundling lines.
+    global _told_no_bytecode
+    if _told_no_bytecode:
+        return
+    _told_no_bytecode = True
+    print(
+        f"bundling: {problem}, so the Lambda package ships without bytecode and each cold start compiles it "
+        f"(about 80-150 ms); install Python {version} (as python{version} on PATH) to ship compiled bytecode",
+        file=sys.stderr,
+    )
 
 
 def _pip_error(output: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from stacks.python_bundling import _pip_error
+from stacks.python_bundling import LAMBDA_RUNTIME, _pip_error
 from tests.fixtures.cdk_app import build_app
 from tests.fixtures.package_index import NO_INDEX
 
@@ -49,41 +49,138 @@ def test_package_holds_the_handler_and_exactly_the_dependencies_it_imports(lambd
 
 
 @pytest.mark.bundling
-def test_package_has_no_bytecode_tests_or_pin_file(lambda_asset):
-    assert not list(lambda_asset.rglob("__pycache__"))
-    assert not list(lambda_asset.rglob("*.pyc"))
+def test_package_has_no_foreign_bytecode_tests_or_pin_file(lambda_asset):
+    # Bytecode only for the function's Python (when the synth's Python or one on PATH is that version), no other.
+    tag = f"cpython-{LAMBDA_RUNTIME.name.removeprefix('python').replace('.', '')}"
+    assert all(path.name.endswith(f".{tag}.pyc") for path in lambda_asset.rglob("*.pyc"))
+    assert all(path.parent.name == "__pycache__" for path in lambda_asset.rglob("*.pyc"))
+    assert all(path.suffix == ".pyc" for cache in lambda_asset.rglob("__pycache__") for path in cache.iterdir())
     assert not (lambda_asset / "requirements.txt").exists()
     assert not (lambda_asset / "boto3").exists(), "boto3 comes with the Lambda runtime"
 
 
-def test_bytecode_is_compiled_when_this_python_is_the_functions(tmp_path):
+HERE = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+# A Python Lambda runtime CDK knows that is not this Python: the function's version in tests where none is on PATH.
+OTHER = "3.12" if HERE != "3.12" else "3.13"
+
+
+def _runtime(version: str):
+    from aws_cdk import aws_lambda as lambda_
+
+    # Looked up, not made: a new Runtime joins Runtime.ALL for the whole process, and cdk-nag takes the latest from it.
+    known = next((runtime for runtime in lambda_.Runtime.ALL if runtime.name == f"python{version}"), None)
+    return known or pytest.skip(f"CDK knows no python{version} runtime")
+
+
+def _bundle(tmp_path: Path, version: str, name: str = "out") -> Path:
+    """A small package (a module and a package, no requirements.txt: no pip) bundled for Python `version`."""
     from aws_cdk import aws_lambda as lambda_
 
     from stacks.python_bundling import _PipBundler
 
     source = tmp_path / "source"
-    (source / "pkg").mkdir(parents=True)
-    (source / "pkg" / "__init__.py").write_text("VALUE = 1\n")
-    (source / "handler.py").write_text("VALUE = 1\n")
-    here = lambda_.Runtime(f"python{sys.version_info.major}.{sys.version_info.minor}", lambda_.RuntimeFamily.PYTHON)
-    for runtime, compiled in ((here, True), (lambda_.Runtime.PYTHON_3_14, sys.version_info[:2] == (3, 14))):
-        out = tmp_path / runtime.name
-        _PipBundler(source, runtime, lambda_.Architecture.ARM_64).try_bundle(str(out), image=None)
-        pycs = sorted(path.relative_to(out).as_posix() for path in out.rglob("*.pyc"))
-        if not compiled:
-            assert pycs == []
-            continue
-        tag = sys.implementation.cache_tag
-        assert pycs == [f"__pycache__/handler.{tag}.pyc", f"pkg/__pycache__/__init__.{tag}.pyc"]
-        data = (out / pycs[0]).read_bytes()
-        assert int.from_bytes(data[4:8], "little") == 0b01, "hash-based, unchecked"
-        # The runtime uses it without looking at the source (changed here to show it), as on a read-only /var/task.
-        (out / "handler.py").write_text("VALUE = 2\n")
-        probe = f"import sys; sys.path[:0] = [{str(out)!r}]; import handler; print(handler.VALUE)"
-        done = subprocess.run(
-            [sys.executable, "-B", "-c", probe], capture_output=True, text=True, timeout=60, check=True
-        )
-        assert done.stdout.strip() == "1"
+    if not source.exists():
+        (source / "pkg").mkdir(parents=True)
+        (source / "pkg" / "__init__.py").write_text("VALUE = 1\n")
+        (source / "handler.py").write_text("VALUE = 1\n")
+    out = tmp_path / name
+    bundler = _PipBundler(source, _runtime(version), lambda_.Architecture.ARM_64)
+    assert bundler.try_bundle(str(out), image=None) is True
+    return out
+
+
+def _pycs(out: Path) -> list[str]:
+    return sorted(path.relative_to(out).as_posix() for path in out.rglob("*.pyc"))
+
+
+def _assert_compiled_and_used(out: Path) -> None:
+    tag = sys.implementation.cache_tag
+    assert _pycs(out) == [f"__pycache__/handler.{tag}.pyc", f"pkg/__pycache__/__init__.{tag}.pyc"]
+    data = (out / "__pycache__" / f"handler.{tag}.pyc").read_bytes()
+    assert int.from_bytes(data[4:8], "little") == 0b01, "hash-based, unchecked"
+    # The runtime uses it without looking at the source (changed here to show it), as on a read-only /var/task.
+    (out / "handler.py").write_text("VALUE = 2\n")
+    probe = f"import sys; sys.path[:0] = [{str(out)!r}]; import handler; print(handler.VALUE)"
+    done = subprocess.run([sys.executable, "-B", "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "1"
+
+
+@pytest.fixture
+def path_dir(tmp_path, monkeypatch) -> Path:
+    """PATH is only this folder (empty until a test puts an interpreter there); the no-bytecode line not yet said."""
+    from stacks import python_bundling
+
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    monkeypatch.setenv("PATH", str(folder))
+    monkeypatch.setattr(python_bundling, "_told_no_bytecode", False)
+    return folder
+
+
+def _script(path: Path, body: str) -> None:
+    path.write_text(f"#!/bin/sh\n{body}\n")
+    path.chmod(0o755)
+
+
+def test_bytecode_is_compiled_when_this_python_is_the_functions(tmp_path, path_dir, capsys):
+    _assert_compiled_and_used(_bundle(tmp_path, HERE))
+    assert capsys.readouterr().err == ""
+
+
+def test_bytecode_is_compiled_by_the_functions_python_found_on_path(tmp_path, path_dir, monkeypatch, capsys):
+    from stacks import python_bundling
+
+    # The synth runs under "another" Python; this one, on PATH under the function's version's name, compiles.
+    monkeypatch.setattr(python_bundling, "_synth_python_version", lambda: "3.0")
+    monkeypatch.setattr(python_bundling, "compile_bytecode", lambda root: pytest.fail("compiled in-process"))
+    (path_dir / f"python{HERE}").symlink_to(sys.executable)
+    _assert_compiled_and_used(_bundle(tmp_path, HERE))
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    ("interpreter", "reason"),
+    [
+        # A pyenv shim for a version pyenv does not have (or that is not selected).
+        (f"echo 'pyenv: python{OTHER}: command not found' >&2; exit 127", "exited with code 127"),
+        # A real Python under the wrong name: it must not write bytecode of its own version.
+        (f'exec "{sys.executable}" "$@"', f"is Python {HERE}, not {OTHER}"),
+        (f'exec "{sys.executable}" -c "import time; time.sleep(30)"', "did not compile the package within 1 s"),
+        # Fails after writing some .pyc ($5 is the package folder): none of them stay.
+        (f'"{sys.executable}" -m compileall -q -q "$5"; exit 1', "exited with code 1"),
+    ],
+    ids=["shim-exits", "other-version", "hangs", "fails-after-writing"],
+)
+def test_a_path_python_that_is_not_the_functions_or_fails_writes_no_bytecode(
+    tmp_path, path_dir, monkeypatch, capsys, interpreter, reason
+):
+    from stacks import python_bundling
+
+    monkeypatch.setattr(python_bundling, "_COMPILE_TIMEOUT_S", 1)
+    _script(path_dir / f"python{OTHER}", interpreter)
+    out = _bundle(tmp_path, OTHER)
+    assert (out / "handler.py").is_file() and (out / "pkg" / "__init__.py").is_file()
+    assert _pycs(out) == [] and not list(out.rglob("__pycache__"))
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(
+        f"bundling: {path_dir / f'python{OTHER}'} {reason}, so the Lambda package ships without bytecode"
+    )
+
+
+def test_without_the_functions_python_the_package_has_no_bytecode_and_the_synth_says_so_once(
+    tmp_path, path_dir, capsys
+):
+    # The app bundles several Python functions in one synth: one line for all of them.
+    for name in ("first", "second"):
+        assert _pycs(_bundle(tmp_path, OTHER, name)) == []
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line == (
+        f"bundling: no Python {OTHER} on PATH (python{OTHER}), so the Lambda package ships without bytecode and each "
+        f"cold start compiles it (about 80-150 ms); install Python {OTHER} (as python{OTHER} on PATH) to ship compiled "
+        "bytecode"
+    )
 
 
 @pytest.mark.bundling
