@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from translator import limits
+from translator import limits, vocab
 from translator.errors import SentenceTooLong, TooLarge
 from translator.model_speed import DEFAULT
 from translator.plan import MAX_INSTANCES_PER_CALL, Deadline
 from translator.service import split_long, translate_texts
+
+from scripts.local.container_stand_in import answer, source_vocabulary
 
 
 def test_split_long_cuts_at_strongest_clause_boundary() -> None:
@@ -50,3 +52,46 @@ def test_a_request_that_cannot_fit_the_window_is_refused_before_any_call() -> No
     assert calls == [] and raised.value.status == 413
     assert "characters fit in one request" in raised.value.message
     assert translate_texts([text], invoke, deadline=Deadline.after(25.0), speed=DEFAULT).endpoint_calls == 1
+
+
+@pytest.fixture
+def stand_in_vocabulary(tmp_path, monkeypatch):
+    """The stand-in container's source vocabulary as the function's (read from a file, as locally)."""
+    path = tmp_path / "vocab.src.json"
+    path.write_text(json.dumps(source_vocabulary()), encoding="utf-8")
+    monkeypatch.setenv("SOURCE_VOCABULARY_FILE", str(path))
+    vocab.reset()
+    yield source_vocabulary()
+    vocab.reset()
+
+
+def _stand_in_invoke(calls: list[dict]):
+    def invoke(payload: dict, **_: object) -> dict:
+        calls.append(payload)
+        return answer(json.loads(json.dumps(payload)))
+
+    return invoke
+
+
+def test_only_sentences_with_unknown_words_ask_for_the_attention_matrix(stand_in_vocabulary) -> None:
+    calls: list[dict] = []
+    result = translate_texts(
+        ["The house is very big. My friend Zyxwv lives here."], _stand_in_invoke(calls), speed=DEFAULT
+    )
+    instances = calls[0]["instances"]
+    known = [all(token in stand_in_vocabulary for token in item["data"].split()) for item in instances]
+    assert known == [True, False]
+    assert [item.get("configuration") for item in instances] == [None, {"attention_matrix": "true"}]
+    # The unknown name comes back through its matrix row, in its place.
+    assert "Zyxwv" in result.translations[0] and result.unknown_words == 1
+
+
+def test_without_the_vocabulary_every_sentence_asks_for_the_attention_matrix(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SOURCE_VOCABULARY_FILE", str(tmp_path / "missing.json"))
+    vocab.reset()
+    calls: list[dict] = []
+    try:
+        translate_texts(["The house is very big. Anna lives here."], _stand_in_invoke(calls), speed=DEFAULT)
+    finally:
+        vocab.reset()
+    assert [item.get("configuration") for item in calls[0]["instances"]] == [{"attention_matrix": "true"}] * 2

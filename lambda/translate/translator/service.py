@@ -88,6 +88,19 @@ def segments_of(texts: list[str], vocabulary: dict[str, int] | None, continuing:
     return segments
 
 
+def instance(tokens: list[str], vocabulary: dict[str, int] | None) -> dict:
+    """The model input for one segment, asking for its attention matrix only when a word may come back as <unk>.
+
+    The model turns a word outside its source vocabulary into <unk>, in the input and the output; the matrix says
+    which source word each output <unk> stands for (translator/unk.py). A sentence of known words needs none: its
+    matrix would be most of the answer's bytes (one number per source and target word) for nothing. Without the
+    vocabulary every sentence asks for one.
+    """
+    if vocabulary is None or not all(token in vocabulary for token in tokens):
+        return {"data": " ".join(tokens), "configuration": {"attention_matrix": "true"}}
+    return {"data": " ".join(tokens)}
+
+
 class Translate(Protocol):
     """What the API dialects and the HTML path are handed: translate_texts, or a wrapper of it that logs."""
 
@@ -109,7 +122,8 @@ def translate_texts(
     """
     deadline = deadline or Deadline.of(None)
     speed = speed or model_speed.from_environment()
-    segments = segments_of(texts, vocab.source_vocabulary(), continuing)
+    vocabulary = vocab.source_vocabulary()
+    segments = segments_of(texts, vocabulary, continuing)
     result = Result(
         translations=[], segments=len(segments), sentences=sum(segment.starts_sentence for segment in segments)
     )
@@ -118,9 +132,7 @@ def translate_texts(
     if calls.seconds > available:
         raise TooLarge(_does_not_fit(texts, calls.seconds, available))
     result.planned_seconds = calls.seconds
-    instances = [
-        {"data": " ".join(segment.tokens), "configuration": {"attention_matrix": "true"}} for segment in segments
-    ]
+    instances = [instance(segment.tokens, vocabulary) for segment in segments]
     predictions = _run(calls, instances, invoke, deadline, result)
 
     lines: dict[tuple[int, int], list[str]] = {}
