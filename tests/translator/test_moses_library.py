@@ -228,3 +228,93 @@ def test_the_parallel_helpers_we_do_not_ship_refuse() -> None:
     with pytest.raises(moses_library.UnavailableInLambda):
         list(util.parallelize_preprocess(str.upper, ["a"], processes=2))
     assert "joblib" not in sys.modules or sys.modules["joblib"].__dict__.get("Parallel") is not util.Parallel
+
+
+# Plain sentences, the tokenizer's shortcut, and their near misses: abbreviations and single letters before the final
+# period (the library keeps "Mr." whole), lower and upper case, commas, and words that only look plain.
+_PLAIN_WORD = st.one_of(
+    st.sampled_from(["Mr", "Dr", "No", "Art", "I", "A", "e", "vs", "etc", "St", "Nr", "z", "too", "Anna", "London"]),
+    st.text(st.sampled_from(list("aZqK")), min_size=1, max_size=6),
+)
+_PLAIN_OR_NEAR = st.tuples(
+    st.lists(st.tuples(_PLAIN_WORD, st.sampled_from(["", ","])), min_size=1, max_size=8),
+    _PLAIN_WORD,
+    st.sampled_from(["", ".", "?", "!", "..", ",", " .", "'", "-x", " ", "1"]),
+).map(lambda parts: " ".join(word + comma for word, comma in parts[0]) + " " + parts[1] + parts[2])
+
+
+@settings(max_examples=300, deadline=None)
+@given(_PLAIN_OR_NEAR, st.sampled_from(["en", "de", "fr"]))
+def test_plain_sentences_tokenize_as_the_library_does(text: str, lang: str) -> None:
+    ours, theirs = _pair(lang)
+    for options in ({"escape": False}, {"escape": True, "return_str": True}, {"aggressive_dash_splits": True}):
+        assert ours.tokenize(text, **options) == theirs.tokenize(text, **options), (text, lang, options)
+    if lang == "en":
+        assert moses.tokenize_english(text) == _original_tokenize_english(text), text
+
+
+def test_the_plain_shortcut_takes_plain_sentences_and_leaves_abbreviations_to_the_library() -> None:
+    ours = _pair("en")[0]
+    assert ours._plain_tokens("I love you, too.") == ["I", "love", "you", ",", "too", "."]
+    assert ours._plain_tokens("Can you drive a car?") == ["Can", "you", "drive", "a", "car", "?"]
+    assert ours._plain_tokens("Ask Mr.") is None  # "Mr." stays whole: the library's rule
+    assert ours._plain_tokens("It's 5 p.m.") is None
+    assert ours.tokenize("Ask Mr.") == _pair("en")[1].tokenize("Ask Mr.") == ["Ask", "Mr."]
+
+
+_GERMAN_TOKEN = st.one_of(
+    st.sampled_from(["Haus", "ist", "groß", "Straße", "10", "3,5", "über", "中文", "テスト", "ß", "Ω", "x²"]),
+    st.sampled_from([",", ".", "?", "!", ":", ";", "%", ")", "]", "}", "...", "?!", "\\", "(", "„", "“", '"', "'"]),
+    st.sampled_from(["€", "$", "@-@", "&amp;", "", " ", "a b", "'s", "l'"]),
+    st.text(_ALPHABET, min_size=1, max_size=4),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_GERMAN_TOKEN, max_size=12), st.sampled_from(["de", "en", "fr", "cs", "zh"]))
+def test_words_and_punctuation_detokenize_as_the_library_does(tokens: list[str], lang: str) -> None:
+    ours, theirs = moses_library.MosesDetokenizer(lang=lang), _reference().MosesDetokenizer(lang=lang)
+    for options in ({}, {"unescape": False}, {"return_str": False}):
+        assert ours.detokenize(tokens, **options) == theirs.detokenize(tokens, **options), (tokens, lang, options)
+    # Asked twice: what the per-token tests remember answers the second time.
+    assert ours.detokenize(tokens) == theirs.detokenize(tokens)
+
+
+def test_remembered_token_tests_start_afresh_past_their_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(moses_library, "MAX_REMEMBERED_TOKENS", 3)
+    search = moses_library._RememberedSearch(re.compile(r"^[.,]+$"))
+    for token in ["a", ",", "b", "c", "..", ","]:
+        assert bool(search.search(token)) == (token in {",", ".."})
+        assert len(search._found) <= 3
+
+
+def test_cjk_test_answers_as_the_librarys_for_every_character() -> None:
+    util = sys.modules["sacremoses.util"]
+    fast = moses_library._before_cjk_is_not(util.is_cjk, util._CJKChars_ranges)
+    every_character = [chr(point) for point in range(sys.maxunicode + 1)]
+    assert [fast(character) for character in every_character] == [util.is_cjk(c) for c in every_character]
+    assert _reference().is_cjk is util.is_cjk or _reference().is_cjk("\u1100") == fast("\u1100")
+
+
+# Texts near what each substitution looks for: its literal, spaces of every kind, control characters.
+_SUBSTITUTION_TEXT = st.lists(
+    st.sampled_from(list("aZ9 ,.'-`\t\n\u00a0\u2003\u0085\x01\x1f?!é") + ["  ", ".'", "''"]), max_size=30
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_SUBSTITUTION_TEXT, st.sampled_from(sorted(moses_library.TOKENIZE_SUBSTITUTIONS)))
+def test_a_substitution_skipped_by_its_test_would_change_nothing(text: str, name: str) -> None:
+    may_match = moses_library.TOKENIZE_SUBSTITUTIONS[name]
+    substitution = getattr(_pair("fr" if name == "FR_IT_SPECIFIC_APOSTROPHE" else "en")[1], name)
+    for pattern, replacement in substitution if isinstance(substitution, list) else [substitution]:
+        if not may_match(text):
+            assert pattern.sub(replacement, text) == text, (name, text)
+
+
+def test_prefix_listings_answer_in_as_lists_do() -> None:
+    ours, theirs = _pair("en")
+    assert list(ours.NONBREAKING_PREFIXES) == theirs.NONBREAKING_PREFIXES
+    for word in ["Mr", "No", "No #NUMERIC_ONLY#", "mr", "", "Art", "too", "A"]:
+        assert (word in ours.NONBREAKING_PREFIXES) == (word in theirs.NONBREAKING_PREFIXES), word
+        assert (word in ours.NUMERIC_ONLY_PREFIXES) == (word in theirs.NUMERIC_ONLY_PREFIXES), word

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from functools import cache
 
 from translator.errors import SentenceTooLong
@@ -45,39 +44,43 @@ _MAX_PROTECTED = 500
 _TRAILING_PUNCTUATION = ".,;:!?)"
 
 
-# Every match of sacremoses' URL pattern ("((https?|ftp|rsync)://|www\.)[^ ]*", case-insensitive) holds one of these.
-_URL_MARK = re.compile(r"://|www\.", re.IGNORECASE)
-
-
-def _may_hold_url(sentence: str) -> bool:
-    return _URL_MARK.search(sentence) is not None
-
-
-def _has(character: str) -> Callable[[str], bool]:
-    return lambda sentence: character in sentence
-
-
-def _not_ascii(sentence: str) -> bool:
-    return not sentence.isascii()
+# What every match of each protected pattern holds (sacremoses' URL pattern is "((https?|ftp|rsync)://|www\.)[^ ]*",
+# case-insensitive; emoji are not ASCII). A sentence holding none of a pattern's marks is not scanned for it.
+_URL_MARK = r"://|www\."
+_NOT_ASCII_MARK = r"[^\x00-\x7f]"
 
 
 @cache
-def _protected() -> tuple[tuple[str, Callable[[str], bool]], ...]:
-    """Each protected pattern, with a test true of every sentence it can match in (every match holds that character).
+def _protected() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Each protected pattern, with a regex that finds something in every sentence it can match in.
 
-    A sentence failing the test is not scanned: the result is the same, a scan and sacremoses' placeholder work
-    cheaper. (Its e-mail pattern, once quadratic in a word's length, is linear: translator/moses_library.py.)
+    A sentence where the mark is not found is not scanned: the result is the same, a scan and sacremoses'
+    placeholder work cheaper. (Its e-mail pattern, once quadratic in a word's length, is linear:
+    translator/moses_library.py.)
     """
     urls, emails, handles, hashtags = _tokenizer().WEB_PROTECTED_PATTERNS
-    return (
-        (urls, _may_hold_url),
-        (emails, _has("@")),
-        (handles, _has("@")),
-        (hashtags, _has("#")),
-        (_TIME, _has(":")),
-        (_PHONE, _has("+")),
-        (_EMOJI, _not_ascii),
+    marked = (
+        (urls, _URL_MARK),
+        (emails, "@"),
+        (handles, "@"),
+        (hashtags, "#"),
+        (_TIME, ":"),
+        (_PHONE, r"\+"),
+        (_EMOJI, _NOT_ASCII_MARK),
     )
+    return tuple((pattern, re.compile(mark, re.IGNORECASE)) for pattern, mark in marked)
+
+
+@cache
+def _any_mark() -> re.Pattern[str]:
+    return re.compile("|".join(mark.pattern for _, mark in _protected()), re.IGNORECASE)
+
+
+def _patterns_for(sentence: str) -> list[str]:
+    """The protected patterns that can match in this sentence: none, after one search, for most sentences."""
+    if _any_mark().search(sentence) is None:
+        return []
+    return [pattern for pattern, mark in _protected() if mark.search(sentence)]
 
 
 def _protected_patterns() -> list[str]:
@@ -111,7 +114,7 @@ def tokenize_english(sentence: str, tokenizer: MosesTokenizer | None = None) -> 
     """Split an English sentence into Moses tokens, unescaped (the corpus has no &amp; and the like)."""
     if not sentence.isascii():  # every emoji is not
         sentence = _EMOJI_APART.sub(r" \g<0> ", sentence)
-    patterns = [pattern for pattern, applies in _protected() if applies(sentence)]
+    patterns = _patterns_for(sentence)
     _check_protected(sentence, patterns)
     tokens = (tokenizer or _tokenizer()).tokenize(
         sentence, escape=False, aggressive_dash_splits=False, protected_patterns=patterns

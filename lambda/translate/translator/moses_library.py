@@ -22,7 +22,7 @@ import importlib
 import re
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 
@@ -187,6 +187,16 @@ def _linear_email_re() -> types.ModuleType:
     return module
 
 
+def _before_cjk_is_not(is_cjk: Callable[[str], bool], ranges: list[tuple[int, int]]) -> Callable[[str], bool]:
+    """The library's is_cjk, answering False at once below its first CJK range (Latin text never reaches its loop)."""
+    first = chr(min(start for start, _ in ranges))
+
+    def is_cjk_character(character: str) -> bool:
+        return character >= first and is_cjk(character)
+
+    return is_cjk_character
+
+
 def _load() -> types.ModuleType:
     if f"{_PACKAGE}.tokenize" in sys.modules:
         return sys.modules[f"{_PACKAGE}.tokenize"]
@@ -198,6 +208,7 @@ def _load() -> types.ModuleType:
         with _ranges_for_classes(corpus, listings), _lazy_compiles():
             tokenize = importlib.import_module(f"{_PACKAGE}.tokenize")
         tokenize.re = _linear_email_re()
+        tokenize.is_cjk = _before_cjk_is_not(tokenize.is_cjk, sys.modules[f"{_PACKAGE}.util"]._CJKChars_ranges)
     # Its methods (and the CJK languages' __init__) read these as listings of characters.
     viramas_and_nuktas = "".join(tokenize.VIRAMAS) + "".join(tokenize.NUKTAS)
     for cls in (tokenize.MosesTokenizer, tokenize.MosesDetokenizer):
@@ -210,45 +221,152 @@ def _load() -> types.ModuleType:
 
 _tokenize = _load()
 NonbreakingPrefixes = sys.modules[f"{_PACKAGE}.corpus"].NonbreakingPrefixes
-MosesDetokenizer = _tokenize.MosesDetokenizer
 
 
-# The (regex, replacement) pairs, or lists of them, that MosesTokenizer.tokenize applies with regexp.sub(...).
-_TOKENIZE_SUBSTITUTIONS = (
-    "ASCII_JUNK",
-    "PAD_NOT_ISALNUM",
-    "AGGRESSIVE_HYPHEN_SPLIT",
-    "COMMA_SEPARATE_1",
-    "COMMA_SEPARATE_2",
-    "COMMA_SEPARATE_3",
-    "ENGLISH_SPECIFIC_APOSTROPHE",
-    "FR_IT_SPECIFIC_APOSTROPHE",
-    "NON_SPECIFIC_APOSTROPHE",
-    "TRAILING_DOT_APOSTROPHE",
-)
+def _holding(literal: str) -> Callable[[str], bool]:
+    return lambda text: literal in text
+
+
+def _irregular_space(text: str) -> bool:
+    # Every whitespace character but the ASCII space, and every control character, is unprintable to Python: in a
+    # printable text without two spaces in a row, each match of r"\s+" is one space, replaced by itself.
+    return not text.isprintable() or "  " in text
+
+
+def _always(_: str) -> bool:
+    return True
+
+
+# The (regex, replacement) pairs, or lists of them, that MosesTokenizer.tokenize applies with regexp.sub(...), each
+# with a test that is true of every text in which one of its regexes can match (or change something).
+TOKENIZE_SUBSTITUTIONS: dict[str, Callable[[str], bool]] = {
+    "DEDUPLICATE_SPACE": _irregular_space,
+    "ASCII_JUNK": lambda text: not text.isprintable(),  # r"[\000-\037]": control characters
+    "PAD_NOT_ISALNUM": _always,
+    "AGGRESSIVE_HYPHEN_SPLIT": _holding("-"),
+    "COMMA_SEPARATE_1": _holding(","),
+    "COMMA_SEPARATE_2": _holding(","),
+    "COMMA_SEPARATE_3": _holding(","),
+    "ENGLISH_SPECIFIC_APOSTROPHE": _holding("'"),
+    "FR_IT_SPECIFIC_APOSTROPHE": _holding("'"),
+    "NON_SPECIFIC_APOSTROPHE": _holding("'"),
+    "TRAILING_DOT_APOSTROPHE": _holding(".'"),
+}
 
 
 class _SubIfFound:
     """A regex whose sub() returns the text as it is when nothing matches, without preparing its replacement.
 
     re's sub() with a replacement holding group references ("\\1 , ") calls back into Python to parse it on every
-    call, matches or not: most of a short sentence's substitutions find nothing, and a search costs a fraction.
+    call, matches or not: most of a short sentence's substitutions find nothing, and a search costs a fraction. A
+    text that fails the substitution's test (TOKENIZE_SUBSTITUTIONS) is not even searched.
     """
 
-    __slots__ = ("_pattern",)
+    __slots__ = ("_may_match", "_pattern")
 
-    def __init__(self, pattern: object) -> None:
+    def __init__(self, pattern: object, may_match: Callable[[str], bool] = _always) -> None:
         self._pattern = pattern  # compiled at its first use (see _LazyPattern)
+        self._may_match = may_match
 
     def sub(self, replacement: str, text: str, count: int = 0) -> str:
-        return text if self._pattern.search(text) is None else self._pattern.sub(replacement, text, count)
+        if not self._may_match(text) or self._pattern.search(text) is None:
+            return text
+        return self._pattern.sub(replacement, text, count)
 
 
-def _skipping(substitution: tuple | list) -> tuple | list:
+def _skipping(substitution: tuple | list, may_match: Callable[[str], bool]) -> tuple | list:
     if isinstance(substitution, list):
-        return [_skipping(pair) for pair in substitution]
+        return [_skipping(pair, may_match) for pair in substitution]
     pattern, replacement = substitution
-    return (_SubIfFound(pattern), replacement) if "\\" in replacement else substitution
+    return (_SubIfFound(pattern, may_match), replacement)
+
+
+# The regexes MosesDetokenizer.tokenize tests each token with (.search(token), its truth only): pure functions of
+# the token, and words repeat, so each instance remembers what they found for up to this many tokens.
+DETOKENIZE_TOKEN_TESTS = (
+    "IS_CURRENCY_SYMBOL",
+    "IS_PUNCT",
+    "IS_ENGLISH_CONTRACTION",
+    "IS_FRENCH_CONRTACTION",
+    "STARTS_WITH_ALPHA",
+    "IS_OPEN_QUOTE",
+    "FINNISH_REGEX",
+)
+MAX_REMEMBERED_TOKENS = 50_000
+
+
+class _RememberedSearch:
+    """A regex's search(), remembered per text (at most MAX_REMEMBERED_TOKENS; then it starts afresh)."""
+
+    __slots__ = ("_found", "_pattern")
+
+    def __init__(self, pattern: object) -> None:
+        self._pattern = pattern
+        self._found: dict[str, re.Match[str] | None] = {}
+
+    def search(self, text: str) -> re.Match[str] | None:
+        try:
+            return self._found[text]
+        except KeyError:
+            pass
+        if len(self._found) >= MAX_REMEMBERED_TOKENS:
+            self._found.clear()
+        found = self._found[text] = self._pattern.search(text)
+        return found
+
+
+class _Listing(list):
+    """A list of strings whose `in` is a set lookup: the library keeps its prefixes in lists and scans them per token."""
+
+    def __init__(self, items: list[str]) -> None:
+        super().__init__(items)
+        self._members = frozenset(items)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._members
+
+
+# Plain sentences: ASCII words, one space apart, a comma after any but the last, maybe one . ? or ! at the end.
+_PLAIN_SENTENCE = re.compile(r"[A-Za-z]+(?:,? [A-Za-z]+)*[.?!]?")
+# Plain sentences tokenize alike in these languages (others have their own rules for words, apostrophes, numbers).
+_PLAIN_TOKENIZE_LANGUAGES = frozenset({"en", "de"})
+# IS_PUNCT's characters: a token made of them joins the word before it.
+_PUNCT_CHARACTERS = frozenset(",.?!:;\\%}])")
+# The languages whose detokenizer treats words and IS_PUNCT tokens only as below (no contractions, no number rules).
+_PLAIN_DETOKENIZE_LANGUAGES = frozenset({"en", "de"})
+
+
+class MosesDetokenizer(_tokenize.MosesDetokenizer):
+    """sacremoses' detokenizer, remembering what its per-token tests found for each token.
+
+    Output made only of words and punctuation joins as the library's loop joins it, without the loop.
+    """
+
+    def __init__(self, lang: str = "en") -> None:
+        super().__init__(lang=lang)
+        for name in DETOKENIZE_TOKEN_TESTS:
+            setattr(self, name, _RememberedSearch(getattr(self, name)))
+        self._cjk_from = chr(min(start for start, _ in sys.modules[f"{_PACKAGE}.util"]._CJKChars_ranges))
+
+    def tokenize(self, tokens: list[str], return_str: bool = True, unescape: bool = True) -> str | list[str]:
+        joined = self._plain_text(tokens) if return_str and self.lang in _PLAIN_DETOKENIZE_LANGUAGES else None
+        return super().tokenize(tokens, return_str, unescape) if joined is None else joined
+
+    def _plain_text(self, tokens: list[str]) -> str | None:
+        """Words (letters and digits, not CJK) one space apart, punctuation joined to the word before; None for
+        anything else: quotes, currency, CJK, hyphen marks, entities and empty tokens take the library's loop."""
+        words: list[str] = []
+        for token in tokens:
+            if token.isalnum() and token[0] < self._cjk_from:
+                words.append(token)
+            elif token and _PUNCT_CHARACTERS.issuperset(token):
+                if words:
+                    words[-1] += token
+                else:
+                    words.append(token)
+            else:
+                return None
+        return " ".join(words)
 
 
 class MosesTokenizer(_tokenize.MosesTokenizer):
@@ -258,11 +376,51 @@ class MosesTokenizer(_tokenize.MosesTokenizer):
         super().__init__(lang=lang, custom_nonbreaking_prefixes_file=custom_nonbreaking_prefixes_file)
         self._lower = frozenset(self.IsLower)
         self._alpha = frozenset(self.IsAlpha)
-        for name in _TOKENIZE_SUBSTITUTIONS:
-            setattr(self, name, _skipping(getattr(self, name)))
+        for name, may_match in TOKENIZE_SUBSTITUTIONS.items():
+            setattr(self, name, _skipping(getattr(self, name), may_match))
+        self.NONBREAKING_PREFIXES = _Listing(self.NONBREAKING_PREFIXES)
+        self.NUMERIC_ONLY_PREFIXES = _Listing(self.NUMERIC_ONLY_PREFIXES)
+
+    def tokenize(
+        self,
+        text: str,
+        aggressive_dash_splits: bool = False,
+        return_str: bool = False,
+        escape: bool = True,
+        protected_patterns: list[str] | None = None,
+    ) -> str | list[str]:
+        plain = None if protected_patterns else self._plain_tokens(text)
+        if plain is None:
+            return super().tokenize(text, aggressive_dash_splits, return_str, escape, protected_patterns)
+        return " ".join(plain) if return_str else plain
+
+    def _plain_tokens(self, text: str) -> list[str] | None:
+        """A plain sentence's tokens as the library makes them (no escapes, dashes or apostrophes to handle);
+        None for any other text, and for a final word that may be an abbreviation: the library decides those."""
+        if self.lang not in _PLAIN_TOKENIZE_LANGUAGES or not _PLAIN_SENTENCE.fullmatch(text):
+            return None
+        tokens: list[str] = []
+        for word in text.split(" "):
+            if word[-1] == ",":
+                tokens += (word[:-1], ",")
+            else:
+                tokens.append(word)
+        last = tokens[-1]
+        if last[-1] in "?!":
+            tokens[-1:] = (last[:-1], last[-1])
+        elif last[-1] == ".":
+            prefix = last[:-1]
+            if prefix in self.NONBREAKING_PREFIXES or prefix in self.NUMERIC_ONLY_PREFIXES:
+                return None
+            tokens[-1:] = (prefix, ".")
+        return tokens
 
     def islower(self, text: str) -> bool:
         return self._lower.issuperset(text)
 
     def isanyalpha(self, text: str) -> bool:
         return not self._alpha.isdisjoint(text)
+
+    def handles_nonbreaking_prefixes(self, text: str) -> str:
+        # Only a token ending in "." can change; without one, the library's loop would rejoin the tokens as they are.
+        return super().handles_nonbreaking_prefixes(text) if "." in text else " ".join(text.split())
