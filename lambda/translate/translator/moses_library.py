@@ -179,11 +179,23 @@ def _compile(pattern: str, flags: int = 0) -> re.Pattern[str] | LinearEmailPatte
     return _linear_email(flags) if pattern == EMAIL_PATTERN else re.compile(pattern, flags)
 
 
+@cache
+def _compiled(pattern: str, flags: int) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
+
+
+def _search(pattern: str, string: str, flags: int = 0) -> re.Match[str] | None:
+    # re.search looks its pattern up in re's own cache on every call; sacremoses calls it once per token with one of
+    # a few literal patterns, which this cache (no eviction, no flag checks) answers sooner.
+    return _compiled(pattern, flags).search(string)
+
+
 def _linear_email_re() -> types.ModuleType:
-    """The `re` that sacremoses' tokenize uses: the real one, but for compile() of its e-mail pattern."""
+    """The `re` that sacremoses' tokenize uses: the real one, but for compile() of its e-mail pattern and search()."""
     module = types.ModuleType("re")
     module.__dict__.update(re.__dict__)
     module.compile = _compile
+    module.search = _search
     return module
 
 
@@ -326,8 +338,10 @@ class _Listing(list):
         return item in self._members
 
 
-# Plain sentences: ASCII words, one space apart, a comma after any but the last, maybe one . ? or ! at the end.
-_PLAIN_SENTENCE = re.compile(r"[A-Za-z]+(?:,? [A-Za-z]+)*[.?!]?")
+# Plain sentences: ASCII words of letters and digits (maybe joined by single dots or hyphens, maybe ending in a dot:
+# "U.S.", "e.g.", "3-5"), one space apart, a comma after any but the last, maybe a ? or ! at the end.
+_PLAIN_WORD = r"[A-Za-z0-9]+(?:[.-][A-Za-z0-9]+)*\.?"
+_PLAIN_SENTENCE = re.compile(f"{_PLAIN_WORD}(?:,? {_PLAIN_WORD})*[?!]?")
 # Plain sentences tokenize alike in these languages (others have their own rules for words, apostrophes, numbers).
 _PLAIN_TOKENIZE_LANGUAGES = frozenset({"en", "de"})
 # IS_PUNCT's characters: a token made of them joins the word before it.
@@ -353,11 +367,12 @@ class MosesDetokenizer(_tokenize.MosesDetokenizer):
         return super().tokenize(tokens, return_str, unescape) if joined is None else joined
 
     def _plain_text(self, tokens: list[str]) -> str | None:
-        """Words (letters and digits, not CJK) one space apart, punctuation joined to the word before; None for
-        anything else: quotes, currency, CJK, hyphen marks, entities and empty tokens take the library's loop."""
+        """Words (letters and digits, maybe with dots and hyphens; not CJK) one space apart, punctuation joined to
+        the word before; None for anything else: quotes, currency, CJK, @-@, entities and empty tokens take the
+        library's loop."""
         words: list[str] = []
         for token in tokens:
-            if token.isalnum() and token[0] < self._cjk_from:
+            if token[:1] < self._cjk_from and token.replace(".", "").replace("-", "").isalnum():
                 words.append(token)
             elif token and _PUNCT_CHARACTERS.issuperset(token):
                 if words:
@@ -389,31 +404,28 @@ class MosesTokenizer(_tokenize.MosesTokenizer):
         escape: bool = True,
         protected_patterns: list[str] | None = None,
     ) -> str | list[str]:
-        plain = None if protected_patterns else self._plain_tokens(text)
+        plain = None if protected_patterns else self._plain_tokens(text, aggressive_dash_splits)
         if plain is None:
             return super().tokenize(text, aggressive_dash_splits, return_str, escape, protected_patterns)
         return " ".join(plain) if return_str else plain
 
-    def _plain_tokens(self, text: str) -> list[str] | None:
-        """A plain sentence's tokens as the library makes them (no escapes, dashes or apostrophes to handle);
-        None for any other text, and for a final word that may be an abbreviation: the library decides those."""
-        if self.lang not in _PLAIN_TOKENIZE_LANGUAGES or not _PLAIN_SENTENCE.fullmatch(text):
+    def _plain_tokens(self, text: str, aggressive_dash_splits: bool) -> list[str] | None:
+        """A plain sentence's tokens as the library makes them, None for any other text.
+
+        On such a sentence the library's substitutions only set each comma, ? and ! apart (there is nothing to
+        escape, protect, junk or collapse); which final dots are abbreviations its own handles_nonbreaking_prefixes
+        decides, as in its chain.
+        """
+        if (
+            self.lang not in _PLAIN_TOKENIZE_LANGUAGES
+            or (aggressive_dash_splits and "-" in text)
+            or not _PLAIN_SENTENCE.fullmatch(text)
+        ):
             return None
-        tokens: list[str] = []
-        for word in text.split(" "):
-            if word[-1] == ",":
-                tokens += (word[:-1], ",")
-            else:
-                tokens.append(word)
-        last = tokens[-1]
-        if last[-1] in "?!":
-            tokens[-1:] = (last[:-1], last[-1])
-        elif last[-1] == ".":
-            prefix = last[:-1]
-            if prefix in self.NONBREAKING_PREFIXES or prefix in self.NUMERIC_ONLY_PREFIXES:
-                return None
-            tokens[-1:] = (prefix, ".")
-        return tokens
+        spaced = text.replace(",", " ,")
+        if spaced[-1] in "?!":
+            spaced = f"{spaced[:-1]} {spaced[-1]}"
+        return self.handles_nonbreaking_prefixes(spaced).split()
 
     def islower(self, text: str) -> bool:
         return self._lower.issuperset(text)
