@@ -167,6 +167,7 @@ def test_a_timeout_from_subprocess_run_itself_is_one_line(monkeypatch, capsys):
     ]
 
 
+@pytest.mark.slow
 def test_request_overhead_rows_count_endpoint_calls_at_the_server():
     rows = request_overhead.run(1, sizes=(1, 3))
     _shape_ok(rows, {"per request", "per request, CPU", "endpoint calls", "cold start"})
@@ -226,6 +227,7 @@ def test_instant_runtime_keeps_the_connection_open_between_calls():
             connection.close()
 
 
+@pytest.mark.slow
 def test_staging_rows_per_source_kind_and_their_bytes():
     model_bytes = 1024 * 1024
     rows = staging.run(1, model_bytes=model_bytes)

@@ -205,6 +205,7 @@ def test_package_fits_lambdas_limit(lambda_asset, tmp_path):
     assert archive.stat().st_size < 50 * 1024 * 1024
 
 
+@pytest.mark.slow
 def test_a_bundling_failure_stops_python_app_py_with_one_line_and_a_way_out(tmp_path):
     env = {**os.environ, **NO_INDEX, "CDK_OUTDIR": str(tmp_path)}
     env.pop("CDK_CONTEXT_JSON", None)

@@ -39,6 +39,7 @@ def run_cdk(*args, tmp_path, offline_index=False):
     )
 
 
+@pytest.mark.slow
 def test_bad_setting_fails_synth_with_one_line_of_its_own(tmp_path):
     result = run_cdk("synth", "TranslateModelBucket", "-c", "instance_type=m4.xlarge", tmp_path=tmp_path)
     assert result.returncode != 0
@@ -50,6 +51,7 @@ def test_bad_setting_fails_synth_with_one_line_of_its_own(tmp_path):
     assert lines[1].endswith("app.py: Subprocess exited with error 1")
 
 
+@pytest.mark.slow
 def test_synth_with_override_and_no_credentials(tmp_path):
     # No package index either: with --exclusively the CLI bundles only the named stack's assets (make deploy's first
     # phase relies on this for the bucket stack).
@@ -76,6 +78,7 @@ def test_synth_with_override_and_no_credentials(tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_a_bundling_failure_is_one_line_naming_what_failed_and_the_way_out(tmp_path):
     result = run_cdk("synth", "--quiet", tmp_path=tmp_path, offline_index=True)
     assert result.returncode != 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from translator.limits import MAX_TEXTS
 from translator.plan import MAX_INSTANCES_PER_CALL
 
@@ -9,6 +10,7 @@ from benchmarks.model_time import maximal_texts
 from tests.fixtures.local_api import LocalApiProcess, post_json
 
 
+@pytest.mark.slow
 def test_a_maximal_request_answers_200_inside_the_gateways_window(stand_in_api: LocalApiProcess) -> None:
     # The one slow test: the stand-in takes the model's estimated time (about 20 s for this request).
     # The local gateway enforces the function's 27 s as AWS does (a 502 past it, tests/local/test_api_gateway.py):

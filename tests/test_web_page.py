@@ -241,6 +241,7 @@ def test_a_paused_service_is_explained_and_the_text_kept(browser_page: Page, pau
     expect(browser_page.get_by_role("button", name="Translate")).to_be_enabled()
 
 
+@pytest.mark.slow
 def test_a_starting_model_is_waited_for_then_the_translation_shown(
     browser_page: Page, waking_api: LocalApiProcess
 ) -> None:

@@ -29,6 +29,7 @@ def runtime_client() -> Iterator[object]:
         )
 
 
+@pytest.mark.slow
 def test_measuring_a_known_speed_finds_it_again(runtime_client) -> None:
     measured = measure(runtime_client, DEFAULT_ENDPOINT, repeat=1)
     assert set(measured.by_size) == {1, 10, 50, 100} and set(measured.concurrent) == {1, 2, 4}

@@ -137,6 +137,7 @@ def _timed_posts(url: str, count: int) -> list[float]:
 TWENTY_TOKENS = json.dumps({"instances": [{"data": " ".join(["word"] * 20)}] * 8}).encode()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_the_stand_in_takes_the_models_time_and_queues_beyond_its_workers(workers: int) -> None:
     from translator.model_speed import DEFAULT

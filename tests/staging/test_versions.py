@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from scripts.staging.sources import parse_source
 from scripts.staging.stage import stage
 from scripts.staging.versions import (
@@ -62,6 +64,7 @@ def test_a_record_that_is_not_ours_reads_as_none(s3):
     assert read_in_service(s3, BUCKET, PREFIX) == InService()
 
 
+@pytest.mark.slow
 def test_pruning_keeps_the_newest_the_protected_and_the_one_in_service(s3, tmp_path):
     first, second, third, fourth = stage_seeds(s3, tmp_path, 1, 2, 3, 4)
     record_in_service(s3, BUCKET, PREFIX, first)
