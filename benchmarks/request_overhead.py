@@ -47,13 +47,32 @@ SENTENCES = (
 )
 
 
+# The same length of everyday text that the tokenizer's plain-sentence shortcut (translator/moses_library.py) does not
+# take: apostrophes, quotes, amounts, times, an address, a semicolon. The library's own chain tokenizes every one.
+MIXED_SENTENCES = (
+    "It's 5 p.m. and we're late.",
+    "The price is $3.50 (plus tax).",
+    'She said: "I don\'t know."',
+    "Call me at 10:30, please!",
+    "Prices rose by 3% this year.",
+    "We sold 1,200 tickets in 2023.",
+    "Isn't that the U.S. flag?",
+    "My e-mail is anna@example.com.",
+    "Read pages 10-12; they're short.",
+    "Tom's dog can't swim!",
+)
+# Sizes whose text is MIXED_SENTENCES too, beside the plain one.
+MIXED_SIZES = (100,)
+TEXTS = {"plain": SENTENCES, "mixed": MIXED_SENTENCES}
+
+
 class BenchmarkError(RuntimeError):
     """A benchmarked handler did not answer as expected; the message says which and what it answered."""
 
 
-def text_of(sentences: int) -> str:
-    """One English text of `sentences` short sentences."""
-    return " ".join(islice(cycle(SENTENCES), sentences))
+def text_of(sentences: int, kind: str = "plain") -> str:
+    """One English text of `sentences` short sentences of a kind (TEXTS)."""
+    return " ".join(islice(cycle(TEXTS[kind]), sentences))
 
 
 def rest_event(body: str) -> dict:
@@ -82,7 +101,7 @@ class LambdaContext:
         return 25_000
 
 
-def worker(module: str, sentences: int, calls: int) -> dict:
+def worker(module: str, sentences: int, calls: int, kind: str = "plain") -> dict:
     """In a fresh process: import the handler, time its first call, then `calls` warm calls; check every answer."""
     # Makes the Lambda's asset root importable (the pass-through imports translator.endpoint too).
     import scripts.local.lambda_package  # noqa: F401
@@ -90,7 +109,7 @@ def worker(module: str, sentences: int, calls: int) -> dict:
     started = time.perf_counter()
     handler = __import__(module, fromlist=["handler"]).handler
     imported = time.perf_counter() - started
-    body, context, times, cpu = json.dumps({"text": text_of(sentences)}), LambdaContext(), [], []
+    body, context, times, cpu = json.dumps({"text": text_of(sentences, kind)}), LambdaContext(), [], []
     for _ in range(calls + 1):
         event = rest_event(body)
         started, started_cpu = time.perf_counter(), time.process_time()
@@ -104,7 +123,9 @@ def worker(module: str, sentences: int, calls: int) -> dict:
     return {"import_s": imported, "first_s": times[0], "warm_s": times[1:], "warm_cpu_s": cpu[1:]}
 
 
-def _run_worker(module: str, sentences: int, calls: int, env: dict[str, str], result: Path) -> dict:
+def _run_worker(
+    module: str, sentences: int, calls: int, env: dict[str, str], result: Path, kind: str = "plain"
+) -> dict:
     command = [
         sys.executable,
         "-m",
@@ -115,6 +136,8 @@ def _run_worker(module: str, sentences: int, calls: int, env: dict[str, str], re
         str(sentences),
         "--calls",
         str(calls),
+        "--text",
+        kind,
         "--result",
         str(result),
     ]
@@ -131,7 +154,7 @@ def _run_worker(module: str, sentences: int, calls: int, env: dict[str, str], re
     return json.loads(result.read_text(encoding="utf-8"))
 
 
-def run(repeat: int, sizes: tuple[int, ...] = SIZES) -> list[Row]:
+def run(repeat: int, sizes: tuple[int, ...] = SIZES, mixed_sizes: tuple[int, ...] = MIXED_SIZES) -> list[Row]:
     """Rows: warm time per request and endpoint calls per request by size; the first request after a cold import."""
     rows: list[Row] = []
     with moto_server() as (host, port), InstantRuntime({ENDPOINT}) as runtime, tempfile.TemporaryDirectory() as scratch:
@@ -146,23 +169,29 @@ def run(repeat: int, sizes: tuple[int, ...] = SIZES) -> list[Row]:
             settings, endpoint_name=ENDPOINT, model_bucket=BUCKET, source_vocabulary_key=vocabulary_key
         )
         env = offline_env(**deployed, AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME=runtime.url, AWS_ENDPOINT_URL_S3=moto_url)
-        measured: dict[tuple[str, int], dict] = {}
+        measured: dict[tuple[str, tuple[int, str]], dict] = {}
         calls = repeat * WARM_CALLS_PER_REPEAT
-        for sentences in sizes:
+        cases = [(sentences, "plain") for sentences in sizes] + [(sentences, "mixed") for sentences in mixed_sizes]
+        for case in cases:
+            sentences, text = case
             for kind, module in KINDS.items():
                 runtime.reset()
                 # The first (untimed) call has the runtime compute this body's answer; the warm calls get it replayed.
-                result = _run_worker(module, sentences, calls, env, Path(scratch) / f"{module}-{sentences}.json")
+                result = _run_worker(
+                    module, sentences, calls, env, Path(scratch) / f"{module}-{sentences}-{text}.json", text
+                )
                 result["calls"] = runtime.invocations / (calls + 1)
-                measured[kind, sentences] = result
+                measured[kind, case] = result
         # The first request of a fresh process is one sample per process. Its answer is cached by now, so these
         # processes pay for clients and the vocabulary, not for the endpoint's work.
         first: dict[str, list[float]] = {kind: [] for kind in KINDS}
         for _ in range(repeat):
             for kind, module in KINDS.items():
                 first[kind].append(_run_worker(module, sizes[0], 0, env, Path(scratch) / "first.json")["first_s"])
-        for sentences in sizes:
+        for case in cases:
+            sentences, text = case
             label = f"{sentences} sentence{'s' if sentences > 1 else ''}"
+            label += ", mixed (numbers, quotes, apostrophes)" if text == "mixed" else ""
             # Wall time, and the worker's own CPU time (the runtime serves from this process, not the worker's):
             # what the front end computes, without the waits that other processes on a shared machine add.
             for figure, key, note in (
@@ -170,8 +199,8 @@ def run(repeat: int, sizes: tuple[int, ...] = SIZES) -> list[Row]:
                 ("per request, CPU", "warm_cpu_s", "the handler's process only"),
             ):
                 ours, floor = (
-                    median(measured["front end", sentences][key]),
-                    median(measured["pass-through", sentences][key]),
+                    median(measured["front end", case][key]),
+                    median(measured["pass-through", case][key]),
                 )
                 rows.append(
                     Row(
@@ -188,9 +217,9 @@ def run(repeat: int, sizes: tuple[int, ...] = SIZES) -> list[Row]:
                 Row(
                     "endpoint calls",
                     f"front end, {label}",
-                    measured["front end", sentences]["calls"],
+                    measured["front end", case]["calls"],
                     "pass-through",
-                    measured["pass-through", sentences]["calls"],
+                    measured["pass-through", case]["calls"],
                     "per request",
                 )
             )
@@ -216,9 +245,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--sentences", type=int, required=True)
     parser.add_argument("--calls", type=int, required=True, help="warm calls after the first")
+    parser.add_argument("--text", choices=sorted(TEXTS), default="plain", help="which sentences the text repeats")
     parser.add_argument("--result", type=Path, required=True)
     args = parser.parse_args(argv)
-    args.result.write_text(json.dumps(worker(args.worker, args.sentences, args.calls)), encoding="utf-8")
+    args.result.write_text(json.dumps(worker(args.worker, args.sentences, args.calls, args.text)), encoding="utf-8")
 
 
 if __name__ == "__main__":
