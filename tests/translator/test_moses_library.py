@@ -235,6 +235,8 @@ def test_the_parallel_helpers_we_do_not_ship_refuse() -> None:
 _PLAIN_WORD = st.one_of(
     st.sampled_from(["Mr", "Dr", "No", "Art", "I", "A", "e", "vs", "etc", "St", "Nr", "z", "too", "Anna", "London"]),
     st.sampled_from(["U.S.", "e.g.", "i.e", "Jan.", "2020", "3-5", "5,300", "3.14", "a..b", "x-", "-x", "p.m.", "5."]),
+    # The library turns any "DOTMULTI" into dots at its last step, even one the user wrote.
+    st.sampled_from(["DOTMULTI", "xDOTDOTMULTIy", "DOTMULTIx", "dotmulti"]),
     st.text(st.sampled_from(list("aZqK09.-")), min_size=1, max_size=6),
 )
 _PLAIN_OR_NEAR = st.tuples(
@@ -262,8 +264,17 @@ def test_the_plain_shortcut_takes_plain_sentences_and_leaves_the_rest_to_the_lib
     abbreviated = "Mr. Smith of the U.S. paid 5 dollars, e.g. in Jan. 2020."
     assert ours._plain_tokens(abbreviated, False) == theirs.tokenize(abbreviated)
     assert ours._plain_tokens("Ask Mr.", False) == ["Ask", "Mr."]
-    for other in ("It's 5 p.m.", "5,300 people", "a  b", "Hi!!", "(yes)", "a-b"):
+    for other in ("It's 5 p.m.", "5,300 people", "a  b", "Hi!!", "(yes)", "a-b", "See DOTMULTI now."):
         assert ours._plain_tokens(other, other == "a-b") is None, other
+    assert ours.tokenize("See xDOTMULTIy now.") == theirs.tokenize("See xDOTMULTIy now.") == ["See", "x.y", "now", "."]
+    # What the library takes besides a str: anything str() takes.
+    assert ours.tokenize(5) == theirs.tokenize(5) == ["5"]
+
+
+def test_the_detokenizer_shortcut_leaves_an_iterator_to_the_library() -> None:
+    ours, theirs = moses_library.MosesDetokenizer(lang="de"), _reference().MosesDetokenizer(lang="de")
+    tokens = ["Haus", "'", "x", ","]
+    assert ours.detokenize(iter(tokens)) == theirs.detokenize(iter(tokens)) == theirs.detokenize(tokens)
 
 
 _GERMAN_TOKEN = st.one_of(
@@ -290,6 +301,8 @@ def test_remembered_token_tests_start_afresh_past_their_bound(monkeypatch: pytes
     for token in ["a", ",", "b", "c", "..", ","]:
         assert bool(search.search(token)) == (token in {",", ".."})
         assert len(search._found) <= 3
+    long_token = "." * (moses_library.MAX_REMEMBERED_TOKEN_LENGTH + 1)
+    assert search.search(long_token) and long_token not in search._found
 
 
 def test_cjk_test_answers_as_the_librarys_for_every_character() -> None:
@@ -317,6 +330,11 @@ def test_a_substitution_skipped_by_its_test_would_change_nothing(text: str, name
 
 
 def test_prefix_listings_answer_in_as_lists_do() -> None:
+    listing = moses_library._Listing(["Mr", "Dr"])
+    listing.append("Prof")
+    assert "Prof" in listing and "Dr" in listing and "Ms" not in listing
+    listing.remove("Dr")
+    assert "Dr" not in listing
     ours, theirs = _pair("en")
     assert list(ours.NONBREAKING_PREFIXES) == theirs.NONBREAKING_PREFIXES
     for word in ["Mr", "No", "No #NUMERIC_ONLY#", "mr", "", "Art", "too", "A"]:

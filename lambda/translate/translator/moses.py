@@ -46,7 +46,7 @@ _TRAILING_PUNCTUATION = ".,;:!?)"
 
 # What every match of each protected pattern holds (sacremoses' URL pattern is "((https?|ftp|rsync)://|www\.)[^ ]*",
 # case-insensitive; emoji are not ASCII). A sentence holding none of a pattern's marks is not scanned for it.
-_URL_MARK = r"://|www\."
+_URL_MARK = r"(?i:://|www\.)"
 _NOT_ASCII_MARK = r"[^\x00-\x7f]"
 
 
@@ -68,12 +68,12 @@ def _protected() -> tuple[tuple[str, re.Pattern[str]], ...]:
         (_PHONE, r"\+"),
         (_EMOJI, _NOT_ASCII_MARK),
     )
-    return tuple((pattern, re.compile(mark, re.IGNORECASE)) for pattern, mark in marked)
+    return tuple((pattern, re.compile(mark)) for pattern, mark in marked)
 
 
 @cache
 def _any_mark() -> re.Pattern[str]:
-    return re.compile("|".join(mark.pattern for _, mark in _protected()), re.IGNORECASE)
+    return re.compile("|".join(mark.pattern for _, mark in _protected()))
 
 
 def _patterns_for(sentence: str) -> list[str]:

@@ -1,6 +1,6 @@
 """sacremoses' tokenizer and detokenizer, loaded at a fraction of its import cost and with the same output.
 
-sacremoses is used as it ships; what changes is how it loads, never what it computes:
+sacremoses is used as it ships; what changes is how it loads and which of its steps run, never what it returns:
 - only the submodules we use are imported (translator/lean_import.py): its package `__init__` would also import its
   normalizer (and `regex`) and truecaser, which we never call;
 - its `util` imports joblib and tqdm for its command line's parallel mode; while `util` loads, stand-ins take their
@@ -12,8 +12,10 @@ sacremoses is used as it ships; what changes is how it loads, never what it comp
 - its e-mail pattern scans a run of word characters from each of its positions (a long word beside an address costs
   its length squared): `tokenize` gets a `re` whose compile() gives that pattern as `LinearEmailPattern`, which finds
   the same matches in linear time.
-`MosesTokenizer` also answers `islower`/`isanyalpha` from sets built once instead of on every call, and skips the
-substitutions of `tokenize` that find nothing without expanding their templates.
+`MosesTokenizer` also answers `islower`/`isanyalpha` from sets built once instead of on every call, skips the
+substitutions of `tokenize` that can find nothing, and tokenizes a plain sentence without the chain of substitutions
+that would only set its commas and final mark apart; `MosesDetokenizer` joins words and punctuation without its
+per-token loop. tests/translator/test_moses_library.py compares each with the library as it ships.
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ from translator.lean_import import without_package_init
 _PACKAGE = "sacremoses"
 # The Perl Unicode property classes that sacremoses pastes into regex character classes.
 _CLASS_CATEGORIES = ("IsN", "IsAlnum", "IsSc", "IsSo", "IsAlpha", "IsLower")
-# Names sacremoses.util imports from them, used only by its parallel command-line mode.
 _SPECIAL_IN_CLASS = frozenset("\\]-[^&~|")
+# Names sacremoses.util imports from them, used only by its parallel command-line mode.
 _STAND_INS = {"joblib": ("Parallel", "delayed"), "tqdm": ("tqdm",)}
 
 
@@ -305,10 +307,13 @@ DETOKENIZE_TOKEN_TESTS = (
     "FINNISH_REGEX",
 )
 MAX_REMEMBERED_TOKENS = 50_000
+# Longer tokens are searched each time: the memory stays a few MB whatever the input.
+MAX_REMEMBERED_TOKEN_LENGTH = 40
 
 
 class _RememberedSearch:
-    """A regex's search(), remembered per text (at most MAX_REMEMBERED_TOKENS; then it starts afresh)."""
+    """A regex's search(), remembered per text (at most MAX_REMEMBERED_TOKENS of them, each at most
+    MAX_REMEMBERED_TOKEN_LENGTH long; then it starts afresh)."""
 
     __slots__ = ("_found", "_pattern")
 
@@ -321,6 +326,8 @@ class _RememberedSearch:
             return self._found[text]
         except KeyError:
             pass
+        if len(text) > MAX_REMEMBERED_TOKEN_LENGTH:
+            return self._pattern.search(text)
         if len(self._found) >= MAX_REMEMBERED_TOKENS:
             self._found.clear()
         found = self._found[text] = self._pattern.search(text)
@@ -328,13 +335,20 @@ class _RememberedSearch:
 
 
 class _Listing(list):
-    """A list of strings whose `in` is a set lookup: the library keeps its prefixes in lists and scans them per token."""
+    """A list of strings whose `in` is a set lookup: the library keeps its prefixes in lists and scans them per token.
+
+    The set is built again when the list's length changed (an entry appended or removed, as the library's own custom
+    prefix file loading does to a plain list).
+    """
 
     def __init__(self, items: list[str]) -> None:
         super().__init__(items)
         self._members = frozenset(items)
+        self._size = len(items)
 
     def __contains__(self, item: object) -> bool:
+        if len(self) != self._size:
+            self._members, self._size = frozenset(self), len(self)
         return item in self._members
 
 
@@ -363,7 +377,9 @@ class MosesDetokenizer(_tokenize.MosesDetokenizer):
         self._cjk_from = chr(min(start for start, _ in sys.modules[f"{_PACKAGE}.util"]._CJKChars_ranges))
 
     def tokenize(self, tokens: list[str], return_str: bool = True, unescape: bool = True) -> str | list[str]:
-        joined = self._plain_text(tokens) if return_str and self.lang in _PLAIN_DETOKENIZE_LANGUAGES else None
+        # A list or tuple only: an iterator read here would reach the library's loop empty.
+        shortcut = return_str and self.lang in _PLAIN_DETOKENIZE_LANGUAGES and isinstance(tokens, list | tuple)
+        joined = self._plain_text(tokens) if shortcut else None
         return super().tokenize(tokens, return_str, unescape) if joined is None else joined
 
     def _plain_text(self, tokens: list[str]) -> str | None:
@@ -404,7 +420,12 @@ class MosesTokenizer(_tokenize.MosesTokenizer):
         escape: bool = True,
         protected_patterns: list[str] | None = None,
     ) -> str | list[str]:
-        plain = None if protected_patterns else self._plain_tokens(text, aggressive_dash_splits)
+        # The library takes anything str() takes; the shortcut only a str.
+        plain = (
+            None
+            if protected_patterns or not isinstance(text, str)
+            else self._plain_tokens(text, aggressive_dash_splits)
+        )
         if plain is None:
             return super().tokenize(text, aggressive_dash_splits, return_str, escape, protected_patterns)
         return " ".join(plain) if return_str else plain
@@ -413,12 +434,14 @@ class MosesTokenizer(_tokenize.MosesTokenizer):
         """A plain sentence's tokens as the library makes them, None for any other text.
 
         On such a sentence the library's substitutions only set each comma, ? and ! apart (there is nothing to
-        escape, protect, junk or collapse); which final dots are abbreviations its own handles_nonbreaking_prefixes
-        decides, as in its chain.
+        escape, protect, junk or collapse, and no dot run to restore); which final dots are abbreviations its own
+        handles_nonbreaking_prefixes decides, as in its chain. Its last step turns any "DOTMULTI" into dots, even
+        one the user wrote: such a text takes the chain.
         """
         if (
             self.lang not in _PLAIN_TOKENIZE_LANGUAGES
             or (aggressive_dash_splits and "-" in text)
+            or "DOTMULTI" in text
             or not _PLAIN_SENTENCE.fullmatch(text)
         ):
             return None
