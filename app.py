@@ -6,11 +6,9 @@ from stacks.quiet_jsii import quiet_jsii
 # Before the first aws_cdk import: `npx cdk synth` and `python app.py` are quiet without make.
 quiet_jsii()
 
-from aws_cdk import App
-
 from stacks.names import BUCKET_STACK, ENDPOINT_STACK
 from stacks.python_bundling import BundlingError, bundling_errors
-from stacks.service import build_service
+from stacks.service import build_service, new_app
 from stacks.settings import SettingsError, default_context
 
 # Without the package index the Lambda can't be bundled; the other stacks have nothing to bundle.
@@ -21,7 +19,7 @@ BUNDLING_ADVICE = (
 )
 
 # The CLI passes cdk.json's context in; `python app.py` alone gets the same defaults from here.
-app = App(context=default_context())
+app = new_app(default_context())
 try:
     with bundling_errors():
         build_service(app)

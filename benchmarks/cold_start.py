@@ -79,10 +79,9 @@ def build_package(outdir: Path) -> Path:
     # A child process: the jsii runtime and pip's output stay out of this one.
     script = (
         "import json, sys\n"
-        "from aws_cdk import App\n"
-        "from stacks.service import build_service\n"
+        "from stacks.service import build_service, new_app\n"
         "from stacks.settings import default_context\n"
-        "app = App(context={**default_context(), 'aws:cdk:bundling-stacks': ['TranslateApi']}, outdir=sys.argv[1])\n"
+        "app = new_app({**default_context(), 'aws:cdk:bundling-stacks': ['TranslateApi']}, outdir=sys.argv[1])\n"
         "build_service(app)\n"
         "template = app.synth().get_stack_by_name('TranslateApi').template\n"
         # The stack's other functions (custom resources) share the handler name: the translate function is the one

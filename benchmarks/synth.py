@@ -14,10 +14,9 @@ from benchmarks.report import Row, median
 # Each script gets a fresh output folder as argv[1]; bundling is skipped as in `make test` (it is measured under "package").
 APP_SCRIPT = (
     "import sys\n"
-    "from aws_cdk import App\n"
-    "from stacks.service import build_service\n"
+    "from stacks.service import build_service, new_app\n"
     "from stacks.settings import default_context\n"
-    "app = App(context={**default_context(), 'aws:cdk:bundling-stacks': []}, outdir=sys.argv[1])\n"
+    "app = new_app({**default_context(), 'aws:cdk:bundling-stacks': []}, outdir=sys.argv[1])\n"
     "build_service(app)\n"
     "app.synth()\n"
 )

@@ -3,11 +3,11 @@
 import json
 
 import pytest
-from aws_cdk import Validations
+from aws_cdk import App, Stack, Validations
 from aws_cdk import aws_s3 as s3
 from cfnlint.api import lint
 
-from stacks.service import STACK_NAMES
+from stacks.service import STACK_NAMES, new_app
 from tests.fixtures.cdk_app import PAUSING_SETTINGS, build_app
 
 ACKNOWLEDGED = Validations.ACKNOWLEDGED_RULES_METADATA_KEY
@@ -67,3 +67,15 @@ def test_cfn_lint_finds_no_error(fixture, request):
         assert not errors, f"{name}: {errors}"
         # Only redundant-DependsOn warnings, some of them CDK's own, are expected.
         assert {m.rule.id for m in matches if m.rule.id[0] in "EW"} <= {"W3005"}, name
+
+
+def test_the_app_skips_cdks_builtin_template_validation_and_keeps_cdk_nag(tmp_path):
+    # An empty stack is what CDK's built-in validation reports (a template without resources), in a report file.
+    plain = App(outdir=str(tmp_path / "plain"))
+    Stack(plain, "Empty")
+    plain.synth()
+    assert (tmp_path / "plain" / "validation-report.json").is_file()
+    ours = new_app({}, outdir=str(tmp_path / "ours"))
+    Stack(ours, "Empty")
+    ours.synth()
+    assert not (tmp_path / "ours" / "validation-report.json").exists()
