@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import importlib.util
 import json
 import re
 import subprocess
@@ -12,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -103,6 +105,10 @@ def test_cold_start_import_rows():
     rows = cold_start.run(1, package=False)
     _shape_ok(rows, {"cold start"})
     assert [(row.case, row.floor_case) for row in rows] == [("import handler", "import boto3")]
+    # Both sides import from bytecode: the Lambda's sources were compiled before the handler's samples.
+    for source in cold_start.LAMBDA_ROOT.rglob("*.py"):
+        compiled = Path(importlib.util.cache_from_source(str(source)))
+        assert compiled.is_file() and compiled.stat().st_mtime >= source.stat().st_mtime, source
 
 
 def test_the_benchmarks_read_the_vocabulary_where_a_staged_version_keeps_it():
