@@ -201,9 +201,14 @@ def _linear_email_re() -> types.ModuleType:
     return module
 
 
+def first_cjk_character(ranges: list[tuple[int, int]]) -> str:
+    """The first character of the library's CJK ranges: every character below it is not CJK to it."""
+    return chr(min(start for start, _ in ranges))
+
+
 def _before_cjk_is_not(is_cjk: Callable[[str], bool], ranges: list[tuple[int, int]]) -> Callable[[str], bool]:
     """The library's is_cjk, answering False at once below its first CJK range (Latin text never reaches its loop)."""
-    first = chr(min(start for start, _ in ranges))
+    first = first_cjk_character(ranges)
 
     def is_cjk_character(character: str) -> bool:
         return character >= first and is_cjk(character)
@@ -358,10 +363,17 @@ _PLAIN_WORD = r"[A-Za-z0-9]+(?:[.-][A-Za-z0-9]+)*\.?"
 _PLAIN_SENTENCE = re.compile(f"{_PLAIN_WORD}(?:,? {_PLAIN_WORD})*[?!]?")
 # Plain sentences tokenize alike in these languages (others have their own rules for words, apostrophes, numbers).
 _PLAIN_TOKENIZE_LANGUAGES = frozenset({"en", "de"})
-# IS_PUNCT's characters: a token made of them joins the word before it.
-_PUNCT_CHARACTERS = frozenset(",.?!:;\\%}])")
 # The languages whose detokenizer treats words and IS_PUNCT tokens only as below (no contractions, no number rules).
 _PLAIN_DETOKENIZE_LANGUAGES = frozenset({"en", "de"})
+
+
+@cache
+def _punctuation_characters() -> frozenset[str]:
+    """The ASCII characters of the library's IS_PUNCT class: a token made of them joins the word before it. (Taken
+    from the regex itself; a character it might gain beyond ASCII would only send such a token to its loop.)"""
+    return frozenset(
+        character for character in map(chr, range(128)) if _tokenize.MosesDetokenizer.IS_PUNCT.search(character)
+    )
 
 
 class MosesDetokenizer(_tokenize.MosesDetokenizer):
@@ -374,7 +386,8 @@ class MosesDetokenizer(_tokenize.MosesDetokenizer):
         super().__init__(lang=lang)
         for name in DETOKENIZE_TOKEN_TESTS:
             setattr(self, name, _RememberedSearch(getattr(self, name)))
-        self._cjk_from = chr(min(start for start, _ in sys.modules[f"{_PACKAGE}.util"]._CJKChars_ranges))
+        self._cjk_from = first_cjk_character(sys.modules[f"{_PACKAGE}.util"]._CJKChars_ranges)
+        self._punctuation = _punctuation_characters()
 
     def tokenize(self, tokens: list[str], return_str: bool = True, unescape: bool = True) -> str | list[str]:
         # A list or tuple only: an iterator read here would reach the library's loop empty.
@@ -390,7 +403,7 @@ class MosesDetokenizer(_tokenize.MosesDetokenizer):
         for token in tokens:
             if token[:1] < self._cjk_from and token.replace(".", "").replace("-", "").isalnum():
                 words.append(token)
-            elif token and _PUNCT_CHARACTERS.issuperset(token):
+            elif token and self._punctuation.issuperset(token):
                 if words:
                     words[-1] += token
                 else:
