@@ -3,10 +3,11 @@
 import json
 
 import pytest
-from aws_cdk import App, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Match, Template
 
+from stacks.service import new_app
 from stacks.staged_model import StagedModel, staged_model_resource
 
 PREFIX = "models/seq2seq/"
@@ -14,7 +15,7 @@ PREFIX = "models/seq2seq/"
 
 @pytest.fixture(scope="module")
 def template() -> Template:
-    stack = Stack(App(), "Staging")
+    stack = Stack(new_app({}), "Staging")
     bucket = s3.Bucket(stack, "Bucket")
     StagedModel(stack, "Staged", bucket=bucket, prefix=PREFIX, requested_version="", keep=3, log_retention_days=7)
     return Template.from_stack(stack)
@@ -48,7 +49,7 @@ def test_the_function_reads_only_the_public_model_folders(template):
 
 
 def test_an_in_service_request_carries_its_mode_and_no_pruning():
-    stack = Stack(App(), "Reader")
+    stack = Stack(new_app({}), "Reader")
     staged_model_resource(
         stack, "InService", "arn:aws:lambda:us-east-1:111111111111:function:f", "in-service", "b", PREFIX, ""
     )
