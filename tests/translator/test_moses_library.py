@@ -246,7 +246,7 @@ _PLAIN_OR_NEAR = st.tuples(
 ).map(lambda parts: " ".join(word + comma for word, comma in parts[0]) + " " + parts[1] + parts[2])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(_PLAIN_OR_NEAR, st.sampled_from(["en", "de", "fr"]))
 def test_plain_sentences_tokenize_as_the_library_does(text: str, lang: str) -> None:
     ours, theirs = _pair(lang)
@@ -285,7 +285,7 @@ _GERMAN_TOKEN = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.lists(_GERMAN_TOKEN, max_size=12), st.sampled_from(["de", "en", "fr", "cs", "zh"]))
 def test_words_and_punctuation_detokenize_as_the_library_does(tokens: list[str], lang: str) -> None:
     ours, theirs = moses_library.MosesDetokenizer(lang=lang), _reference().MosesDetokenizer(lang=lang)
@@ -319,7 +319,7 @@ _SUBSTITUTION_TEXT = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(_SUBSTITUTION_TEXT, st.sampled_from(sorted(moses_library.TOKENIZE_SUBSTITUTIONS)))
 def test_a_substitution_skipped_by_its_test_would_change_nothing(text: str, name: str) -> None:
     may_match = moses_library.TOKENIZE_SUBSTITUTIONS[name]
