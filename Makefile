@@ -88,7 +88,10 @@ lint: setup-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
+# The sources compiled once first: the tests start many Python processes (synths, local servers, workers), which
+# then read bytecode instead of compiling, even where PYTHONDONTWRITEBYTECODE keeps them from writing it.
 test: setup-dev browser lint
+	$(PY) -m compileall -q app.py stacks scripts lambda benchmarks tests
 	$(PY) -m pytest -n 2 --dist worksteal $(PYTEST_ARGS)
 
 bench: setup-dev
